@@ -1,0 +1,186 @@
+//! The wanted topology, as the manifest describes it after validation.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    CachingPoliciesModificationKind, ClusterId, Principal, PrincipalsModificationKind, Role,
+    TableLevelSharing, Timespan, UnmanagedPolicy,
+};
+
+/// Where a manifest node starts, for messages that point the user at it (1-based).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct SourceLocation {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub column: u32,
+}
+
+/// Everything the manifest asks for, validated offline. Built by `kfollow-spec`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Desired {
+    /// The manifest's file name as the user gave it, for messages (`kfollow.yaml:12:5`).
+    pub source_name: String,
+    /// The clusters, by alias.
+    pub clusters: BTreeMap<String, DesiredCluster>,
+    /// The attachments, in manifest order.
+    pub attachments: Vec<DesiredAttachment>,
+}
+
+/// A cluster the manifest names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredCluster {
+    /// The alias the manifest uses for it.
+    pub alias: String,
+    /// Its resource id.
+    pub id: ClusterId,
+    /// Its region, when the manifest states one (compared with the live cluster).
+    pub location: Option<String>,
+    /// Leader side: what to do with followers the manifest does not declare.
+    pub unmanaged_followers: UnmanagedPolicy,
+    /// Follower side: what to do with attachments the manifest does not declare.
+    pub unmanaged_attachments: UnmanagedPolicy,
+    /// Where the cluster is declared.
+    pub origin: SourceLocation,
+}
+
+/// Which leader databases an attachment follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DatabaseSelection {
+    /// `databaseName: "*"`: every database of the leader, now and later.
+    All,
+    /// One database, by name.
+    One(String),
+}
+
+impl DatabaseSelection {
+    /// The value ARM's `databaseName` takes.
+    pub fn as_arm(&self) -> &str {
+        match self {
+            DatabaseSelection::All => "*",
+            DatabaseSelection::One(name) => name,
+        }
+    }
+
+    /// Reads ARM's `databaseName`.
+    pub fn from_arm(name: &str) -> DatabaseSelection {
+        if name == "*" {
+            DatabaseSelection::All
+        } else {
+            DatabaseSelection::One(name.to_owned())
+        }
+    }
+}
+
+/// How the follower database is named on the follower cluster.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FollowerDatabaseName {
+    /// The leader database's name.
+    #[default]
+    Same,
+    /// `databaseNameOverride` (single database only).
+    Override(String),
+    /// `databaseNamePrefix`, put before each leader database's name.
+    Prefix(String),
+}
+
+impl FollowerDatabaseName {
+    /// The follower database's name for a leader database of this name.
+    pub fn apply(&self, leader_database: &str) -> String {
+        match self {
+            FollowerDatabaseName::Same => leader_database.to_owned(),
+            FollowerDatabaseName::Override(name) => name.clone(),
+            FollowerDatabaseName::Prefix(prefix) => format!("{prefix}{leader_database}"),
+        }
+    }
+
+    /// ARM's `databaseNameOverride`.
+    pub fn override_name(&self) -> Option<&str> {
+        match self {
+            FollowerDatabaseName::Override(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// ARM's `databaseNamePrefix`.
+    pub fn prefix(&self) -> Option<&str> {
+        match self {
+            FollowerDatabaseName::Prefix(prefix) => Some(prefix),
+            _ => None,
+        }
+    }
+}
+
+/// One attachment: an `attachedDatabaseConfiguration` on the follower cluster, and the
+/// settings of the follower database(s) it creates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DesiredAttachment {
+    /// The attachedDatabaseConfiguration name, unique per follower cluster.
+    pub name: String,
+    /// Alias of the follower cluster (where the attachment lives).
+    pub follower: String,
+    /// Alias of the leader cluster.
+    pub leader: String,
+    /// The leader database(s) followed.
+    pub database: DatabaseSelection,
+    /// How the follower database is named.
+    pub follower_database_name: FollowerDatabaseName,
+    /// `defaultPrincipalsModificationKind`.
+    pub default_principals_modification_kind: PrincipalsModificationKind,
+    /// `tableLevelSharingProperties` (empty = the whole database).
+    pub table_level_sharing: TableLevelSharing,
+    /// Settings of the follower database(s), by **leader** database name: one entry for a
+    /// single database (`followerDatabase`), any number for `"*"` (`followerDatabases`).
+    /// A database without an entry has its settings left alone.
+    pub follower_databases: BTreeMap<String, FollowerDatabaseSettings>,
+    /// Any plan that would detach or replace this attachment is an error.
+    pub protect: bool,
+    /// Where the attachment is declared.
+    pub origin: SourceLocation,
+}
+
+/// Settings of one follower database (data-plane commands of
+/// `reference/docs/cluster-follower.md`).
+///
+/// `None` (or an absent map key) means "not managed": kfollow leaves the live value alone.
+/// A value that is present is authoritative: a `tables` map removes live table overrides it
+/// does not list, a role's principal list drops live principals it does not list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowerDatabaseSettings {
+    /// Database-level hot cache override.
+    pub hot_cache_period: Option<Timespan>,
+    /// Table-level hot cache overrides, by table name.
+    pub tables: Option<BTreeMap<String, Timespan>>,
+    /// Materialized-view-level hot cache overrides, by view name.
+    pub materialized_views: Option<BTreeMap<String, Timespan>>,
+    /// Principals the follower adds, per role; roles absent are not managed.
+    pub principals: BTreeMap<Role, Vec<Principal>>,
+    /// `principals-modification-kind`.
+    pub principals_modification_kind: Option<PrincipalsModificationKind>,
+    /// `caching-policies-modification-kind`.
+    pub caching_policies_modification_kind: Option<CachingPoliciesModificationKind>,
+    /// `prefetch-extents`.
+    pub prefetch_extents: Option<bool>,
+    /// Where the settings are declared.
+    #[serde(default)]
+    pub origin: SourceLocation,
+}
+
+impl Desired {
+    /// The cluster of an alias.
+    pub fn cluster(&self, alias: &str) -> Option<&DesiredCluster> {
+        self.clusters.get(alias)
+    }
+
+    /// `FILE:LINE:COLUMN` of a manifest node, for messages.
+    pub fn locate(&self, origin: SourceLocation) -> String {
+        format!("{}:{}:{}", self.source_name, origin.line, origin.column)
+    }
+}

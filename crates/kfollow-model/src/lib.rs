@@ -1,0 +1,36 @@
+//! The shared vocabulary of kfollow.
+//!
+//! Every stage of the pipeline (spec → diff → graph → apply, and state beside them) speaks in the
+//! types of this crate: [`ClusterId`], [`Timespan`], [`Principal`], the wanted topology
+//! ([`Desired`]), what Azure reports ([`Observed`]), and the result of comparing them
+//! ([`Change`], [`Plan`]). It holds no I/O and no policy; the rules of the service live in
+//! `kfollow-spec` (offline) and `kfollow-diff` (against live state).
+//!
+//! Start reading at [`Desired`] and [`Observed`]; the plan types are in [`plan`].
+
+pub mod desired;
+pub mod id;
+pub mod kinds;
+pub mod observed;
+pub mod plan;
+pub mod principal;
+pub mod sharing;
+pub mod timespan;
+
+pub use desired::{
+    DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
+    FollowerDatabaseSettings, SourceLocation,
+};
+pub use id::{ClusterId, ClusterIdError, eq_ignore_case};
+pub use kinds::{
+    CachingPoliciesModificationKind, DatabaseKind, DatabaseShareOrigin, PrincipalsModificationKind,
+    UnmanagedPolicy,
+};
+pub use observed::{
+    LeaderFollower, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
+    ObservedFollowerSettings,
+};
+pub use plan::{Action, Address, AttributeChange, Change, Plan, Unmanaged};
+pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
+pub use sharing::TableLevelSharing;
+pub use timespan::{Timespan, TimespanError};

@@ -1,0 +1,154 @@
+//! The live state of the clusters a manifest names, as Azure reports it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin,
+    PrincipalsModificationKind, Role, TableLevelSharing, Timespan,
+};
+
+/// Everything `kfollow-state` read, by cluster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    /// Each cluster the manifest names, by id (ids compare case-insensitively).
+    pub clusters: BTreeMap<ClusterId, ObservedCluster>,
+}
+
+impl Observed {
+    /// The cluster of an id.
+    pub fn cluster(&self, id: &ClusterId) -> Option<&ObservedCluster> {
+        self.clusters.get(id)
+    }
+}
+
+/// One live cluster: the cluster resource, its databases, its attachments (follower side),
+/// the followers of its databases (leader side) and its follower databases' settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedCluster {
+    /// The resource id, as ARM spells it.
+    pub id: ClusterId,
+    /// The region, as ARM spells it (`West Europe` or `westeurope`).
+    pub location: String,
+    /// `properties.state`: `Running`, `Stopped`, …
+    pub state: String,
+    /// `properties.uri`: the data-plane address.
+    pub uri: String,
+    /// Every database of the cluster, both kinds.
+    pub databases: Vec<ObservedDatabase>,
+    /// The attachedDatabaseConfigurations on this cluster (it is their follower).
+    pub attachments: Vec<ObservedAttachment>,
+    /// Who follows this cluster's databases (`listFollowerDatabases`; it is their leader).
+    pub followers: Vec<LeaderFollower>,
+    /// Follower database settings (`.show follower databases`), by follower database name;
+    /// `None` when they were not read.
+    pub follower_settings: Option<BTreeMap<String, ObservedFollowerSettings>>,
+}
+
+impl ObservedCluster {
+    /// The database of a name (Kusto database names compare case-insensitively in ARM).
+    pub fn database(&self, name: &str) -> Option<&ObservedDatabase> {
+        self.databases
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The attachment of a name (case-insensitive, as ARM names are).
+    pub fn attachment(&self, name: &str) -> Option<&ObservedAttachment> {
+        self.attachments
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// True when `state` is `Running`.
+    pub fn is_running(&self) -> bool {
+        self.state.eq_ignore_ascii_case("Running")
+    }
+}
+
+/// A database as ARM lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedDatabase {
+    /// The database name (ARM answers `cluster/database`; this is the part after `/`).
+    pub name: String,
+    /// `ReadWrite` or `ReadOnlyFollowing`.
+    pub kind: DatabaseKind,
+    /// Follower only: the leader cluster.
+    pub leader_cluster_id: Option<ClusterId>,
+    /// Follower only: the attachment that made it.
+    pub attached_database_configuration_name: Option<String>,
+    /// Follower only: the leader database's name.
+    pub original_database_name: Option<String>,
+    /// `hotCachePeriod`.
+    pub hot_cache_period: Option<Timespan>,
+}
+
+/// An attachedDatabaseConfiguration as ARM returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedAttachment {
+    /// Its name (the part after `cluster/`).
+    pub name: String,
+    /// Its region.
+    pub location: String,
+    /// `clusterResourceId`: the leader cluster.
+    pub leader: ClusterId,
+    /// `databaseName`: a leader database or `*`.
+    pub database_name: String,
+    /// `databaseNameOverride`.
+    pub database_name_override: Option<String>,
+    /// `databaseNamePrefix`.
+    pub database_name_prefix: Option<String>,
+    /// `defaultPrincipalsModificationKind`.
+    pub default_principals_modification_kind: PrincipalsModificationKind,
+    /// `tableLevelSharingProperties`.
+    pub table_level_sharing: TableLevelSharing,
+    /// `attachedDatabaseNames` (read-only).
+    pub attached_database_names: Vec<String>,
+    /// `provisioningState` (read-only).
+    pub provisioning_state: Option<String>,
+}
+
+/// One entry of a leader's `listFollowerDatabases`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaderFollower {
+    /// `clusterResourceId`: the follower cluster.
+    pub follower: ClusterId,
+    /// `attachedDatabaseConfigurationName`.
+    pub attachment_name: String,
+    /// `databaseName`: the leader database followed, or `*`.
+    pub database_name: String,
+    /// `tableLevelSharingProperties`.
+    pub table_level_sharing: TableLevelSharing,
+    /// `databaseShareOrigin`.
+    pub database_share_origin: Option<DatabaseShareOrigin>,
+}
+
+/// One row of `.show follower databases`, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedFollowerSettings {
+    /// `DatabaseName`: the follower database.
+    pub database_name: String,
+    /// `LeaderClusterMetadataPath` or similar: where the leader is.
+    pub leader_cluster: String,
+    /// The database-level caching override (`CachingPolicyOverride`).
+    pub hot_cache_period: Option<Timespan>,
+    /// Table-level caching overrides (`TableMetadataOverrides`).
+    pub tables: BTreeMap<String, Timespan>,
+    /// Materialized-view-level caching overrides.
+    pub materialized_views: BTreeMap<String, Timespan>,
+    /// Principals the follower adds (`AuthorizedPrincipalsOverride`), per role, each as the
+    /// service wrote it back.
+    pub principals: BTreeMap<Role, Vec<String>>,
+    /// `PrincipalsModificationKind`.
+    pub principals_modification_kind: PrincipalsModificationKind,
+    /// `CachingPoliciesModificationKind`.
+    pub caching_policies_modification_kind: CachingPoliciesModificationKind,
+    /// `IsAutoPrefetchEnabled`.
+    pub prefetch_extents: bool,
+}

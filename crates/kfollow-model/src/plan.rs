@@ -1,0 +1,244 @@
+//! Changes and plans: what `kfollow-diff` finds, `kfollow-graph` orders, the cli renders and
+//! `kfollow-apply` executes.
+//!
+//! A [`Change`] carries both what the user reads (attributes before/after, the reason for a
+//! replacement) and the exact [`Operation`]s that carry it out, so that apply never sends a
+//! request the shown or saved plan does not contain.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{ClusterId, PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan};
+
+/// The address of a managed thing, as the plan names it (DESIGN.md §4).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Address {
+    /// `attachment.<follower>/<name>`
+    Attachment {
+        /// Follower cluster alias.
+        follower: String,
+        /// Attachment name.
+        name: String,
+    },
+    /// `follower_database.<follower>/<database>`
+    FollowerDatabase {
+        /// Follower cluster alias.
+        follower: String,
+        /// Follower database name.
+        database: String,
+    },
+    /// `leader_follower.<leader>/<follower>/<name>`: an attachment seen from its leader.
+    LeaderFollower {
+        /// Leader cluster alias.
+        leader: String,
+        /// Follower cluster alias, or its cluster name when the manifest does not declare it.
+        follower: String,
+        /// Attachment name.
+        name: String,
+    },
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Attachment { follower, name } => write!(f, "attachment.{follower}/{name}"),
+            Address::FollowerDatabase { follower, database } => {
+                write!(f, "follower_database.{follower}/{database}")
+            }
+            Address::LeaderFollower {
+                leader,
+                follower,
+                name,
+            } => write!(f, "leader_follower.{leader}/{follower}/{name}"),
+        }
+    }
+}
+
+/// What a change does, in Terraform's grammar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// `+` create an attachment.
+    Attach,
+    /// `~` change in place (attachment properties or follower database settings).
+    Update,
+    /// `-/+` detach, then attach again: the follower database is unavailable in between.
+    Replace,
+    /// `-` detach (follower side or leader side).
+    Detach,
+}
+
+impl Action {
+    /// The plan's marker: `+`, `~`, `-/+`, `-`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Attach => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Detach => "-",
+        }
+    }
+
+    /// True for actions that make a follower database unavailable.
+    pub fn is_destructive(self) -> bool {
+        matches!(self, Action::Replace | Action::Detach)
+    }
+}
+
+/// One attribute of a change, before and after. Values are JSON so that lists and maps keep
+/// their shape in every output form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeChange {
+    /// The attribute, with the manifest's key name (`databaseNameOverride`).
+    pub name: String,
+    /// The live value; `None` when absent.
+    pub before: Option<Value>,
+    /// The wanted value; `None` when it goes away.
+    pub after: Option<Value>,
+    /// True when this attribute is why the change is a replacement.
+    pub forces_replacement: bool,
+}
+
+/// The body of an attachedDatabaseConfiguration PUT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentBody {
+    /// The follower cluster's region.
+    pub location: String,
+    /// `clusterResourceId`: the leader.
+    pub leader: ClusterId,
+    /// `databaseName`.
+    pub database_name: String,
+    /// `databaseNameOverride`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_name_override: Option<String>,
+    /// `databaseNamePrefix`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_name_prefix: Option<String>,
+    /// `defaultPrincipalsModificationKind`.
+    pub default_principals_modification_kind: PrincipalsModificationKind,
+    /// `tableLevelSharingProperties`.
+    pub table_level_sharing: TableLevelSharing,
+}
+
+/// One request that writes: the unit apply executes. Each takes the write lock of one
+/// cluster ([`Operation::cluster`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    /// PUT `…/attachedDatabaseConfigurations/{name}` on the follower cluster.
+    PutAttachment {
+        /// The follower cluster.
+        follower: ClusterId,
+        /// Attachment name.
+        name: String,
+        /// What to send.
+        body: AttachmentBody,
+    },
+    /// DELETE `…/attachedDatabaseConfigurations/{name}` on the follower cluster.
+    DeleteAttachment {
+        /// The follower cluster.
+        follower: ClusterId,
+        /// Attachment name.
+        name: String,
+    },
+    /// POST `…/detachFollowerDatabases` on the leader cluster.
+    DetachFollower {
+        /// The leader cluster.
+        leader: ClusterId,
+        /// The follower cluster (`clusterResourceId` of the body).
+        follower: ClusterId,
+        /// `attachedDatabaseConfigurationName` of the body.
+        attachment_name: String,
+    },
+    /// PUT `…/databases/{database}` with `kind: ReadOnlyFollowing` and `hotCachePeriod`.
+    PutFollowerHotCache {
+        /// The follower cluster.
+        follower: ClusterId,
+        /// The follower database.
+        database: String,
+        /// The follower cluster's region.
+        location: String,
+        /// The new database-level hot cache period.
+        hot_cache_period: Timespan,
+    },
+    /// A management command sent to the follower cluster's `/v1/rest/mgmt`.
+    KustoCommand {
+        /// The follower cluster.
+        cluster: ClusterId,
+        /// The database in the request's `db` field.
+        database: String,
+        /// The command text.
+        csl: String,
+    },
+}
+
+impl Operation {
+    /// The cluster this operation writes to.
+    pub fn cluster(&self) -> &ClusterId {
+        match self {
+            Operation::PutAttachment { follower, .. }
+            | Operation::DeleteAttachment { follower, .. }
+            | Operation::PutFollowerHotCache { follower, .. } => follower,
+            Operation::DetachFollower { leader, .. } => leader,
+            Operation::KustoCommand { cluster, .. } => cluster,
+        }
+    }
+}
+
+/// One change of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// What it changes.
+    pub address: Address,
+    /// How.
+    pub action: Action,
+    /// The attributes that differ (all of them for attach and detach).
+    pub attributes: Vec<AttributeChange>,
+    /// How many attributes are unchanged and not shown.
+    pub unchanged_attributes: usize,
+    /// For a replacement: why, in words (`databaseNameOverride forces replacement`).
+    pub reason: Option<String>,
+    /// The requests that carry the change out, in order.
+    pub operations: Vec<Operation>,
+    /// The changes that must succeed first (filled by `kfollow-graph`).
+    #[serde(default)]
+    pub depends_on: Vec<Address>,
+    /// Where the manifest declares what this change is about.
+    pub origin: Option<SourceLocation>,
+}
+
+/// A live resource the manifest does not declare, reported and left alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unmanaged {
+    /// Its address.
+    pub address: Address,
+    /// One line saying what it is (`follows prod/Sales`).
+    pub description: String,
+}
+
+/// Everything kfollow would do, in execution order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The changes, ordered so that each comes after what it depends on.
+    pub changes: Vec<Change>,
+    /// Live resources outside the manifest, left alone.
+    pub unmanaged: Vec<Unmanaged>,
+    /// Things the user should know that do not stop the plan.
+    pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// How many changes have this action.
+    pub fn count(&self, action: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == action).count()
+    }
+}
