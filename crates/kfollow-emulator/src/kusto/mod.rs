@@ -1,0 +1,82 @@
+//! The Kusto management endpoint of an emulated cluster (`POST {cluster uri}/v1/rest/mgmt`):
+//! parses the follower commands of `reference/docs/cluster-follower.md`, applies them to the
+//! cluster's follower databases and answers v1 frames or OneApi errors.
+//!
+//! This module is pure: the HTTP route (auth, faults, request log) lives with the router and
+//! calls [`execute`] with the cluster seen through [`Catalog`].
+
+use std::collections::BTreeMap;
+
+use kfollow_model::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
+use serde::{Deserialize, Serialize};
+
+/// The settings a follower database can override (the mutable part the commands change).
+/// Kept in the world, saved with it. `hot_cache_period` is also what ARM's `hotCachePeriod`
+/// of the follower database reads and writes: one setting, two views.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FollowerSettings {
+    /// Database-level caching policy override (`hot` period).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hot_cache_period: Option<Timespan>,
+    /// Table-level caching overrides, by table name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, Timespan>,
+    /// Materialized-view-level caching overrides, by view name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub materialized_views: BTreeMap<String, Timespan>,
+    /// Authorized principals the follower adds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<PrincipalGrant>,
+    /// `principals-modification-kind`.
+    pub principals_modification_kind: PrincipalsModificationKind,
+    /// `caching-policies-modification-kind`.
+    pub caching_policies_modification_kind: CachingPoliciesModificationKind,
+    /// `prefetch-extents`.
+    pub prefetch_extents: bool,
+}
+
+/// One authorized principal of a follower database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalGrant {
+    /// The role granted.
+    pub role: Role,
+    /// The principal as the service stores it (its fully qualified name).
+    pub fqn: String,
+    /// The principal string as the command gave it.
+    pub display_name: String,
+    /// The optional notes of the `.add` command.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+/// A database of the cluster, as the management endpoint sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseView {
+    /// The database name on this cluster.
+    pub name: String,
+    /// `Some` for a follower database.
+    pub follower: Option<FollowerView>,
+}
+
+/// What the endpoint knows of a follower database's leader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowerView {
+    /// The leader cluster's data-plane address.
+    pub leader_cluster_uri: String,
+    /// The leader database's name.
+    pub leader_database: String,
+    /// The tables the follower database sees (after table-level sharing).
+    pub tables: Vec<String>,
+    /// The materialized views the follower database sees.
+    pub materialized_views: Vec<String>,
+}
+
+/// The cluster as the management endpoint needs it; implemented by the world's cluster.
+pub trait Catalog {
+    /// Every database of the cluster, both kinds.
+    fn databases(&self) -> Vec<DatabaseView>;
+    /// The settings of a follower database (name compared case-insensitively), if it is one.
+    fn settings_mut(&mut self, follower_database: &str) -> Option<&mut FollowerSettings>;
+}
