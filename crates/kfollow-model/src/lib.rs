@@ -28,9 +28,11 @@ pub use kinds::{
 };
 pub use observed::{
     LeaderFollower, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedFollowerSettings,
+    ObservedFollowerSettings, ObservedPrincipal,
 };
-pub use plan::{Action, Address, AttributeChange, Change, Plan, Unmanaged};
+pub use plan::{
+    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
+};
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

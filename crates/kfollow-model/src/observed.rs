@@ -142,13 +142,26 @@ pub struct ObservedFollowerSettings {
     pub tables: BTreeMap<String, Timespan>,
     /// Materialized-view-level caching overrides.
     pub materialized_views: BTreeMap<String, Timespan>,
-    /// Principals the follower adds (`AuthorizedPrincipalsOverride`), per role, each as the
-    /// service wrote it back.
-    pub principals: BTreeMap<Role, Vec<String>>,
+    /// Principals the follower adds (`AuthorizedPrincipalsOverride`), per role.
+    pub principals: BTreeMap<Role, Vec<ObservedPrincipal>>,
     /// `PrincipalsModificationKind`.
     pub principals_modification_kind: PrincipalsModificationKind,
     /// `CachingPoliciesModificationKind`.
     pub caching_policies_modification_kind: CachingPoliciesModificationKind,
     /// `IsAutoPrefetchEnabled`.
     pub prefetch_extents: bool,
+}
+
+/// A principal as the service reports it back. The service normalises what it was given
+/// (`aaduser=alice@contoso.com` comes back as `aaduser=<object id>;<tenant id>`), so the
+/// notes kfollow attaches to each `.add` hold the string the user wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedPrincipal {
+    /// The fully qualified name the service stores.
+    pub fqn: String,
+    /// The display name the service shows.
+    pub display_name: String,
+    /// The notes given with `.add`.
+    pub notes: String,
 }
