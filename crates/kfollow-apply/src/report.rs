@@ -1,0 +1,222 @@
+//! What apply tells while it runs ([`Event`]) and when it is done ([`ApplyReport`]).
+
+use std::fmt;
+use std::time::Duration;
+
+use kfollow_model::{Action, Address};
+
+/// Progress of one change, sent as it happens so the cli can draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The change took a parallelism slot and its first operation is being sent.
+    Started {
+        /// The change.
+        address: Address,
+        /// What it does.
+        action: Action,
+    },
+    /// Every operation of the change succeeded.
+    Succeeded {
+        /// The change.
+        address: Address,
+        /// What it did.
+        action: Action,
+        /// From [`Event::Started`] to the end of its last operation.
+        elapsed: Duration,
+    },
+    /// An operation of the change failed; the rest of its operations were not sent.
+    Failed {
+        /// The change.
+        address: Address,
+        /// What it was doing.
+        action: Action,
+        /// Which operation failed and why (the executor's message, Azure's for the real one).
+        error: String,
+    },
+    /// The change will not be attempted.
+    Skipped {
+        /// The change.
+        address: Address,
+        /// What it would have done.
+        action: Action,
+        /// Why not.
+        reason: NotAttemptedReason,
+    },
+}
+
+/// Why a change was not attempted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAttemptedReason {
+    /// A change it depends on (directly or through others) failed.
+    DependencyFailed {
+        /// The change that failed.
+        dependency: Address,
+    },
+    /// A change it depends on was itself not attempted, for a reason other than a failure.
+    DependencyNotAttempted {
+        /// The change that was not attempted.
+        dependency: Address,
+    },
+    /// It depends on an address the plan does not contain, so its order cannot be honoured.
+    MissingDependency {
+        /// The address that is not in the plan.
+        dependency: Address,
+    },
+    /// It is part of, or depends on, a dependency cycle.
+    DependencyCycle,
+    /// Apply was interrupted before the change could start.
+    Cancelled,
+}
+
+impl fmt::Display for NotAttemptedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAttemptedReason::DependencyFailed { dependency } => {
+                write!(f, "not attempted because `{dependency}` failed")
+            }
+            NotAttemptedReason::DependencyNotAttempted { dependency } => {
+                write!(f, "not attempted because `{dependency}` was not attempted")
+            }
+            NotAttemptedReason::MissingDependency { dependency } => write!(
+                f,
+                "not attempted because it depends on `{dependency}`, which is not in the plan"
+            ),
+            NotAttemptedReason::DependencyCycle => {
+                f.write_str("not attempted because it waits on a dependency cycle")
+            }
+            NotAttemptedReason::Cancelled => {
+                f.write_str("not attempted because apply was interrupted")
+            }
+        }
+    }
+}
+
+/// A change whose operations all succeeded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Succeeded {
+    /// The change.
+    pub address: Address,
+    /// What it did.
+    pub action: Action,
+    /// How long it took, from start to the end of its last operation.
+    pub elapsed: Duration,
+}
+
+/// A change with an operation that failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    /// The change.
+    pub address: Address,
+    /// What it was doing.
+    pub action: Action,
+    /// How many of its operations succeeded before the failure. For a replacement, one means
+    /// the old attachment is gone and the new one was not created.
+    pub completed_operations: usize,
+    /// How many operations the change has.
+    pub operations: usize,
+    /// Which operation failed and why.
+    pub error: String,
+}
+
+/// A change that was never started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotAttempted {
+    /// The change.
+    pub address: Address,
+    /// What it would have done.
+    pub action: Action,
+    /// Why it was not started.
+    pub reason: NotAttemptedReason,
+}
+
+/// The outcome of an apply: every change of the plan appears in exactly one list, in plan order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplyReport {
+    /// Changes carried out.
+    pub succeeded: Vec<Succeeded>,
+    /// Changes that failed part way or at their first operation.
+    pub failed: Vec<Failed>,
+    /// Changes never started.
+    pub not_attempted: Vec<NotAttempted>,
+    /// True when apply was interrupted (the changes it did not start are in `not_attempted`).
+    pub cancelled: bool,
+    /// Wall time of the whole apply.
+    pub elapsed: Duration,
+}
+
+impl ApplyReport {
+    /// True when every change of the plan succeeded.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty() && self.not_attempted.is_empty()
+    }
+
+    /// How many changes with this action succeeded.
+    pub fn succeeded_count(&self, action: Action) -> usize {
+        self.succeeded.iter().filter(|s| s.action == action).count()
+    }
+
+    /// `Apply complete! 2 attached, 1 changed, 0 replaced, 0 detached.`, counting the changes
+    /// that succeeded.
+    pub fn summary(&self) -> String {
+        format!(
+            "Apply complete! {} attached, {} changed, {} replaced, {} detached.",
+            self.succeeded_count(Action::Attach),
+            self.succeeded_count(Action::Update),
+            self.succeeded_count(Action::Replace),
+            self.succeeded_count(Action::Detach),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attachment(name: &str) -> Address {
+        Address::Attachment {
+            follower: "west".into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn summary_counts_only_what_succeeded() {
+        let done = |name: &str, action| Succeeded {
+            address: attachment(name),
+            action,
+            elapsed: Duration::ZERO,
+        };
+        let report = ApplyReport {
+            succeeded: vec![
+                done("a", Action::Attach),
+                done("b", Action::Attach),
+                done("c", Action::Update),
+                done("d", Action::Detach),
+            ],
+            failed: vec![Failed {
+                address: attachment("e"),
+                action: Action::Replace,
+                completed_operations: 1,
+                operations: 2,
+                error: "boom".into(),
+            }],
+            ..ApplyReport::default()
+        };
+        assert_eq!(
+            report.summary(),
+            "Apply complete! 2 attached, 1 changed, 0 replaced, 1 detached."
+        );
+        assert!(!report.is_complete());
+    }
+
+    #[test]
+    fn reasons_read_as_sentences() {
+        let reason = NotAttemptedReason::DependencyFailed {
+            dependency: attachment("a"),
+        };
+        assert_eq!(
+            reason.to_string(),
+            "not attempted because `attachment.west/a` failed"
+        );
+    }
+}

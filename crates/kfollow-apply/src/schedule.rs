@@ -1,0 +1,475 @@
+//! The scheduler's bookkeeping, without any waiting: which change may start, which operation
+//! may be sent, what a completion unblocks. [`crate::run`] drives it.
+//!
+//! Rules:
+//! - a change becomes ready when every change it depends on succeeded;
+//! - a change in flight holds one of `parallelism` slots until its last operation ends;
+//! - an operation is sent only while its cluster has nothing else in flight; the lock is taken
+//!   per operation, so a change spanning two clusters holds them one at a time (and never
+//!   waits while holding one, so there is no deadlock);
+//! - a change waiting for its next cluster is served before a new change starts on it;
+//! - among ready changes, the one whose cluster has the most work left starts first
+//!   (longest-queue-first), so the busiest cluster never waits on the parallelism cap; ties go
+//!   to plan order. A ready change whose cluster is busy does not take a slot.
+
+use std::collections::{BTreeSet, HashMap};
+
+use kfollow_model::{Address, ClusterId, Plan};
+use tokio::time::Instant;
+
+use crate::report::{ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded};
+
+/// An operation the runner must send now: `plan.changes[change].operations[operation]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dispatch {
+    pub change: usize,
+    pub operation: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum State {
+    /// Waiting for dependencies.
+    Blocked,
+    /// Dependencies met, not started.
+    Ready,
+    /// Holds a slot; `sending` while one of its operations is in flight.
+    Running {
+        started: Instant,
+        sending: bool,
+    },
+    Succeeded,
+    Failed,
+    NotAttempted,
+}
+
+struct Node {
+    state: State,
+    /// Dependencies that have not succeeded yet.
+    waiting_on: usize,
+    dependents: Vec<usize>,
+    /// The next operation to send.
+    next: usize,
+}
+
+pub(crate) struct Scheduler<'p> {
+    plan: &'p Plan,
+    parallelism: usize,
+    nodes: Vec<Node>,
+    /// Operations not yet sent per cluster, counting only changes that may still run.
+    remaining: HashMap<&'p ClusterId, usize>,
+    /// Clusters with an operation in flight.
+    busy: BTreeSet<usize>,
+    /// Cluster ids by a small index, so sets of them are cheap and ordered.
+    cluster_index: HashMap<&'p ClusterId, usize>,
+    clusters: Vec<&'p ClusterId>,
+    /// Ready changes by the cluster of their first operation.
+    ready: Vec<BTreeSet<usize>>,
+    running: usize,
+    cancelled: bool,
+    outcome: Vec<Option<Outcome>>,
+}
+
+enum Outcome {
+    Succeeded(std::time::Duration),
+    Failed { completed: usize, error: String },
+    NotAttempted(NotAttemptedReason),
+}
+
+impl<'p> Scheduler<'p> {
+    /// Builds the bookkeeping for `plan`. Changes whose dependencies name an address the plan
+    /// does not hold are settled as not attempted at once, as are their dependents.
+    pub fn new(plan: &'p Plan, parallelism: usize, events: &mut impl FnMut(Event)) -> Self {
+        let mut cluster_index: HashMap<&ClusterId, usize> = HashMap::new();
+        let mut clusters = Vec::new();
+        let mut remaining: HashMap<&ClusterId, usize> = HashMap::new();
+        for change in &plan.changes {
+            for operation in &change.operations {
+                let cluster = operation.cluster();
+                cluster_index.entry(cluster).or_insert_with(|| {
+                    clusters.push(cluster);
+                    clusters.len() - 1
+                });
+                *remaining.entry(cluster).or_default() += 1;
+            }
+        }
+
+        let mut by_address: HashMap<&Address, Vec<usize>> = HashMap::new();
+        for (index, change) in plan.changes.iter().enumerate() {
+            by_address.entry(&change.address).or_default().push(index);
+        }
+        let mut nodes: Vec<Node> = plan
+            .changes
+            .iter()
+            .map(|_| Node {
+                state: State::Blocked,
+                waiting_on: 0,
+                dependents: Vec::new(),
+                next: 0,
+            })
+            .collect();
+        let mut missing = Vec::new();
+        for (index, change) in plan.changes.iter().enumerate() {
+            for dependency in &change.depends_on {
+                match by_address.get(dependency) {
+                    Some(targets) => {
+                        for &target in targets {
+                            nodes[target].dependents.push(index);
+                            nodes[index].waiting_on += 1;
+                        }
+                    }
+                    None => missing.push((index, dependency.clone())),
+                }
+            }
+        }
+
+        let mut scheduler = Scheduler {
+            plan,
+            parallelism: parallelism.max(1),
+            nodes,
+            remaining,
+            busy: BTreeSet::new(),
+            ready: vec![BTreeSet::new(); clusters.len()],
+            cluster_index,
+            clusters,
+            running: 0,
+            cancelled: false,
+            outcome: (0..plan.changes.len()).map(|_| None).collect(),
+        };
+        for (index, dependency) in missing {
+            if scheduler.outcome[index].is_none() {
+                scheduler.give_up(
+                    index,
+                    NotAttemptedReason::MissingDependency { dependency },
+                    events,
+                );
+            }
+        }
+        let start = Instant::now();
+        for index in 0..scheduler.nodes.len() {
+            if scheduler.nodes[index].state == State::Blocked
+                && scheduler.nodes[index].waiting_on == 0
+            {
+                scheduler.make_ready(index, start, events);
+            }
+        }
+        scheduler
+    }
+
+    /// What to send now: operations of running changes whose cluster just came free, then the
+    /// first operations of new changes while slots remain. Emits [`Event::Started`].
+    pub fn dispatch(&mut self, now: Instant, events: &mut impl FnMut(Event)) -> Vec<Dispatch> {
+        let mut out = Vec::new();
+        // Running changes between two operations: they hold a slot already.
+        for index in 0..self.nodes.len() {
+            if let State::Running { sending: false, .. } = self.nodes[index].state {
+                let cluster = self.cluster_of_next(index);
+                if !self.busy.contains(&cluster) {
+                    out.push(self.send(index));
+                }
+            }
+        }
+        if self.cancelled {
+            return out;
+        }
+        while self.running < self.parallelism {
+            let Some(index) = self.best_ready() else {
+                break;
+            };
+            let cluster = self.cluster_of_next(index);
+            self.ready[cluster].remove(&index);
+            self.nodes[index].state = State::Running {
+                started: now,
+                sending: false,
+            };
+            self.running += 1;
+            events(Event::Started {
+                address: self.plan.changes[index].address.clone(),
+                action: self.plan.changes[index].action,
+            });
+            out.push(self.send(index));
+        }
+        out
+    }
+
+    /// Records the end of the operation last sent for `change`.
+    pub fn complete(
+        &mut self,
+        change: usize,
+        result: Result<(), String>,
+        now: Instant,
+        events: &mut impl FnMut(Event),
+    ) {
+        let cluster = self.cluster_of_next(change);
+        self.busy.remove(&cluster);
+        let State::Running { started, .. } = self.nodes[change].state else {
+            return;
+        };
+        let plan_change = &self.plan.changes[change];
+        match result {
+            Ok(()) => {
+                self.nodes[change].next += 1;
+                if self.nodes[change].next < plan_change.operations.len() {
+                    self.nodes[change].state = State::Running {
+                        started,
+                        sending: false,
+                    };
+                    return;
+                }
+                self.running -= 1;
+                self.succeed(change, now - started, now, events);
+            }
+            Err(error) => {
+                self.running -= 1;
+                let completed = self.nodes[change].next;
+                self.nodes[change].state = State::Failed;
+                // Its unsent operations will never be sent.
+                self.forget_remaining(change, completed + 1);
+                let operations = plan_change.operations.len();
+                let error = if operations > 1 {
+                    format!(
+                        "operation {} of {operations} ({}) failed: {error}",
+                        completed + 1,
+                        crate::describe(&plan_change.operations[completed])
+                    )
+                } else {
+                    format!(
+                        "{} failed: {error}",
+                        crate::describe(&plan_change.operations[completed])
+                    )
+                };
+                events(Event::Failed {
+                    address: plan_change.address.clone(),
+                    action: plan_change.action,
+                    error: error.clone(),
+                });
+                self.outcome[change] = Some(Outcome::Failed { completed, error });
+                let dependency = plan_change.address.clone();
+                self.stop_dependents(
+                    change,
+                    &NotAttemptedReason::DependencyFailed { dependency },
+                    events,
+                );
+            }
+        }
+    }
+
+    /// Stops starting new changes: every change not yet started is settled as not attempted.
+    /// Running changes go on to their end.
+    pub fn cancel(&mut self, events: &mut impl FnMut(Event)) {
+        if self.cancelled {
+            return;
+        }
+        self.cancelled = true;
+        for index in 0..self.nodes.len() {
+            if matches!(self.nodes[index].state, State::Blocked | State::Ready) {
+                self.settle_not_attempted(index, NotAttemptedReason::Cancelled, events);
+            }
+        }
+    }
+
+    /// The report, once nothing is in flight. Changes still blocked then wait on a cycle.
+    pub fn finish(
+        mut self,
+        elapsed: std::time::Duration,
+        events: &mut impl FnMut(Event),
+    ) -> ApplyReport {
+        for index in 0..self.nodes.len() {
+            if matches!(self.nodes[index].state, State::Blocked | State::Ready) {
+                self.settle_not_attempted(index, NotAttemptedReason::DependencyCycle, events);
+            }
+        }
+        let mut report = ApplyReport {
+            cancelled: self.cancelled,
+            elapsed,
+            ..ApplyReport::default()
+        };
+        for (change, outcome) in self.plan.changes.iter().zip(self.outcome) {
+            let address = change.address.clone();
+            let action = change.action;
+            match outcome {
+                Some(Outcome::Succeeded(elapsed)) => report.succeeded.push(Succeeded {
+                    address,
+                    action,
+                    elapsed,
+                }),
+                Some(Outcome::Failed { completed, error }) => report.failed.push(Failed {
+                    address,
+                    action,
+                    completed_operations: completed,
+                    operations: change.operations.len(),
+                    error,
+                }),
+                Some(Outcome::NotAttempted(reason)) => report.not_attempted.push(NotAttempted {
+                    address,
+                    action,
+                    reason,
+                }),
+                // Unreachable once every change is settled; report it rather than panic.
+                None => report.not_attempted.push(NotAttempted {
+                    address,
+                    action,
+                    reason: NotAttemptedReason::Cancelled,
+                }),
+            }
+        }
+        report
+    }
+
+    fn send(&mut self, index: usize) -> Dispatch {
+        let cluster = self.cluster_of_next(index);
+        self.busy.insert(cluster);
+        let node = &mut self.nodes[index];
+        if let State::Running { sending, .. } = &mut node.state {
+            *sending = true;
+        }
+        let operation = node.next;
+        let cluster_id = self.clusters[cluster];
+        if let Some(left) = self.remaining.get_mut(cluster_id) {
+            *left = left.saturating_sub(1);
+        }
+        Dispatch {
+            change: index,
+            operation,
+        }
+    }
+
+    /// The ready change to start next: on a free cluster, the one with the most work left.
+    fn best_ready(&self) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None; // (remaining, change)
+        for (cluster, ready) in self.ready.iter().enumerate() {
+            let Some(&first) = ready.first() else {
+                continue;
+            };
+            if self.busy.contains(&cluster) {
+                continue;
+            }
+            let left = self
+                .remaining
+                .get(self.clusters[cluster])
+                .copied()
+                .unwrap_or(0);
+            let better = match best {
+                None => true,
+                Some((best_left, best_change)) => {
+                    left > best_left || (left == best_left && first < best_change)
+                }
+            };
+            if better {
+                best = Some((left, first));
+            }
+        }
+        best.map(|(_, change)| change)
+    }
+
+    fn cluster_of_next(&self, index: usize) -> usize {
+        let change = &self.plan.changes[index];
+        let operation = self.nodes[index].next.min(change.operations.len() - 1);
+        self.cluster_index[change.operations[operation].cluster()]
+    }
+
+    fn make_ready(&mut self, index: usize, now: Instant, events: &mut impl FnMut(Event)) {
+        if self.plan.changes[index].operations.is_empty() {
+            // Nothing to send: it succeeds as soon as it may run, without a slot.
+            events(Event::Started {
+                address: self.plan.changes[index].address.clone(),
+                action: self.plan.changes[index].action,
+            });
+            self.succeed(index, std::time::Duration::ZERO, now, events);
+            return;
+        }
+        self.nodes[index].state = State::Ready;
+        let cluster = self.cluster_of_next(index);
+        self.ready[cluster].insert(index);
+    }
+
+    fn succeed(
+        &mut self,
+        index: usize,
+        elapsed: std::time::Duration,
+        now: Instant,
+        events: &mut impl FnMut(Event),
+    ) {
+        self.nodes[index].state = State::Succeeded;
+        self.outcome[index] = Some(Outcome::Succeeded(elapsed));
+        events(Event::Succeeded {
+            address: self.plan.changes[index].address.clone(),
+            action: self.plan.changes[index].action,
+            elapsed,
+        });
+        let dependents = self.nodes[index].dependents.clone();
+        for dependent in dependents {
+            let node = &mut self.nodes[dependent];
+            node.waiting_on = node.waiting_on.saturating_sub(1);
+            if node.waiting_on == 0 && node.state == State::Blocked {
+                if self.cancelled {
+                    self.settle_not_attempted(dependent, NotAttemptedReason::Cancelled, events);
+                } else {
+                    self.make_ready(dependent, now, events);
+                }
+            }
+        }
+    }
+
+    fn give_up(
+        &mut self,
+        index: usize,
+        reason: NotAttemptedReason,
+        events: &mut impl FnMut(Event),
+    ) {
+        self.settle_not_attempted(index, reason, events);
+        let dependency = self.plan.changes[index].address.clone();
+        self.stop_dependents(
+            index,
+            &NotAttemptedReason::DependencyNotAttempted { dependency },
+            events,
+        );
+    }
+
+    /// Settles every change that (transitively) depends on `index` as not attempted.
+    fn stop_dependents(
+        &mut self,
+        index: usize,
+        reason: &NotAttemptedReason,
+        events: &mut impl FnMut(Event),
+    ) {
+        let mut stack = self.nodes[index].dependents.clone();
+        while let Some(dependent) = stack.pop() {
+            if self.outcome[dependent].is_some()
+                || matches!(self.nodes[dependent].state, State::Running { .. })
+            {
+                continue;
+            }
+            self.settle_not_attempted(dependent, reason.clone(), events);
+            stack.extend(self.nodes[dependent].dependents.iter().copied());
+        }
+    }
+
+    fn settle_not_attempted(
+        &mut self,
+        index: usize,
+        reason: NotAttemptedReason,
+        events: &mut impl FnMut(Event),
+    ) {
+        if self.nodes[index].state == State::Ready {
+            let cluster = self.cluster_of_next(index);
+            self.ready[cluster].remove(&index);
+        }
+        self.nodes[index].state = State::NotAttempted;
+        self.forget_remaining(index, 0);
+        events(Event::Skipped {
+            address: self.plan.changes[index].address.clone(),
+            action: self.plan.changes[index].action,
+            reason: reason.clone(),
+        });
+        self.outcome[index] = Some(Outcome::NotAttempted(reason));
+    }
+
+    /// Takes the operations of `index` from `from` on out of the per-cluster work left.
+    fn forget_remaining(&mut self, index: usize, from: usize) {
+        for operation in self.plan.changes[index].operations.iter().skip(from) {
+            if let Some(left) = self.remaining.get_mut(operation.cluster()) {
+                *left = left.saturating_sub(1);
+            }
+        }
+    }
+}
