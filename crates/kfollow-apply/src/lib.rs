@@ -7,9 +7,11 @@
 //! finish. Cancellation stops new changes from starting and lets in-flight ones finish. Progress
 //! goes out as [`Event`]s; the outcome is an [`ApplyReport`].
 //!
-//! It knows nothing of HTTP or ARM: every write goes through an [`Executor`], and the scheduler
-//! only ever hands it operations taken from the plan. Saving, loading and staleness of plans
-//! belong elsewhere; reading live state does too.
+//! The scheduler knows nothing of HTTP or ARM: every write goes through an [`Executor`], and it
+//! only ever hands it operations taken from the plan. [`fake::FakeExecutor`] is a scripted
+//! one for tests.
+//! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
+//! and loading plans, and reading live state, belong elsewhere.
 //!
 //! Open [`apply`] and [`Executor`] first.
 
@@ -18,7 +20,11 @@ pub mod fake;
 mod report;
 mod run;
 mod schedule;
+mod stale;
 
 pub use executor::{ExecError, Executor, describe};
-pub use report::{ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded};
+pub use report::{
+    ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, format_elapsed,
+};
 pub use run::{ApplyOptions, apply};
+pub use stale::{Fingerprints, StalePlan, check_fresh};

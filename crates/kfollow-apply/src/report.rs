@@ -44,6 +44,54 @@ pub enum Event {
     },
 }
 
+/// One plain line per event, in Terraform's manner, for output that is not a terminal:
+/// `attachment.west/sales: Attaching...`, `attachment.west/sales: Attached after 12s`.
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Started { address, action } => {
+                let verb = match action {
+                    Action::Attach => "Attaching",
+                    Action::Update => "Updating",
+                    Action::Replace => "Replacing",
+                    Action::Detach => "Detaching",
+                };
+                write!(f, "{address}: {verb}...")
+            }
+            Event::Succeeded {
+                address,
+                action,
+                elapsed,
+            } => {
+                let done = match action {
+                    Action::Attach => "Attached",
+                    Action::Update => "Updated",
+                    Action::Replace => "Replaced",
+                    Action::Detach => "Detached",
+                };
+                write!(f, "{address}: {done} after {}", format_elapsed(*elapsed))
+            }
+            Event::Failed { address, error, .. } => write!(f, "{address}: Failed: {error}"),
+            Event::Skipped {
+                address, reason, ..
+            } => write!(f, "{address}: {reason}"),
+        }
+    }
+}
+
+/// A duration as Terraform prints one: `0s`, `12s`, `1m30s`, `1h2m3s` (whole seconds).
+pub fn format_elapsed(elapsed: Duration) -> String {
+    let total = elapsed.as_secs();
+    let (hours, minutes, seconds) = (total / 3600, total / 60 % 60, total % 60);
+    if hours > 0 {
+        format!("{hours}h{minutes}m{seconds}s")
+    } else if minutes > 0 {
+        format!("{minutes}m{seconds}s")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
 /// Why a change was not attempted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotAttemptedReason {
@@ -207,6 +255,50 @@ mod tests {
             "Apply complete! 2 attached, 1 changed, 0 replaced, 1 detached."
         );
         assert!(!report.is_complete());
+    }
+
+    #[test]
+    fn events_read_as_plain_lines() {
+        let lines: Vec<String> = [
+            Event::Started {
+                address: attachment("a"),
+                action: Action::Replace,
+            },
+            Event::Succeeded {
+                address: attachment("a"),
+                action: Action::Replace,
+                elapsed: Duration::from_secs(90),
+            },
+            Event::Failed {
+                address: attachment("b"),
+                action: Action::Attach,
+                error: "put attachment `b` on cluster `west` failed: 409 `Conflict`".into(),
+            },
+            Event::Skipped {
+                address: attachment("c"),
+                action: Action::Detach,
+                reason: NotAttemptedReason::Cancelled,
+            },
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            lines,
+            [
+                "attachment.west/a: Replacing...",
+                "attachment.west/a: Replaced after 1m30s",
+                "attachment.west/b: Failed: put attachment `b` on cluster `west` failed: 409 `Conflict`",
+                "attachment.west/c: not attempted because apply was interrupted",
+            ]
+        );
+    }
+
+    #[test]
+    fn elapsed_reads_like_terraform() {
+        assert_eq!(format_elapsed(Duration::from_millis(400)), "0s");
+        assert_eq!(format_elapsed(Duration::from_secs(12)), "12s");
+        assert_eq!(format_elapsed(Duration::from_secs(3723)), "1h2m3s");
     }
 
     #[test]
