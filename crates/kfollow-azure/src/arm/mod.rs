@@ -1,0 +1,445 @@
+//! The ARM client: the Microsoft.Kusto routes kfollow reads and writes, typed in
+//! `kfollow_model`'s vocabulary. Writes wait for their long-running operation ([`lro`]).
+
+mod error;
+mod lro;
+mod wire;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kfollow_model::{
+    AttachmentBody, ClusterId, DatabaseKind, LeaderFollower, ObservedAttachment, ObservedDatabase,
+    Timespan,
+};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+pub use error::ArmError;
+pub use wire::{ClusterInfo, NameAvailability};
+
+use crate::API_VERSION;
+use crate::cloud::Cloud;
+use crate::credential::TokenSource;
+use crate::endpoint::{check_endpoint, same_origin};
+use crate::retry::RetryPolicy;
+use crate::transport::{Outgoing, RequestLine, Response, RetryClass, SendError, Sender};
+
+/// How to reach ARM.
+#[derive(Clone)]
+pub struct ArmConfig {
+    /// The ARM endpoint (`https://management.azure.com`, or the emulator's
+    /// `http://127.0.0.1:PORT`).
+    pub endpoint: String,
+    /// Where bearer tokens come from.
+    pub credential: Arc<dyn TokenSource>,
+    /// The token scope (`https://management.azure.com/.default`).
+    pub scope: String,
+    /// Retries of single requests.
+    pub retry: RetryPolicy,
+    /// How long a write may wait for its long-running operation (default 60 minutes, as
+    /// Terraform's azurerm provider).
+    pub operation_timeout: Duration,
+    /// How long to wait between polls when the service sends no `Retry-After`.
+    pub poll_interval: Duration,
+    /// How long one HTTP request may take.
+    pub request_timeout: Duration,
+}
+
+impl ArmConfig {
+    /// The defaults for a cloud: its endpoint and scope, 5 tries, a 60 minute operation
+    /// timeout, polls every 5 s unless told otherwise.
+    pub fn for_cloud(cloud: Cloud, credential: Arc<dyn TokenSource>) -> ArmConfig {
+        ArmConfig {
+            endpoint: cloud.arm_endpoint().to_owned(),
+            credential,
+            scope: cloud.arm_scope().to_owned(),
+            retry: RetryPolicy::default(),
+            operation_timeout: Duration::from_secs(60 * 60),
+            poll_interval: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+impl fmt::Debug for ArmConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArmConfig")
+            .field("endpoint", &self.endpoint)
+            .field("credential", &self.credential.describe())
+            .field("scope", &self.scope)
+            .field("retry", &self.retry)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("poll_interval", &self.poll_interval)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+/// A client of the Microsoft.Kusto ARM routes. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct ArmClient {
+    endpoint: Url,
+    scope: String,
+    sender: Sender,
+    operation_timeout: Duration,
+    poll_interval: Duration,
+}
+
+impl fmt::Debug for ArmClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArmClient")
+            .field("endpoint", &self.endpoint.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArmClient {
+    /// A client; refuses an endpoint that is plain `http://` to a host other than loopback.
+    pub fn new(config: ArmConfig) -> Result<ArmClient, ArmError> {
+        let endpoint = check_endpoint(&config.endpoint)?;
+        let sender = Sender::new(
+            config.credential,
+            config.retry,
+            config.request_timeout,
+            "arm",
+        )
+        .map_err(ArmError::Client)?;
+        Ok(ArmClient {
+            endpoint,
+            scope: config.scope,
+            sender,
+            operation_timeout: config.operation_timeout,
+            poll_interval: config.poll_interval,
+        })
+    }
+
+    /// The endpoint requests go to.
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// `Clusters_Get`; `None` when the cluster does not exist (404).
+    pub async fn get_cluster(&self, id: &ClusterId) -> Result<Option<ClusterInfo>, ArmError> {
+        let url = self.url(id, &[]);
+        let cluster: Option<wire::ClusterWire> = self.get(url).await?;
+        Ok(cluster.map(ClusterInfo::from))
+    }
+
+    /// `Databases_ListByCluster`: every database of a cluster, both kinds.
+    pub async fn list_databases(&self, id: &ClusterId) -> Result<Vec<ObservedDatabase>, ArmError> {
+        let url = self.url(id, &["databases"]);
+        let list: Vec<wire::DatabaseWire> = self.list(Method::GET, url).await?;
+        Ok(list.into_iter().map(ObservedDatabase::from).collect())
+    }
+
+    /// `AttachedDatabaseConfigurations_ListByCluster`: the attachments on a follower cluster.
+    pub async fn list_attachments(
+        &self,
+        id: &ClusterId,
+    ) -> Result<Vec<ObservedAttachment>, ArmError> {
+        let url = self.url(id, &["attachedDatabaseConfigurations"]);
+        let list: Vec<wire::AttachmentWire> = self.list(Method::GET, url).await?;
+        Ok(list.into_iter().map(ObservedAttachment::from).collect())
+    }
+
+    /// `AttachedDatabaseConfigurations_Get`; `None` on 404.
+    pub async fn get_attachment(
+        &self,
+        follower: &ClusterId,
+        name: &str,
+    ) -> Result<Option<ObservedAttachment>, ArmError> {
+        let url = self.url(follower, &["attachedDatabaseConfigurations", name]);
+        let attachment: Option<wire::AttachmentWire> = self.get(url).await?;
+        Ok(attachment.map(ObservedAttachment::from))
+    }
+
+    /// `Clusters_ListFollowerDatabases` (POST, read-only, so retried like a GET): who follows
+    /// the databases of a leader cluster.
+    pub async fn list_follower_databases(
+        &self,
+        leader: &ClusterId,
+    ) -> Result<Vec<LeaderFollower>, ArmError> {
+        let url = self.url(leader, &["listFollowerDatabases"]);
+        let list: Vec<wire::FollowerWire> = self.list(Method::POST, url).await?;
+        Ok(list.into_iter().map(LeaderFollower::from).collect())
+    }
+
+    /// `Clusters_ListFollowerDatabasesGet`: the GET form of [`Self::list_follower_databases`].
+    pub async fn list_follower_databases_get(
+        &self,
+        leader: &ClusterId,
+    ) -> Result<Vec<LeaderFollower>, ArmError> {
+        let url = self.url(leader, &["listFollowerDatabases"]);
+        let list: Vec<wire::FollowerGetWire> = self.list(Method::GET, url).await?;
+        Ok(list
+            .into_iter()
+            .map(|entry| LeaderFollower::from(entry.properties))
+            .collect())
+    }
+
+    /// `AttachedDatabaseConfigurations_CreateOrUpdate`: attach (or update an attachment) and
+    /// wait until the operation ends.
+    pub async fn put_attachment(
+        &self,
+        follower: &ClusterId,
+        name: &str,
+        body: &AttachmentBody,
+    ) -> Result<(), ArmError> {
+        let url = self.url(follower, &["attachedDatabaseConfigurations", name]);
+        let body = encode(&wire::AttachmentPut::from(body));
+        self.write(Method::PUT, url, Some(body), RetryClass::Idempotent)
+            .await
+    }
+
+    /// `AttachedDatabaseConfigurations_Delete`: detach on the follower side and wait. An
+    /// attachment that is already gone (404) counts as detached.
+    pub async fn delete_attachment(
+        &self,
+        follower: &ClusterId,
+        name: &str,
+    ) -> Result<(), ArmError> {
+        let url = self.url(follower, &["attachedDatabaseConfigurations", name]);
+        self.write(Method::DELETE, url, None, RetryClass::Idempotent)
+            .await
+    }
+
+    /// `Clusters_DetachFollowerDatabases`: detach on the leader side and wait. A POST that
+    /// changes state: retried only on 429 and failures to connect.
+    pub async fn detach_follower(
+        &self,
+        leader: &ClusterId,
+        follower: &ClusterId,
+        attachment_name: &str,
+    ) -> Result<(), ArmError> {
+        let url = self.url(leader, &["detachFollowerDatabases"]);
+        let body = encode(&wire::DetachBody {
+            cluster_resource_id: follower.to_string(),
+            attached_database_configuration_name: attachment_name,
+        });
+        self.write(Method::POST, url, Some(body), RetryClass::NotIdempotent)
+            .await
+    }
+
+    /// `Databases_CreateOrUpdate` on a follower database with `kind: ReadOnlyFollowing`: sets
+    /// its database-level hot cache period, and waits.
+    pub async fn put_follower_hot_cache(
+        &self,
+        follower: &ClusterId,
+        database: &str,
+        location: &str,
+        hot_cache_period: Timespan,
+    ) -> Result<(), ArmError> {
+        let url = self.url(follower, &["databases", database]);
+        let body = encode(&wire::FollowerDatabasePut {
+            kind: DatabaseKind::ReadOnlyFollowing,
+            location,
+            properties: wire::FollowerDatabasePutProperties {
+                hot_cache_period: hot_cache_period.to_iso8601(),
+            },
+        });
+        self.write(Method::PUT, url, Some(body), RetryClass::Idempotent)
+            .await
+    }
+
+    /// `AttachedDatabaseConfigurations_CheckNameAvailability`.
+    pub async fn check_attachment_name(
+        &self,
+        cluster: &ClusterId,
+        name: &str,
+    ) -> Result<NameAvailability, ArmError> {
+        let url = self.url(
+            cluster,
+            &["attachedDatabaseConfigurationCheckNameAvailability"],
+        );
+        self.check_name(
+            url,
+            name,
+            "Microsoft.Kusto/clusters/attachedDatabaseConfigurations",
+        )
+        .await
+    }
+
+    /// `Databases_CheckNameAvailability`: is a database name free on a cluster.
+    pub async fn check_database_name(
+        &self,
+        cluster: &ClusterId,
+        name: &str,
+    ) -> Result<NameAvailability, ArmError> {
+        let url = self.url(cluster, &["checkNameAvailability"]);
+        self.check_name(url, name, "Microsoft.Kusto/clusters/databases")
+            .await
+    }
+
+    async fn check_name(
+        &self,
+        url: Url,
+        name: &str,
+        kind: &'static str,
+    ) -> Result<NameAvailability, ArmError> {
+        let body = encode(&wire::NameCheck { name, kind });
+        let request = RequestLine::new(&Method::POST, &url);
+        let response = self
+            .send(Method::POST, url, Some(body), RetryClass::Idempotent)
+            .await?;
+        let response = success(&request, response)?;
+        decode(&request, &response.body)
+    }
+
+    /// The URL of a cluster or one of its children, with the api-version.
+    fn url(&self, cluster: &ClusterId, tail: &[&str]) -> Url {
+        let mut url = self.endpoint.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty();
+            segments.extend([
+                "subscriptions",
+                cluster.subscription(),
+                "resourceGroups",
+                cluster.resource_group(),
+                "providers",
+                "Microsoft.Kusto",
+                "clusters",
+                cluster.name(),
+            ]);
+            segments.extend(tail);
+        }
+        url.set_query(Some(&format!("api-version={API_VERSION}")));
+        url
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        retry: RetryClass,
+    ) -> Result<Response, ArmError> {
+        let request = RequestLine::new(&method, &url);
+        let out = Outgoing {
+            method,
+            url,
+            scope: &self.scope,
+            body,
+            headers: &[],
+            retry,
+        };
+        self.sender.send(&out).await.map_err(|e| match e {
+            SendError::Credential(source) => ArmError::Credential { request, source },
+            SendError::Transport { source, attempts } => ArmError::Transport {
+                request,
+                attempts,
+                source,
+            },
+        })
+    }
+
+    /// A GET of one resource; `None` on 404.
+    async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<Option<T>, ArmError> {
+        let request = RequestLine::new(&Method::GET, &url);
+        let response = self
+            .send(Method::GET, url, None, RetryClass::Idempotent)
+            .await?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let response = success(&request, response)?;
+        decode(&request, &response.body).map(Some)
+    }
+
+    /// Every item of a list, following `nextLink` (with GET) until there is none.
+    async fn list<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+    ) -> Result<Vec<T>, ArmError> {
+        let mut items = Vec::new();
+        let mut next = Some((method, url));
+        let mut seen = std::collections::HashSet::new();
+        while let Some((method, url)) = next.take() {
+            let request = RequestLine::new(&method, &url);
+            // A POST list is read-only: retried as a GET is. It sends an empty body so that
+            // the request carries `Content-Length: 0`.
+            let body = (method == Method::POST).then(Vec::new);
+            let response = self.send(method, url, body, RetryClass::Idempotent).await?;
+            let response = success(&request, response)?;
+            let page: wire::Page<T> = decode(&request, &response.body)?;
+            items.extend(page.value);
+            if let Some(link) = page.next_link.filter(|l| !l.trim().is_empty()) {
+                let link = self.follow(&request, &link)?;
+                if !seen.insert(link.to_string()) {
+                    return Err(ArmError::Decode {
+                        request,
+                        reason: format!("`nextLink` `{link}` repeats an earlier page"),
+                    });
+                }
+                next = Some((Method::GET, link));
+            }
+        }
+        Ok(items)
+    }
+
+    /// A URL the service handed back (`nextLink`, `Azure-AsyncOperation`, `Location`),
+    /// resolved against the request and kept on the ARM endpoint.
+    fn follow(&self, request: &RequestLine, link: &str) -> Result<Url, ArmError> {
+        let base = Url::parse(&request.url).unwrap_or_else(|_| self.endpoint.clone());
+        let url = base.join(link.trim()).map_err(|_| ArmError::ForeignUrl {
+            request: request.clone(),
+            url: link.to_owned(),
+        })?;
+        if !same_origin(&url, &self.endpoint) {
+            return Err(ArmError::ForeignUrl {
+                request: request.clone(),
+                url: link.to_owned(),
+            });
+        }
+        Ok(url)
+    }
+
+    /// A write, then its long-running operation.
+    async fn write(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        retry: RetryClass,
+    ) -> Result<(), ArmError> {
+        let request = RequestLine::new(&method, &url);
+        let is_delete = method == Method::DELETE;
+        let is_put = method == Method::PUT;
+        let response = self.send(method, url.clone(), body, retry).await?;
+        if is_delete && response.status == StatusCode::NOT_FOUND {
+            tracing::debug!(url = %url, "already absent");
+            return Ok(());
+        }
+        let response = success(&request, response)?;
+        self.wait(&request, &url, &response, is_put).await
+    }
+}
+
+/// Serialises a request body. The bodies are plain structs of strings, which always encode.
+fn encode<T: serde::Serialize>(body: &T) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+/// The response when it is a success, else the error ARM gave.
+fn success(request: &RequestLine, response: Response) -> Result<Response, ArmError> {
+    if response.status.is_success() {
+        return Ok(response);
+    }
+    let (code, message) = wire::ErrorBody::read(&response.body, response.status);
+    Err(ArmError::Status {
+        request: request.clone(),
+        status: response.status.as_u16(),
+        code,
+        message,
+        attempts: response.attempts,
+    })
+}
+
+fn decode<T: DeserializeOwned>(request: &RequestLine, body: &[u8]) -> Result<T, ArmError> {
+    serde_json::from_slice(body).map_err(|e| ArmError::Decode {
+        request: request.clone(),
+        reason: e.to_string(),
+    })
+}

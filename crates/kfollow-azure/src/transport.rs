@@ -1,0 +1,261 @@
+//! One HTTP exchange with retries, shared by the ARM and Kusto clients: a bearer token, an
+//! `x-ms-client-request-id`, a debug log line per attempt (never a header), and the retry rules
+//! of [`RetryClass`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use reqwest::{Method, StatusCode, Url};
+use uuid::Uuid;
+
+use crate::credential::{CredentialError, TokenSource};
+use crate::retry::RetryPolicy;
+
+/// The method and URL of a request: what errors and logs name (never its headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    /// `GET`, `PUT`, …
+    pub method: String,
+    /// The full URL, query included.
+    pub url: String,
+}
+
+impl RequestLine {
+    pub(crate) fn new(method: &Method, url: &Url) -> RequestLine {
+        RequestLine {
+            method: method.as_str().to_owned(),
+            url: url.as_str().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for RequestLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{} {}`", self.method, self.url)
+    }
+}
+
+/// Which failures a request may be sent again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryClass {
+    /// GET, PUT, DELETE and read-only POSTs: 408, 429, 5xx (but 501 and 505) and every
+    /// transport error.
+    Idempotent,
+    /// A POST that changes something: only 429 (the service did not run it) and failures to
+    /// connect (the request never left).
+    NotIdempotent,
+    /// A Kusto management command: see [`kusto_should_retry`].
+    Kusto,
+}
+
+/// What came back.
+pub(crate) struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// How many times the request was sent.
+    pub attempts: u32,
+}
+
+/// Why no response came back.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    Credential(CredentialError),
+    Transport {
+        source: reqwest::Error,
+        attempts: u32,
+    },
+}
+
+/// What one request sends.
+pub(crate) struct Outgoing<'a> {
+    pub method: Method,
+    pub url: Url,
+    pub scope: &'a str,
+    pub body: Option<Vec<u8>>,
+    pub headers: &'a [(&'static str, String)],
+    pub retry: RetryClass,
+}
+
+/// An HTTP client with a credential and a retry policy.
+#[derive(Clone)]
+pub(crate) struct Sender {
+    http: reqwest::Client,
+    credential: Arc<dyn TokenSource>,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+    service: &'static str,
+}
+
+impl Sender {
+    pub(crate) fn new(
+        credential: Arc<dyn TokenSource>,
+        retry: RetryPolicy,
+        request_timeout: Duration,
+        service: &'static str,
+    ) -> Result<Sender, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("kfollow/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Sender {
+            http,
+            credential,
+            retry,
+            request_timeout,
+            service,
+        })
+    }
+
+    /// Sends a request, retrying as its class allows. A response that is not retried (or the
+    /// last one) is returned whatever its status.
+    pub(crate) async fn send(&self, out: &Outgoing<'_>) -> Result<Response, SendError> {
+        let max = self.retry.attempts();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = self
+                .credential
+                .token(out.scope)
+                .await
+                .map_err(SendError::Credential)?;
+            let request_id = Uuid::new_v4().to_string();
+            let mut builder = self
+                .http
+                .request(out.method.clone(), out.url.clone())
+                .bearer_auth(token.token.expose())
+                .header("x-ms-client-request-id", &request_id)
+                .header(ACCEPT, "application/json")
+                .timeout(self.request_timeout);
+            for (name, value) in out.headers {
+                builder = builder.header(*name, value);
+            }
+            if let Some(body) = &out.body {
+                if !body.is_empty() {
+                    builder = builder.header(CONTENT_TYPE, "application/json; charset=utf-8");
+                }
+                builder = builder.body(body.clone());
+            }
+            let started = Instant::now();
+            let result = match builder.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    response.bytes().await.map(|body| (status, headers, body))
+                }
+                Err(error) => Err(error),
+            };
+            let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            match result {
+                Ok((status, headers, body)) => {
+                    tracing::debug!(
+                        service = self.service,
+                        method = %out.method,
+                        url = %out.url,
+                        status = status.as_u16(),
+                        duration_ms = elapsed_ms,
+                        attempt,
+                        request_id = %request_id,
+                        "http request"
+                    );
+                    let response = Response {
+                        status,
+                        headers,
+                        body: body.to_vec(),
+                        attempts: attempt,
+                    };
+                    if attempt < max && should_retry_status(out.retry, &response) {
+                        let wait = self.retry.delay(attempt, Some(&response.headers));
+                        tracing::debug!(
+                            service = self.service,
+                            method = %out.method,
+                            url = %out.url,
+                            status = status.as_u16(),
+                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                            "retrying"
+                        );
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Ok(response);
+                }
+                Err(error) => {
+                    tracing::debug!(
+                        service = self.service,
+                        method = %out.method,
+                        url = %out.url,
+                        error = %error,
+                        duration_ms = elapsed_ms,
+                        attempt,
+                        request_id = %request_id,
+                        "http request failed"
+                    );
+                    if attempt < max && should_retry_transport(out.retry, &error) {
+                        tokio::time::sleep(self.retry.delay(attempt, None)).await;
+                        continue;
+                    }
+                    return Err(SendError::Transport {
+                        source: error,
+                        attempts: attempt,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn should_retry_status(class: RetryClass, response: &Response) -> bool {
+    let code = response.status.as_u16();
+    match class {
+        RetryClass::Idempotent => {
+            matches!(code, 408 | 429)
+                || (response.status.is_server_error() && !matches!(code, 501 | 505))
+        }
+        RetryClass::NotIdempotent => code == 429,
+        RetryClass::Kusto => kusto_should_retry(code, &response.body),
+    }
+}
+
+fn should_retry_transport(class: RetryClass, error: &reqwest::Error) -> bool {
+    match class {
+        RetryClass::Idempotent | RetryClass::Kusto => true,
+        RetryClass::NotIdempotent => error.is_connect(),
+    }
+}
+
+/// Kusto's rule: 429 and 503 are retried unless the OneApi error says `"@permanent": true`;
+/// other 5xx only when it says `"@permanent": false`; 4xx never. The management commands
+/// kfollow sends set a value or add/drop one principal, so running one twice leaves the
+/// same state; transport errors (no response) are therefore retried too.
+pub(crate) fn kusto_should_retry(status: u16, body: &[u8]) -> bool {
+    let permanent = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/@permanent")
+                .and_then(serde_json::Value::as_bool)
+        });
+    match status {
+        429 | 503 => permanent != Some(true),
+        500..=599 => permanent == Some(false),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kusto_retry_reads_permanent() {
+        let permanent = br#"{"error":{"code":"x","@permanent":true}}"#;
+        let transient = br#"{"error":{"code":"x","@permanent":false}}"#;
+        assert!(kusto_should_retry(429, b""));
+        assert!(kusto_should_retry(503, transient));
+        assert!(!kusto_should_retry(503, permanent));
+        assert!(!kusto_should_retry(500, b"not json"));
+        assert!(kusto_should_retry(520, transient));
+        assert!(!kusto_should_retry(400, transient));
+    }
+}
