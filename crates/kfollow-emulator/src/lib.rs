@@ -1,4 +1,27 @@
 //! A local stand-in for Azure: the ARM Microsoft.Kusto routes kfollow uses and each cluster's
 //! Kusto management endpoint, served over real HTTP on loopback from a world file.
+//!
+//! It is a product feature, not a mock: Microsoft's SDKs pointed at it should not notice the
+//! difference on these routes (shapes from `reference/arm-examples`, long-running operations,
+//! ARM error bodies, the rules of the service, 401/403, faults). It does not emulate queries,
+//! ingestion, clusters' own lifecycle or any Azure route kfollow does not call.
+//!
+//! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
+//! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].
 
+pub mod arm;
+pub mod auth;
+pub mod data_plane;
+pub mod faults;
 pub mod kusto;
+pub mod reply;
+pub mod server;
+pub mod state;
+pub mod world;
+
+pub use faults::{Fault, FaultKind};
+pub use server::{Emulator, Options, StartError};
+pub use state::RequestRecord;
+pub use world::{
+    Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError,
+};

@@ -1,0 +1,224 @@
+//! Each cluster's Kusto endpoint at `{base}/kusto/{cluster}`: `POST /v1/rest/mgmt` (auth, then
+//! the command through [`crate::kusto`]) and `GET /v1/rest/auth/metadata`. This module is the
+//! bridge: it shows a world cluster to the command executor through [`ClusterCatalog`].
+
+use axum::http::{Method, StatusCode};
+use serde::Deserialize;
+
+use crate::auth::{Access, Denied, authorize};
+use crate::kusto::{Catalog, DatabaseView, FollowerSettings, FollowerView};
+use crate::reply::{Reply, one_api_error};
+use crate::state::State;
+use crate::world::World;
+
+/// A cluster of the world, as the management endpoint sees it.
+pub struct ClusterCatalog<'a> {
+    /// The world.
+    pub world: &'a mut World,
+    /// The cluster's index.
+    pub cluster: usize,
+    /// `http://127.0.0.1:PORT`, to name leader clusters by their data-plane address.
+    pub base_url: &'a str,
+}
+
+impl Catalog for ClusterCatalog<'_> {
+    fn databases(&self) -> Vec<DatabaseView> {
+        let world = &*self.world;
+        let owner = &world.clusters[self.cluster];
+        let mut views: Vec<DatabaseView> = owner
+            .databases
+            .iter()
+            .map(|d| DatabaseView {
+                name: d.name.clone(),
+                follower: None,
+            })
+            .collect();
+        for follower in world.follower_databases(self.cluster) {
+            let leader = &world.clusters[follower.leader];
+            let sharing = owner
+                .attached_database_configurations
+                .iter()
+                .find(|a| a.name == follower.attachment)
+                .map(|a| a.table_level_sharing_properties.clone())
+                .unwrap_or_default();
+            let leader_database = leader
+                .databases
+                .iter()
+                .find(|d| d.name == follower.leader_database);
+            let tables = leader_database
+                .map(|d| {
+                    d.tables
+                        .iter()
+                        .filter(|t| sharing.shares_table(t))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let materialized_views = leader_database
+                .map(|d| {
+                    d.materialized_views
+                        .iter()
+                        .filter(|v| sharing.shares_materialized_view(v))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            views.push(DatabaseView {
+                name: follower.name.clone(),
+                follower: Some(FollowerView {
+                    leader_cluster_uri: crate::arm::resources::cluster_uri(self.base_url, leader),
+                    leader_database: follower.leader_database.clone(),
+                    tables,
+                    materialized_views,
+                }),
+            });
+        }
+        views
+    }
+
+    fn settings_mut(&mut self, follower_database: &str) -> Option<&mut FollowerSettings> {
+        self.world
+            .follower_settings_mut(self.cluster, follower_database)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MgmtBody {
+    #[serde(default)]
+    db: String,
+    csl: String,
+}
+
+/// The `csl` of a management request body, for the request log.
+pub fn csl_of(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<MgmtBody>(body).ok().map(|b| b.csl)
+}
+
+/// Answers a request under `/kusto/{cluster}/…`.
+pub fn handle(
+    state: &mut State,
+    base_url: &str,
+    method: &Method,
+    rest: &[String],
+    body: &[u8],
+    authorization: Option<&str>,
+) -> Reply {
+    let Some((name, path)) = rest.split_first() else {
+        return not_found("");
+    };
+    let path: Vec<String> = path.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some(cluster) = state.world.cluster_index(name) else {
+        return not_found(name);
+    };
+    match (path.as_slice(), method) {
+        // The public cloud answers the metadata without a token: clients read it to learn how
+        // to get one (`reference/docs/authentication.md`).
+        (["v1", "rest", "auth", "metadata"], &Method::GET) => auth_metadata(),
+        (["v1", "rest", "mgmt"], &Method::POST) => {
+            let id = state.world.clusters[cluster].id.clone();
+            if let Err(denied) = authorize(
+                &state.world,
+                authorization,
+                Some(&id),
+                Access::DatabaseAdmin,
+            ) {
+                return denied_reply(denied, id.name());
+            }
+            let request: MgmtBody = match serde_json::from_slice(body) {
+                Ok(request) => request,
+                Err(e) => {
+                    return Reply::with(
+                        StatusCode::BAD_REQUEST,
+                        one_api_error(
+                            "BadRequest",
+                            &format!("the request body is not a management request: {e}"),
+                            "Kusto.Data.Exceptions.KustoBadRequestException",
+                            true,
+                        ),
+                    );
+                }
+            };
+            let before = state.world.clone();
+            let reply = {
+                let mut catalog = ClusterCatalog {
+                    world: &mut state.world,
+                    cluster,
+                    base_url,
+                };
+                execute(&mut catalog, &request.db, &request.csl)
+            };
+            if state.world != before {
+                state.revision += 1;
+            }
+            reply
+        }
+        _ => not_found(name),
+    }
+}
+
+/// Runs a command through the Kusto module. Until that module lands its executor, every
+/// command answers 501 with a OneApi body.
+fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Reply {
+    let _ = (catalog, database, csl);
+    Reply::with(
+        StatusCode::NOT_IMPLEMENTED,
+        one_api_error(
+            "NotImplemented",
+            "the emulator's Kusto command executor is not built yet",
+            "Kusto.Common.Svc.Exceptions.NotImplementedException",
+            true,
+        ),
+    )
+}
+
+fn auth_metadata() -> Reply {
+    Reply::with(
+        StatusCode::NOT_IMPLEMENTED,
+        one_api_error(
+            "NotImplemented",
+            "the emulator's auth metadata is not built yet",
+            "Kusto.Common.Svc.Exceptions.NotImplementedException",
+            true,
+        ),
+    )
+}
+
+fn denied_reply(denied: Denied, cluster: &str) -> Reply {
+    let (status, code, message, kind) = match denied {
+        Denied::Missing => (
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "the request has no `Authorization: Bearer` header".to_owned(),
+            "Kusto.Common.Svc.Exceptions.UnauthorizedOperationException",
+        ),
+        Denied::UnknownToken => (
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "the bearer token is not valid".to_owned(),
+            "Kusto.Common.Svc.Exceptions.UnauthorizedOperationException",
+        ),
+        Denied::Forbidden(caller) => (
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!(
+                "Principal '{caller}' is not authorized to perform operation on cluster \
+                 '{cluster}': it is not a database admin"
+            ),
+            "Kusto.DataNode.Exceptions.UnauthorizedDatabaseAccessException",
+        ),
+    };
+    Reply::with(status, one_api_error(code, &message, kind, true))
+}
+
+fn not_found(cluster: &str) -> Reply {
+    Reply::with(
+        StatusCode::NOT_FOUND,
+        one_api_error(
+            "NotFound",
+            &format!("the emulator has no Kusto endpoint for cluster `{cluster}` at this path"),
+            "Kusto.Common.Svc.Exceptions.EntityNotFoundException",
+            true,
+        ),
+    )
+}

@@ -1,0 +1,528 @@
+//! The HTTP server: one axum router on its own tokio runtime and thread, so the emulator runs
+//! the same way inside a test, inside the `kfollow` binary, or standalone.
+//!
+//! Connections are served with hyper directly (not `axum::serve`) so that a fault can drop a
+//! connection without answering: each connection gets a [`ConnectionKill`] in its requests'
+//! extensions, and the connection task closes the socket when it fires.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::to_bytes;
+use axum::extract::{Request, State as Extract};
+use axum::http::{Method, StatusCode, header};
+use axum::response::Response;
+use hyper::service::Service as _;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
+
+use crate::arm::{self, ArmRequest, Ctx};
+use crate::data_plane;
+use crate::faults::{self, Fault, FaultKind};
+use crate::reply::{ArmError, Reply, one_api_error};
+use crate::state::{RequestRecord, State};
+use crate::world::World;
+
+/// The largest request body the emulator reads.
+const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// How to start an emulator.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Where to write the world back on every change, if anywhere.
+    pub save_to: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            save_to: None,
+        }
+    }
+}
+
+/// Why an emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on `{address}`")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The runtime thread could not start.
+    #[error("cannot start the emulator's runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// A running emulator. Dropping it stops it.
+#[derive(Debug)]
+pub struct Emulator {
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    base_url: String,
+    save_to: Option<PathBuf>,
+    saved_revision: Mutex<u64>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves a state that is still whole (every change is
+        // one assignment), so a poisoned lock is taken over.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Writes the world back when `--save` asked for it and it changed.
+    fn save_if_changed(&self, state: &State) {
+        let Some(path) = &self.save_to else {
+            return;
+        };
+        let mut saved = self
+            .saved_revision
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *saved == state.revision {
+            return;
+        }
+        match state.world.save(path) {
+            Ok(()) => *saved = state.revision,
+            Err(error) => eprintln!("kfollow-emulator: {error}"),
+        }
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator for a world on `127.0.0.1` and a free port.
+    pub fn start(world: World) -> Result<Emulator, StartError> {
+        Emulator::start_with(world, Options::default())
+    }
+
+    /// Starts an emulator on a given address.
+    pub fn start_on(world: World, listen: SocketAddr) -> Result<Emulator, StartError> {
+        Emulator::start_with(
+            world,
+            Options {
+                listen,
+                save_to: None,
+            },
+        )
+    }
+
+    /// Starts an emulator with options.
+    pub fn start_with(world: World, options: Options) -> Result<Emulator, StartError> {
+        let listener = std::net::TcpListener::bind(options.listen)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|source| StartError::Bind {
+                address: options.listen,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            address: options.listen,
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new(world)),
+            base_url: format!("http://{address}"),
+            save_to: options.save_to,
+            saved_revision: Mutex::new(0),
+        });
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kfollow-emulator")
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let (shutdown, stopped) = oneshot::channel();
+        let router = router(shared.clone());
+        let thread = std::thread::Builder::new()
+            .name("kfollow-emulator".into())
+            .spawn(move || {
+                runtime.block_on(serve(listener, router, stopped));
+                runtime.shutdown_timeout(Duration::from_millis(200));
+            })
+            .map_err(StartError::Runtime)?;
+        Ok(Emulator {
+            shared,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: the ARM endpoint. Cluster `uri`s are under it.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// A snapshot of the current world (operations due by now are completed first).
+    pub fn world(&self) -> World {
+        let mut state = self.shared.lock();
+        state.settle(Instant::now());
+        state.world.clone()
+    }
+
+    /// Every request received so far (admin routes excluded), in order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.lock().log.clone()
+    }
+
+    /// Clears the request log.
+    pub fn clear_requests(&self) {
+        self.shared.lock().log.clear();
+    }
+
+    /// Adds a fault to inject.
+    pub fn add_fault(&self, fault: Fault) {
+        let mut state = self.shared.lock();
+        state.world.settings.faults.push(fault);
+        state.revision += 1;
+    }
+
+    /// Stops serving and waits for the server thread.
+    pub fn stop(mut self) {
+        self.stop_inner();
+    }
+
+    fn stop_inner(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop_inner();
+    }
+}
+
+/// Closes the connection a request came on, without an answer.
+#[derive(Debug, Clone)]
+struct ConnectionKill(Arc<Notify>);
+
+async fn serve(
+    listener: std::net::TcpListener,
+    router: Router,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve_connection(stream, router.clone()));
+            }
+        }
+    }
+}
+
+async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
+    let kill = Arc::new(Notify::new());
+    let inner = TowerToHyperService::new(router);
+    let request_kill = kill.clone();
+    let service =
+        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request
+                .extensions_mut()
+                .insert(ConnectionKill(request_kill.clone()));
+            inner.call(request)
+        });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        () = kill.notified() => {}
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(dispatch).with_state(shared)
+}
+
+async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Response {
+    let kill = request.extensions().get::<ConnectionKill>().cloned();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match to_bytes(request.into_body(), BODY_LIMIT).await {
+        Ok(body) => body,
+        Err(e) => {
+            return ArmError::invalid_content(format!("cannot read the body: {e}"))
+                .reply()
+                .into_response();
+        }
+    };
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return admin(&shared, &method, &path, &body).into_response();
+    }
+
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    let is_kusto = segments
+        .first()
+        .is_some_and(|s| s.eq_ignore_ascii_case("kusto"));
+    let csl = if is_kusto {
+        data_plane::csl_of(&body)
+    } else {
+        None
+    };
+    let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
+        || (method == Method::POST
+            && segments
+                .last()
+                .is_some_and(|s| s.eq_ignore_ascii_case("detachFollowerDatabases")));
+    let record = |status: Option<u16>| RequestRecord {
+        method: method.to_string(),
+        path: path.clone(),
+        query: query.clone(),
+        status,
+        csl: csl.clone(),
+    };
+
+    let (latency, fault) = {
+        let mut state = shared.lock();
+        let fault = faults::take(
+            &mut state.world.settings.faults,
+            method.as_str(),
+            &path,
+            is_write,
+        );
+        if fault.is_some() {
+            state.revision += 1;
+        }
+        (state.world.settings.latency_ms, fault)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let mut operation_fault = None;
+    if let Some(fault) = fault {
+        let reply = match fault.respond {
+            FaultKind::Throttle => Some(
+                fault_reply(
+                    is_kusto,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "TooManyRequests",
+                    "the request was throttled (a fault injected by the emulator)",
+                )
+                .header("Retry-After", fault.retry_after_seconds.to_string()),
+            ),
+            FaultKind::InternalError => Some(fault_reply(
+                is_kusto,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                "an internal error occurred (a fault injected by the emulator)",
+            )),
+            FaultKind::Unavailable => Some(fault_reply(
+                is_kusto,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "the service is unavailable (a fault injected by the emulator)",
+            )),
+            FaultKind::Drop => {
+                {
+                    let mut state = shared.lock();
+                    state.log.push(record(None));
+                    shared.save_if_changed(&state);
+                }
+                if let Some(kill) = kill {
+                    kill.0.notify_one();
+                    std::future::pending::<()>().await;
+                }
+                // Without a connection to close (a router used outside this server), the
+                // nearest thing is an empty answer.
+                return Reply::empty(StatusCode::BAD_GATEWAY).into_response();
+            }
+            FaultKind::Delay => {
+                tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+                None
+            }
+            FaultKind::FailOperation | FaultKind::HangOperation => {
+                operation_fault = Some(fault);
+                None
+            }
+        };
+        if let Some(reply) = reply {
+            let mut state = shared.lock();
+            state.log.push(record(Some(reply.status.as_u16())));
+            shared.save_if_changed(&state);
+            return reply.into_response();
+        }
+    }
+
+    let now = Instant::now();
+    let mut state = shared.lock();
+    state.settle(now);
+    let reply = if is_kusto {
+        data_plane::handle(
+            &mut state,
+            &shared.base_url,
+            &method,
+            &segments[1..],
+            &body,
+            authorization.as_deref(),
+        )
+    } else {
+        let request = ArmRequest {
+            method: &method,
+            segments,
+            query: parse_query(query.as_deref()),
+            body: &body,
+            authorization: authorization.as_deref(),
+        };
+        let mut ctx = Ctx {
+            state: &mut state,
+            base_url: &shared.base_url,
+            now,
+            operation_fault,
+        };
+        arm::handle(&mut ctx, &request)
+    };
+    state.log.push(record(Some(reply.status.as_u16())));
+    shared.save_if_changed(&state);
+    if let Some(due) = state.next_due() {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(due.into()).await;
+            let mut state = shared.lock();
+            state.settle(Instant::now());
+            shared.save_if_changed(&state);
+        });
+    }
+    drop(state);
+    reply.into_response()
+}
+
+fn fault_reply(is_kusto: bool, status: StatusCode, code: &str, message: &str) -> Reply {
+    if is_kusto {
+        Reply::with(
+            status,
+            one_api_error(
+                code,
+                message,
+                "Kusto.Common.Svc.Exceptions.ServiceException",
+                false,
+            ),
+        )
+    } else {
+        ArmError::new(status, code, message).reply()
+    }
+}
+
+/// The admin routes: the request log, the world, the faults.
+fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Reply {
+    let mut state = shared.lock();
+    state.settle(Instant::now());
+    let route = path.trim_end_matches('/').trim_start_matches("/_emulator");
+    match (route, method) {
+        ("/requests", &Method::GET) => {
+            Reply::ok(serde_json::to_value(&state.log).unwrap_or(Value::Null))
+        }
+        ("/requests", &Method::DELETE) => {
+            state.log.clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        ("/world", &Method::GET) => {
+            Reply::ok(serde_json::to_value(&state.world).unwrap_or(Value::Null))
+        }
+        ("/faults", &Method::GET) => {
+            Reply::ok(serde_json::to_value(&state.world.settings.faults).unwrap_or(Value::Null))
+        }
+        ("/faults", &Method::DELETE) => {
+            state.world.settings.faults.clear();
+            state.revision += 1;
+            shared.save_if_changed(&state);
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        ("/faults", &Method::POST) => {
+            let parsed = serde_json::from_slice::<Vec<Fault>>(body)
+                .or_else(|_| serde_json::from_slice::<Fault>(body).map(|f| vec![f]));
+            match parsed {
+                Ok(faults) => {
+                    state.world.settings.faults.extend(faults);
+                    state.revision += 1;
+                    shared.save_if_changed(&state);
+                    Reply::empty(StatusCode::NO_CONTENT)
+                }
+                Err(e) => {
+                    ArmError::invalid_content(format!("not a fault or a list of faults: {e}"))
+                        .reply()
+                }
+            }
+        }
+        _ => Reply::with(
+            StatusCode::NOT_FOUND,
+            json!({"error": {"code": "NotFound", "message": format!("no admin route `{method} {path}`")}}),
+        ),
+    }
+}
+
+fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(key), percent_decode(value))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes (`+` is left alone: ARM paths do not use form encoding).
+fn percent_decode(text: &str) -> String {
+    fn hex(byte: u8) -> Option<u8> {
+        (byte as char)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(high * 16 + low);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

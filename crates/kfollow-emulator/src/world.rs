@@ -1,0 +1,492 @@
+//! The world: the fake Azure the emulator serves, as a YAML file (DESIGN.md §5.1).
+//!
+//! The keys of §5.1 are fixed; this module adds a few optional ones: `callers` (who may do
+//! what), `settings.retryAfterSeconds`, `settings.faults`, and per attachment
+//! `followerDatabases` (the data-plane settings of each follower database it created).
+//! Follower databases themselves are not stored: they are derived from the attachments and the
+//! leaders' databases, so an attachment in the file has its follower databases at load time and
+//! a `"*"` attachment follows every database its leader has.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use kfollow_model::{ClusterId, PrincipalsModificationKind, TableLevelSharing, Timespan};
+use serde::{Deserialize, Serialize};
+
+use crate::faults::Fault;
+use crate::kusto::FollowerSettings;
+
+/// The whole fake Azure: clusters with their databases and attachments, callers, settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct World {
+    /// Every cluster, leaders and followers alike.
+    #[serde(default)]
+    pub clusters: Vec<WorldCluster>,
+    /// Who may do what. Empty: any bearer token may do anything.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callers: Vec<Caller>,
+    /// Timings and faults.
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+/// One Microsoft.Kusto cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorldCluster {
+    /// The ARM resource id; its last segment is the cluster name, unique in the world.
+    pub id: ClusterId,
+    /// The Azure region, e.g. `westeurope`.
+    pub location: String,
+    /// ARM's cluster `state` (`Running`, `Stopped`, …); only `Running` clusters accept writes.
+    #[serde(default = "running")]
+    pub state: String,
+    /// The read-write databases the cluster owns.
+    #[serde(default)]
+    pub databases: Vec<WorldDatabase>,
+    /// The attachments of this cluster (it is their follower), with ARM property names.
+    #[serde(default)]
+    pub attached_database_configurations: Vec<WorldAttachment>,
+}
+
+fn running() -> String {
+    "Running".to_owned()
+}
+
+/// A read-write database and the entities table-level sharing selects from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorldDatabase {
+    /// The database name.
+    pub name: String,
+    /// Table names.
+    #[serde(default)]
+    pub tables: Vec<String>,
+    /// External table names.
+    #[serde(default)]
+    pub external_tables: Vec<String>,
+    /// Materialized view names.
+    #[serde(default)]
+    pub materialized_views: Vec<String>,
+    /// Function names.
+    #[serde(default)]
+    pub functions: Vec<String>,
+    /// ARM `softDeletePeriod`, shown when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft_delete_period: Option<Timespan>,
+    /// ARM `hotCachePeriod`, shown when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_cache_period: Option<Timespan>,
+    /// ARM `statistics.size` in bytes, shown when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<f64>,
+}
+
+/// An attachedDatabaseConfiguration, with the ARM property names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorldAttachment {
+    /// The attachment name, unique on its follower cluster.
+    pub name: String,
+    /// The leader cluster.
+    pub cluster_resource_id: ClusterId,
+    /// A leader database name, or `*` for all of them.
+    pub database_name: String,
+    /// `defaultPrincipalsModificationKind`.
+    #[serde(default)]
+    pub default_principals_modification_kind: PrincipalsModificationKind,
+    /// `databaseNameOverride` (single database only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_name_override: Option<String>,
+    /// `databaseNamePrefix`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_name_prefix: Option<String>,
+    /// `tableLevelSharingProperties`.
+    #[serde(default, skip_serializing_if = "TableLevelSharing::is_empty")]
+    pub table_level_sharing_properties: TableLevelSharing,
+    /// The data-plane settings of each follower database, by follower database name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub follower_databases: BTreeMap<String, FollowerSettings>,
+}
+
+/// A caller (bearer token) and the clusters it may write (ARM) or administer (Kusto).
+/// Entries are cluster names, cluster ids, or `*`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Caller {
+    /// A name for messages (the token is never printed).
+    #[serde(default)]
+    pub name: String,
+    /// The bearer token this caller presents.
+    pub token: String,
+    /// Clusters on which the caller may perform ARM writes.
+    #[serde(default)]
+    pub contributor_on: Vec<String>,
+    /// Clusters on which the caller may run Kusto management commands.
+    #[serde(default)]
+    pub database_admin_on: Vec<String>,
+}
+
+/// Timings and faults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    /// How long each long-running operation stays `Running`.
+    #[serde(default)]
+    pub operation_ms: u64,
+    /// Added to every request.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// The `Retry-After` of long-running operations, in seconds (ARM's default is 1 s).
+    #[serde(default = "one")]
+    pub retry_after_seconds: u64,
+    /// Faults still to inject, consumed in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<Fault>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            operation_ms: 0,
+            latency_ms: 0,
+            retry_after_seconds: 1,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Why a world cannot be read, checked or written.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// The YAML does not describe a world.
+    #[error("the world is not valid YAML for the emulator: {0}")]
+    Parse(String),
+    /// The world could not be written as YAML.
+    #[error("cannot write the world as YAML: {0}")]
+    Serialize(String),
+    /// A file could not be read or written.
+    #[error("cannot {action} the world file `{path}`")]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Two clusters share a name (cluster names are global DNS names in Azure).
+    #[error("two clusters are named `{0}`; cluster names are unique across Azure")]
+    DuplicateCluster(String),
+    /// Two attachments of one cluster share a name.
+    #[error("cluster `{cluster}` has two attachments named `{attachment}`")]
+    DuplicateAttachment {
+        /// The follower cluster.
+        cluster: String,
+        /// The attachment name.
+        attachment: String,
+    },
+}
+
+/// A follower database, derived from an attachment and its leader's databases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowerDatabase {
+    /// Its name on the follower cluster (after override or prefix).
+    pub name: String,
+    /// The attachment that created it.
+    pub attachment: String,
+    /// The index of the leader cluster in [`World::clusters`].
+    pub leader: usize,
+    /// The leader database's name.
+    pub leader_database: String,
+}
+
+impl World {
+    /// Reads a world from YAML and checks it.
+    pub fn from_yaml(text: &str) -> Result<World, WorldError> {
+        let mut world: World =
+            serde_saphyr::from_str(text).map_err(|e| WorldError::Parse(e.to_string()))?;
+        world.check()?;
+        world.fill_follower_settings();
+        Ok(world)
+    }
+
+    /// Reads a world file.
+    pub fn load(path: &Path) -> Result<World, WorldError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorldError::Io {
+            action: "read",
+            path: path.to_owned(),
+            source,
+        })?;
+        World::from_yaml(&text)
+    }
+
+    /// The world as YAML, readable by [`World::from_yaml`].
+    pub fn to_yaml(&self) -> Result<String, WorldError> {
+        serde_saphyr::to_string(self).map_err(|e| WorldError::Serialize(e.to_string()))
+    }
+
+    /// Writes the world to a file (through a temporary file, so a reader never sees half).
+    pub fn save(&self, path: &Path) -> Result<(), WorldError> {
+        let text = self.to_yaml()?;
+        let io = |source| WorldError::Io {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        };
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".tmp");
+        let temporary = PathBuf::from(temporary);
+        std::fs::write(&temporary, text).map_err(io)?;
+        std::fs::rename(&temporary, path).map_err(io)
+    }
+
+    /// Checks what serde cannot: unique cluster names, unique attachment names per cluster.
+    pub fn check(&self) -> Result<(), WorldError> {
+        let mut names = HashSet::new();
+        for cluster in &self.clusters {
+            if !names.insert(cluster.id.name().to_ascii_lowercase()) {
+                return Err(WorldError::DuplicateCluster(cluster.id.name().to_owned()));
+            }
+            let mut attachments = HashSet::new();
+            for attachment in &cluster.attached_database_configurations {
+                if !attachments.insert(attachment.name.to_ascii_lowercase()) {
+                    return Err(WorldError::DuplicateAttachment {
+                        cluster: cluster.id.name().to_owned(),
+                        attachment: attachment.name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The index of the cluster with this name (case-insensitive).
+    pub fn cluster_index(&self, name: &str) -> Option<usize> {
+        self.clusters
+            .iter()
+            .position(|c| c.id.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The index of the cluster with this id.
+    pub fn cluster_by_id(&self, id: &ClusterId) -> Option<usize> {
+        self.clusters.iter().position(|c| &c.id == id)
+    }
+
+    /// The follower databases of a cluster, in attachment order.
+    pub fn follower_databases(&self, cluster: usize) -> Vec<FollowerDatabase> {
+        let Some(follower) = self.clusters.get(cluster) else {
+            return Vec::new();
+        };
+        follower
+            .attached_database_configurations
+            .iter()
+            .flat_map(|attachment| self.followed_by(attachment))
+            .collect()
+    }
+
+    /// The follower databases one attachment creates: one per leader read-write database it
+    /// follows (every one for `*`), named by override or prefix.
+    pub fn followed_by(&self, attachment: &WorldAttachment) -> Vec<FollowerDatabase> {
+        let Some(leader) = self.cluster_by_id(&attachment.cluster_resource_id) else {
+            return Vec::new();
+        };
+        self.clusters[leader]
+            .databases
+            .iter()
+            .filter(|db| {
+                attachment.database_name == "*"
+                    || db.name.eq_ignore_ascii_case(&attachment.database_name)
+            })
+            .map(|db| FollowerDatabase {
+                name: follower_database_name(attachment, &db.name),
+                attachment: attachment.name.clone(),
+                leader,
+                leader_database: db.name.clone(),
+            })
+            .collect()
+    }
+
+    /// The attachments (follower cluster index, attachment) whose leader is this cluster.
+    pub fn followers_of(&self, leader: usize) -> Vec<(usize, &WorldAttachment)> {
+        let Some(leader_id) = self.clusters.get(leader).map(|c| &c.id) else {
+            return Vec::new();
+        };
+        self.clusters
+            .iter()
+            .enumerate()
+            .flat_map(|(index, cluster)| {
+                cluster
+                    .attached_database_configurations
+                    .iter()
+                    .filter(|a| &a.cluster_resource_id == leader_id)
+                    .map(move |a| (index, a))
+            })
+            .collect()
+    }
+
+    /// True when some attachment follows this read-write database.
+    pub fn is_followed(&self, leader: usize, database: &str) -> bool {
+        self.followers_of(leader)
+            .iter()
+            .any(|(_, a)| a.database_name == "*" || a.database_name.eq_ignore_ascii_case(database))
+    }
+
+    /// Gives every follower database a settings entry (the attachment's default principals
+    /// modification kind, no overrides), so the settings exist from the moment it does.
+    pub fn fill_follower_settings(&mut self) {
+        for index in 0..self.clusters.len() {
+            let databases = self.follower_databases(index);
+            let cluster = &mut self.clusters[index];
+            for database in databases {
+                if let Some(attachment) = cluster
+                    .attached_database_configurations
+                    .iter_mut()
+                    .find(|a| a.name == database.attachment)
+                {
+                    let kind = attachment.default_principals_modification_kind;
+                    attachment
+                        .follower_databases
+                        .entry(database.name)
+                        .or_insert_with(|| FollowerSettings {
+                            principals_modification_kind: kind,
+                            ..FollowerSettings::default()
+                        });
+                }
+            }
+        }
+    }
+
+    /// The settings of a follower database (name compared case-insensitively).
+    pub fn follower_settings_mut(
+        &mut self,
+        cluster: usize,
+        database: &str,
+    ) -> Option<&mut FollowerSettings> {
+        let follower = self
+            .follower_databases(cluster)
+            .into_iter()
+            .find(|f| f.name.eq_ignore_ascii_case(database))?;
+        let kind_source = self.clusters[cluster]
+            .attached_database_configurations
+            .iter_mut()
+            .find(|a| a.name == follower.attachment)?;
+        let kind = kind_source.default_principals_modification_kind;
+        Some(
+            kind_source
+                .follower_databases
+                .entry(follower.name)
+                .or_insert_with(|| FollowerSettings {
+                    principals_modification_kind: kind,
+                    ..FollowerSettings::default()
+                }),
+        )
+    }
+
+    /// The settings of a follower database, read-only.
+    pub fn follower_settings(&self, cluster: usize, database: &str) -> Option<FollowerSettings> {
+        let follower = self
+            .follower_databases(cluster)
+            .into_iter()
+            .find(|f| f.name.eq_ignore_ascii_case(database))?;
+        let attachment = self.clusters[cluster]
+            .attached_database_configurations
+            .iter()
+            .find(|a| a.name == follower.attachment)?;
+        Some(
+            attachment
+                .follower_databases
+                .get(&follower.name)
+                .cloned()
+                .unwrap_or_else(|| FollowerSettings {
+                    principals_modification_kind: attachment.default_principals_modification_kind,
+                    ..FollowerSettings::default()
+                }),
+        )
+    }
+}
+
+/// The follower database name an attachment gives a leader database.
+pub fn follower_database_name(attachment: &WorldAttachment, leader_database: &str) -> String {
+    if let Some(name) = &attachment.database_name_override {
+        return name.clone();
+    }
+    match &attachment.database_name_prefix {
+        Some(prefix) => format!("{prefix}{leader_database}"),
+        None => leader_database.to_owned(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const WORLD: &str = r#"
+clusters:
+  - id: /subscriptions/1/resourceGroups/rg/providers/Microsoft.Kusto/clusters/fcprod
+    location: westeurope
+    databases:
+      - name: Sales
+        tables: [Orders]
+      - name: Logs
+  - id: /subscriptions/2/resourceGroups/rg/providers/Microsoft.Kusto/clusters/fcemea
+    location: westeurope
+    attachedDatabaseConfigurations:
+      - name: all
+        clusterResourceId: /subscriptions/1/resourceGroups/rg/providers/Microsoft.Kusto/clusters/fcprod
+        databaseName: "*"
+        databaseNamePrefix: emea_
+        defaultPrincipalsModificationKind: Replace
+settings:
+  operationMs: 0
+  latencyMs: 0
+"#;
+
+    #[test]
+    fn attachments_in_the_file_have_follower_databases_at_load() {
+        let world = World::from_yaml(WORLD).unwrap();
+        let names: Vec<String> = world
+            .follower_databases(1)
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, ["emea_Sales", "emea_Logs"]);
+        let settings = world.follower_settings(1, "EMEA_SALES").unwrap();
+        assert_eq!(
+            settings.principals_modification_kind,
+            PrincipalsModificationKind::Replace
+        );
+        assert!(world.is_followed(0, "logs"));
+    }
+
+    #[test]
+    fn round_trips_through_yaml() {
+        let world = World::from_yaml(WORLD).unwrap();
+        let again = World::from_yaml(&world.to_yaml().unwrap()).unwrap();
+        assert_eq!(world, again);
+        assert_eq!(again.settings.retry_after_seconds, 1);
+        assert_eq!(again.clusters[0].state, "Running");
+    }
+
+    #[test]
+    fn rejects_two_clusters_of_one_name() {
+        let text = r#"
+clusters:
+  - id: /subscriptions/1/resourceGroups/a/providers/Microsoft.Kusto/clusters/same
+    location: westeurope
+  - id: /subscriptions/2/resourceGroups/b/providers/Microsoft.Kusto/clusters/SAME
+    location: westeurope
+"#;
+        assert!(matches!(
+            World::from_yaml(text),
+            Err(WorldError::DuplicateCluster(name)) if name == "SAME"
+        ));
+    }
+}

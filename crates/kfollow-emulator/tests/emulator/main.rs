@@ -1,0 +1,6 @@
+//! End-to-end tests of the emulator over real HTTP on loopback.
+
+#![allow(clippy::unwrap_used)]
+
+mod arm_routes;
+mod common;
