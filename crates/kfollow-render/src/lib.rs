@@ -1,0 +1,23 @@
+//! Renders a [`Plan`](kfollow_model::Plan) for people and for programs: terminal text in
+//! Terraform's visual grammar ([`render_text`]), a pull-request comment in GitHub markdown
+//! ([`render_markdown`]) and versioned JSON for policy checks ([`render_json`], documented in
+//! `docs/plan-json.md`).
+//!
+//! Rendering is pure: a plan in, a `String` out. It does not decide whether to colour (the cli
+//! does, from the terminal and `NO_COLOR`), does not touch the terminal, and adds nothing the
+//! plan does not hold: every Kusto command and ARM request shown is one of the plan's
+//! [`Operation`](kfollow_model::Operation)s, verbatim. Start reading at [`render_text`]; the
+//! shared line model is in `lines.rs`, one change block in `body.rs`.
+
+mod body;
+mod json;
+mod lines;
+mod markdown;
+mod summary;
+mod text;
+mod value;
+
+pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
+pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};
+pub use summary::summary_line;
+pub use text::{TextOptions, render_text};

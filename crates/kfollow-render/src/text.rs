@@ -1,0 +1,101 @@
+//! The plan as terminal text (`kfollow plan`, `kfollow show`).
+
+use kfollow_model::Plan;
+
+use crate::body::{self, change_lines};
+use crate::lines::{Line, Marker, Style, to_text};
+use crate::summary::{NO_CHANGES_HEAD, NO_CHANGES_TAIL, destructive_phrase, summary_line};
+
+/// How to render text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Colour with ANSI escapes. The cli decides: stdout is a terminal and `NO_COLOR` is unset.
+    pub color: bool,
+}
+
+/// The plan in Terraform's visual grammar: every change as a `+ ~ -/+ -` block, then the
+/// unmanaged resources, the warnings, a shouted warning naming every detach and replacement,
+/// and the summary line last.
+pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
+    let mut out = Vec::new();
+    if !plan.is_empty() {
+        out.push(Line::plain(
+            0,
+            "kfollow will perform the following actions:",
+        ));
+        out.push(Line::blank());
+        for change in &plan.changes {
+            out.extend(change_lines(change));
+            out.push(Line::blank());
+        }
+    }
+    unmanaged_lines(&mut out, plan);
+    warning_lines(&mut out, plan);
+    destructive_lines(&mut out, plan);
+    if plan.is_empty() {
+        out.push(
+            Line::styled(0, Style::Bold, NO_CHANGES_HEAD)
+                .with(Style::Plain, format!(" {NO_CHANGES_TAIL}")),
+        );
+    } else {
+        let line = summary_line(plan);
+        let (head, tail) = line.split_at("Plan:".len());
+        out.push(Line::styled(0, Style::Bold, head).with(Style::Plain, tail));
+    }
+    to_text(&out, options.color)
+}
+
+fn unmanaged_lines(out: &mut Vec<Line>, plan: &Plan) {
+    if plan.unmanaged.is_empty() {
+        return;
+    }
+    out.push(Line::styled(
+        0,
+        Style::Bold,
+        "Unmanaged (live, not in the manifest; left alone):",
+    ));
+    for unmanaged in &plan.unmanaged {
+        out.push(Line::plain(
+            2,
+            format!("{}: {}", unmanaged.address, unmanaged.description),
+        ));
+    }
+    out.push(Line::blank());
+}
+
+fn warning_lines(out: &mut Vec<Line>, plan: &Plan) {
+    for warning in &plan.warnings {
+        out.push(
+            Line::styled(0, Style::Change, "Warning:").with(Style::Plain, format!(" {warning}")),
+        );
+    }
+    if !plan.warnings.is_empty() {
+        out.push(Line::blank());
+    }
+}
+
+fn destructive_lines(out: &mut Vec<Line>, plan: &Plan) {
+    let Some(phrase) = destructive_phrase(plan) else {
+        return;
+    };
+    out.push(Line::styled(
+        0,
+        Style::Danger,
+        format!(
+            "WARNING: this plan {phrase}; queries against them fail until they are attached again:"
+        ),
+    ));
+    for change in plan.changes.iter().filter(|c| c.action.is_destructive()) {
+        let mut text = format!("{} {}", change.address, body::verb(change));
+        if let Some(reason) = &change.reason {
+            text.push_str(": ");
+            text.push_str(reason);
+        }
+        out.push(Line::marked(
+            6,
+            Some(Marker::for_action(change.action)),
+            text,
+        ));
+    }
+    out.push(Line::blank());
+}

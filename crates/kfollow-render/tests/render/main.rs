@@ -1,0 +1,265 @@
+//! The three forms of a plan, as users see them, over representative plans.
+
+// Tests unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod plans;
+
+use kfollow_model::Plan;
+use kfollow_render::{
+    GITHUB_COMMENT_LIMIT, MarkdownOptions, PlanJsonMeta, TextOptions, render_json, render_markdown,
+    render_text, summary_line,
+};
+use serde_json::Value;
+
+fn text(plan: &Plan) -> String {
+    render_text(plan, &TextOptions { color: false })
+}
+
+/// Colour escapes made visible, so the snapshot shows what is coloured and how.
+fn coloured(plan: &Plan) -> String {
+    render_text(plan, &TextOptions { color: true }).replace('\x1b', "\\e")
+}
+
+fn markdown(plan: &Plan) -> String {
+    render_markdown(plan, &MarkdownOptions::default())
+}
+
+fn meta() -> PlanJsonMeta {
+    PlanJsonMeta {
+        kfollow_version: Some("0.1.0".into()),
+        manifest: Some("kfollow.yaml".into()),
+        manifest_digest: Some(
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000".into(),
+        ),
+    }
+}
+
+mod text_form {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_change() {
+        insta::assert_snapshot!(text(&plans::everything()));
+    }
+
+    #[test]
+    fn every_kind_of_change_in_colour() {
+        insta::assert_snapshot!(coloured(&plans::everything()));
+    }
+
+    #[test]
+    fn updates_only() {
+        insta::assert_snapshot!(text(&plans::gentle()));
+    }
+
+    #[test]
+    fn empty_plan() {
+        insta::assert_snapshot!(text(&Plan::default()), @"No changes. Live state matches the manifest.");
+    }
+
+    #[test]
+    fn empty_plan_in_colour() {
+        insta::assert_snapshot!(coloured(&Plan::default()), @r"\e[1mNo changes.\e[0m Live state matches the manifest.");
+    }
+
+    #[test]
+    fn empty_plan_still_reports_unmanaged_and_warnings() {
+        insta::assert_snapshot!(text(&plans::empty_with_reports()));
+    }
+
+    #[test]
+    fn without_colour_there_is_no_escape() {
+        assert!(!text(&plans::everything()).contains('\x1b'));
+    }
+
+    #[test]
+    fn the_summary_is_the_last_line() {
+        let plan = plans::everything();
+        let rendered = text(&plan);
+        assert_eq!(rendered.lines().last(), Some(summary_line(&plan).as_str()));
+        assert_eq!(
+            summary_line(&plan),
+            "Plan: 1 to attach, 2 to change, 1 to replace, 2 to detach."
+        );
+    }
+
+    #[test]
+    fn every_kusto_command_is_shown_verbatim() {
+        let change = plans::follower_settings();
+        let rendered = text(&Plan {
+            changes: vec![change.clone()],
+            ..Plan::default()
+        });
+        for operation in &change.operations {
+            if let kfollow_model::Operation::KustoCommand { csl, .. } = operation {
+                assert!(
+                    rendered.lines().any(|line| line.trim() == csl),
+                    "missing {csl}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forces_replacement_sits_on_the_attribute_that_forces_it() {
+        let rendered = text(&plans::everything());
+        let marked: Vec<&str> = rendered
+            .lines()
+            .filter(|line| line.contains("# forces replacement"))
+            .collect();
+        assert_eq!(marked.len(), 1, "{marked:?}");
+        assert!(marked[0].contains("databaseNameOverride"));
+    }
+}
+
+mod markdown_form {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_change() {
+        insta::assert_snapshot!(markdown(&plans::everything()));
+    }
+
+    #[test]
+    fn updates_only_has_no_banner() {
+        let rendered = markdown(&plans::gentle());
+        assert!(!rendered.contains("[!WARNING]"));
+        insta::assert_snapshot!(rendered);
+    }
+
+    #[test]
+    fn empty_plan() {
+        insta::assert_snapshot!(markdown(&Plan::default()), @"**No changes. Live state matches the manifest.**");
+    }
+
+    #[test]
+    fn empty_plan_with_reports() {
+        insta::assert_snapshot!(markdown(&plans::empty_with_reports()));
+    }
+
+    #[test]
+    fn markers_are_in_column_zero_and_tilde_becomes_bang() {
+        let rendered = markdown(&plans::everything());
+        let body = rendered
+            .split("```diff\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n```").next())
+            .unwrap();
+        for line in body.lines() {
+            let trimmed = line.trim_start();
+            let marker = ["-/+ ", "+ ", "- ", "~ ", "! "]
+                .iter()
+                .any(|m| trimmed.starts_with(m));
+            if marker {
+                assert_eq!(trimmed, line, "marker not in column 0: {line:?}");
+            }
+            assert!(!line.starts_with('~'), "{line:?}");
+        }
+        assert!(body.lines().any(|line| line.starts_with("! ")));
+    }
+
+    #[test]
+    fn a_huge_plan_fits_a_github_comment_and_keeps_its_summary() {
+        let plan = plans::huge(3_000);
+        let full = text(&plan);
+        assert!(
+            full.len() > 4 * GITHUB_COMMENT_LIMIT,
+            "the test plan must be huge"
+        );
+        let rendered = markdown(&plan);
+        assert!(
+            rendered.len() <= GITHUB_COMMENT_LIMIT,
+            "{} bytes",
+            rendered.len()
+        );
+        assert!(rendered.chars().count() <= GITHUB_COMMENT_LIMIT);
+        assert_eq!(
+            rendered.lines().next(),
+            Some(format!("**{}**", summary_line(&plan)).as_str())
+        );
+        assert!(rendered.contains("The plan is too long for one comment: showing "));
+        assert!(rendered.contains("more, not shown"));
+        assert!(rendered.trim_end().ends_with("</details>"));
+        let fences = rendered.lines().filter(|l| l.starts_with("```")).count();
+        assert_eq!(fences, 2, "the diff block is closed");
+        // What is shown is whole changes, not a change cut in the middle.
+        let body = rendered.split("```diff\n").nth(1).unwrap();
+        let body = body.split("\n```").next().unwrap();
+        assert!(
+            body.trim_end().ends_with('}'),
+            "{}",
+            &body[body.len() - 200..]
+        );
+    }
+
+    #[test]
+    fn every_limit_is_respected() {
+        let plan = plans::huge(200);
+        for limit in [1_500, 4_000, 10_000, 30_000, GITHUB_COMMENT_LIMIT] {
+            let rendered = render_markdown(&plan, &MarkdownOptions { limit });
+            assert!(rendered.len() <= limit, "{} > {limit}", rendered.len());
+            assert!(rendered.starts_with(&format!("**{}**\n", summary_line(&plan))));
+            assert!(rendered.contains("[!WARNING]"));
+        }
+    }
+
+    #[test]
+    fn a_truncated_comment_reads_well() {
+        let plan = plans::huge(12);
+        insta::assert_snapshot!(render_markdown(&plan, &MarkdownOptions { limit: 4_000 }));
+    }
+
+    #[test]
+    fn a_small_plan_is_not_truncated() {
+        let rendered = markdown(&plans::everything());
+        assert!(!rendered.contains("too long"));
+        assert!(!rendered.contains("more, not shown"));
+    }
+}
+
+mod json_form {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_change() {
+        insta::assert_snapshot!(render_json(&plans::everything(), Some(&meta())));
+    }
+
+    #[test]
+    fn empty_plan() {
+        insta::assert_snapshot!(render_json(&Plan::default(), None));
+    }
+
+    #[test]
+    fn is_valid_and_versioned() {
+        let doc: Value = serde_json::from_str(&render_json(&plans::everything(), None)).unwrap();
+        assert_eq!(doc["format_version"], "1");
+        let changes = doc["changes"].as_array().unwrap();
+        let replace = changes.iter().find(|c| c["action"] == "replace").unwrap();
+        assert_eq!(replace["actions"], serde_json::json!(["delete", "create"]));
+        assert_eq!(
+            replace["forces_replacement"],
+            serde_json::json!(["databaseNameOverride"])
+        );
+        assert_eq!(replace["before"]["databaseNameOverride"], "LogsEmea");
+        assert_eq!(replace["after"]["databaseNameOverride"], "LogsEU");
+        let attach = changes.iter().find(|c| c["action"] == "attach").unwrap();
+        assert!(attach["before"].is_null());
+        let settings = changes
+            .iter()
+            .find(|c| c["resource"]["type"] == "follower_database")
+            .unwrap();
+        assert_eq!(
+            settings["depends_on"],
+            serde_json::json!(["attachment.emea/sales"])
+        );
+        assert_eq!(doc["summary"]["destructive"], 3);
+    }
+
+    #[test]
+    fn is_stable() {
+        let plan = plans::everything();
+        assert_eq!(render_json(&plan, None), render_json(&plan.clone(), None));
+    }
+}

@@ -1,0 +1,414 @@
+//! Representative plans, built from plain values, as `kfollow-diff` and `kfollow-graph` would
+//! hand them over.
+
+use kfollow_model::{
+    Action, Address, AttachmentBody, AttributeChange, Change, ClusterId, Operation, Plan,
+    PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan, Unmanaged,
+};
+use serde_json::{Value, json};
+
+pub fn prod() -> ClusterId {
+    ClusterId::new(
+        "11111111-1111-1111-1111-111111111111",
+        "rg-analytics",
+        "fcprod",
+    )
+    .unwrap()
+}
+
+pub fn emea() -> ClusterId {
+    ClusterId::new("22222222-2222-2222-2222-222222222222", "rg-emea", "fcemea").unwrap()
+}
+
+pub fn other() -> ClusterId {
+    ClusterId::new(
+        "33333333-3333-3333-3333-333333333333",
+        "rg-other",
+        "fcother",
+    )
+    .unwrap()
+}
+
+pub fn attachment(name: &str) -> Address {
+    Address::Attachment {
+        follower: "emea".into(),
+        name: name.into(),
+    }
+}
+
+fn attr(name: &str, before: Option<Value>, after: Option<Value>) -> AttributeChange {
+    AttributeChange {
+        name: name.into(),
+        before,
+        after,
+        forces_replacement: false,
+    }
+}
+
+fn forcing(name: &str, before: Option<Value>, after: Option<Value>) -> AttributeChange {
+    AttributeChange {
+        forces_replacement: true,
+        ..attr(name, before, after)
+    }
+}
+
+fn put(name: &str, database: &str, database_name_override: Option<&str>) -> Operation {
+    Operation::PutAttachment {
+        follower: emea(),
+        name: name.into(),
+        body: AttachmentBody {
+            location: "westeurope".into(),
+            leader: prod(),
+            database_name: database.into(),
+            database_name_override: database_name_override.map(Into::into),
+            database_name_prefix: None,
+            default_principals_modification_kind: PrincipalsModificationKind::Union,
+            table_level_sharing: TableLevelSharing {
+                tables_to_include: vec!["Orders".into(), "Logs*".into()],
+                external_tables_to_exclude: vec!["*".into()],
+                ..TableLevelSharing::default()
+            },
+        },
+    }
+}
+
+fn delete(name: &str) -> Operation {
+    Operation::DeleteAttachment {
+        follower: emea(),
+        name: name.into(),
+    }
+}
+
+fn kusto(csl: &str) -> Operation {
+    Operation::KustoCommand {
+        cluster: emea(),
+        database: "SalesEmea".into(),
+        csl: csl.into(),
+    }
+}
+
+/// A new attachment with a renamed database and table-level sharing.
+pub fn attach() -> Change {
+    Change {
+        address: attachment("sales"),
+        action: Action::Attach,
+        attributes: vec![
+            attr("leader", None, Some(json!("prod"))),
+            attr("databaseName", None, Some(json!("Sales"))),
+            attr("databaseNameOverride", None, Some(json!("SalesEmea"))),
+            attr(
+                "defaultPrincipalsModificationKind",
+                None,
+                Some(json!("Union")),
+            ),
+            attr(
+                "tableLevelSharing",
+                None,
+                Some(json!({
+                    "tablesToInclude": ["Orders", "Logs*"],
+                    "externalTablesToExclude": ["*"],
+                })),
+            ),
+        ],
+        unchanged_attributes: 0,
+        reason: None,
+        operations: vec![put("sales", "Sales", Some("SalesEmea"))],
+        depends_on: vec![],
+        origin: Some(SourceLocation {
+            line: 14,
+            column: 5,
+        }),
+    }
+}
+
+/// An in-place update: sharing lists as sets, a modification kind, a list that goes away.
+pub fn update() -> Change {
+    Change {
+        address: attachment("ops"),
+        action: Action::Update,
+        attributes: vec![
+            attr(
+                "defaultPrincipalsModificationKind",
+                Some(json!("Union")),
+                Some(json!("Replace")),
+            ),
+            attr(
+                "tableLevelSharing",
+                Some(json!({
+                    "tablesToInclude": ["Orders", "Customers", "Temp"],
+                    "functionsToExclude": ["internal_*"],
+                    "materializedViewsToInclude": ["DailySales"],
+                })),
+                Some(json!({
+                    "tablesToInclude": ["Customers", "Logs*", "Orders"],
+                    "materializedViewsToInclude": ["DailySales"],
+                    "externalTablesToExclude": ["*"],
+                })),
+            ),
+        ],
+        unchanged_attributes: 4,
+        reason: None,
+        operations: vec![put("ops", "Ops", None)],
+        depends_on: vec![],
+        origin: Some(SourceLocation {
+            line: 30,
+            column: 5,
+        }),
+    }
+}
+
+/// A replacement forced by a new follower database name.
+pub fn replace() -> Change {
+    Change {
+        address: attachment("logs"),
+        action: Action::Replace,
+        attributes: vec![
+            forcing(
+                "databaseNameOverride",
+                Some(json!("LogsEmea")),
+                Some(json!("LogsEU")),
+            ),
+            attr("tablesToExclude", None, Some(json!(["Debug*"]))),
+        ],
+        unchanged_attributes: 3,
+        reason: Some("`databaseNameOverride` changes the follower database name".into()),
+        operations: vec![delete("logs"), put("logs", "Logs", Some("LogsEU"))],
+        depends_on: vec![],
+        origin: Some(SourceLocation {
+            line: 41,
+            column: 5,
+        }),
+    }
+}
+
+/// A follower-side detach of an attachment the manifest does not declare, on a cluster that
+/// says `unmanagedAttachments: detach`.
+pub fn detach() -> Change {
+    Change {
+        address: attachment("legacy"),
+        action: Action::Detach,
+        attributes: vec![
+            attr("leader", Some(json!("prod")), None),
+            attr("databaseName", Some(json!("Legacy")), None),
+            attr(
+                "defaultPrincipalsModificationKind",
+                Some(json!("Union")),
+                None,
+            ),
+            attr("tablesToInclude", Some(json!(["Old1", "Old2"])), None),
+        ],
+        unchanged_attributes: 0,
+        reason: None,
+        operations: vec![delete("legacy")],
+        depends_on: vec![],
+        origin: None,
+    }
+}
+
+/// Follower database settings: caching at three levels, principals, a modification kind,
+/// prefetch-extents; after the attach it depends on.
+pub fn follower_settings() -> Change {
+    Change {
+        address: Address::FollowerDatabase {
+            follower: "emea".into(),
+            database: "SalesEmea".into(),
+        },
+        action: Action::Update,
+        attributes: vec![
+            attr("hotCachePeriod", Some(json!("7d")), Some(json!("14d"))),
+            attr(
+                "tables",
+                Some(json!({
+                    "Orders": { "hotCachePeriod": "30d" },
+                    "Logs2026": { "hotCachePeriod": "1d" },
+                    "Customers": { "hotCachePeriod": "3d" },
+                })),
+                Some(json!({
+                    "Orders": { "hotCachePeriod": "60d" },
+                    "Customers": { "hotCachePeriod": "3d" },
+                    "my-table": { "hotCachePeriod": "2d" },
+                })),
+            ),
+            attr(
+                "materializedViews",
+                None,
+                Some(json!({ "DailySales": { "hotCachePeriod": "90d" } })),
+            ),
+            attr(
+                "principals.viewers",
+                Some(json!([
+                    "aadgroup=emea-analysts@fourthcoffee.com",
+                    "aaduser=old.analyst@fourthcoffee.com"
+                ])),
+                Some(json!([
+                    "aadgroup=emea-analysts@fourthcoffee.com",
+                    "aaduser=new.analyst@fourthcoffee.com"
+                ])),
+            ),
+            attr(
+                "principals.admins",
+                None,
+                Some(json!([
+                    "aadapp=4c7e0f3e-1b7a-4f2e-9a55-1d2b3c4d5e6f;fourthcoffee.com"
+                ])),
+            ),
+            attr(
+                "cachingPoliciesModificationKind",
+                Some(json!("Union")),
+                Some(json!("Replace")),
+            ),
+            attr("prefetchExtents", Some(json!(false)), Some(json!(true))),
+        ],
+        unchanged_attributes: 1,
+        reason: None,
+        operations: vec![
+            Operation::PutFollowerHotCache {
+                follower: emea(),
+                database: "SalesEmea".into(),
+                location: "westeurope".into(),
+                hot_cache_period: Timespan::from_days(14),
+            },
+            kusto(".alter follower database SalesEmea tables (Orders) policy caching hot = 60d"),
+            kusto(".delete follower database SalesEmea tables (Logs2026) policy caching"),
+            kusto(
+                ".alter follower database SalesEmea tables (['my-table']) policy caching hot = 2d",
+            ),
+            kusto(
+                ".alter follower database SalesEmea materialized-views (DailySales) policy caching hot = 90d",
+            ),
+            kusto(
+                ".add follower database SalesEmea viewers ('aaduser=new.analyst@fourthcoffee.com')",
+            ),
+            kusto(
+                ".drop follower database SalesEmea viewers ('aaduser=old.analyst@fourthcoffee.com')",
+            ),
+            kusto(
+                ".add follower database SalesEmea admins ('aadapp=4c7e0f3e-1b7a-4f2e-9a55-1d2b3c4d5e6f;fourthcoffee.com')",
+            ),
+            kusto(
+                ".alter follower database SalesEmea caching-policies-modification-kind = replace",
+            ),
+            kusto(".alter follower database SalesEmea prefetch-extents = true"),
+        ],
+        depends_on: vec![attachment("sales")],
+        origin: Some(SourceLocation {
+            line: 22,
+            column: 7,
+        }),
+    }
+}
+
+/// A leader-side detach: `prod` says `unmanagedFollowers: detach` and `fcother` follows it
+/// without being in the manifest.
+pub fn leader_detach() -> Change {
+    Change {
+        address: Address::LeaderFollower {
+            leader: "prod".into(),
+            follower: "fcother".into(),
+            name: "shadow".into(),
+        },
+        action: Action::Detach,
+        attributes: vec![
+            attr("follower", Some(json!(other().to_string())), None),
+            attr("databaseName", Some(json!("Sales")), None),
+        ],
+        unchanged_attributes: 0,
+        reason: None,
+        operations: vec![Operation::DetachFollower {
+            leader: prod(),
+            follower: other(),
+            attachment_name: "shadow".into(),
+        }],
+        depends_on: vec![],
+        origin: None,
+    }
+}
+
+pub fn unmanaged() -> Vec<Unmanaged> {
+    vec![
+        Unmanaged {
+            address: attachment("adhoc"),
+            description: "follows prod/Experiments (not in the manifest)".into(),
+        },
+        Unmanaged {
+            address: Address::LeaderFollower {
+                leader: "prod".into(),
+                follower: "fcapac".into(),
+                name: "apac-sales".into(),
+            },
+            description: "followed by an unmanaged attachment on fcapac".into(),
+        },
+    ]
+}
+
+pub fn warnings() -> Vec<String> {
+    vec![
+        "cluster `emea` is in westeurope but the manifest says `northeurope`; comparing with the live value".into(),
+    ]
+}
+
+/// Every kind of change at once, in the order kfollow-graph would put them.
+pub fn everything() -> Plan {
+    Plan {
+        changes: vec![
+            detach(),
+            leader_detach(),
+            replace(),
+            attach(),
+            update(),
+            follower_settings(),
+        ],
+        unmanaged: unmanaged(),
+        warnings: warnings(),
+    }
+}
+
+/// Updates only: no banner.
+pub fn gentle() -> Plan {
+    Plan {
+        changes: vec![update(), follower_settings()],
+        unmanaged: vec![],
+        warnings: vec![],
+    }
+}
+
+/// Nothing to do, but something to report.
+pub fn empty_with_reports() -> Plan {
+    Plan {
+        changes: vec![],
+        unmanaged: unmanaged(),
+        warnings: warnings(),
+    }
+}
+
+/// A plan far over GitHub's comment limit: `n` attachments with long sharing lists, half of
+/// them replaced.
+pub fn huge(n: usize) -> Plan {
+    let changes = (0..n)
+        .map(|i| {
+            let mut change = if i % 2 == 0 { attach() } else { replace() };
+            change.address = attachment(&format!("sales-{i:05}"));
+            change.attributes.push(attr(
+                "tablesToInclude",
+                None,
+                Some(json!(
+                    (0..20)
+                        .map(|t| format!("Table_{i}_{t}"))
+                        .collect::<Vec<_>>()
+                )),
+            ));
+            change
+        })
+        .collect();
+    let unmanaged = (0..n)
+        .map(|i| Unmanaged {
+            address: attachment(&format!("stray-{i:05}")),
+            description: format!("follows prod/Stray{i}"),
+        })
+        .collect();
+    Plan {
+        changes,
+        unmanaged,
+        warnings: vec![],
+    }
+}
