@@ -1,0 +1,147 @@
+//! The service's rules that need live state (issue 4 item 5, DESIGN.md §1), checked before
+//! any change so that a plan never contains a request the service would refuse.
+
+use std::collections::{BTreeSet, HashSet};
+
+use kfollow_model::{DatabaseKind, DatabaseSelection, Operation, eq_ignore_case};
+
+use crate::{Context, DiffError, Outcome, Resolved, same_location};
+
+/// Every manifest cluster exists, is where the manifest says, and, when an attachment uses
+/// it, is running. Reported once per cluster, at its declaration.
+pub(crate) fn clusters(cx: &mut Context<'_>) {
+    let used: BTreeSet<&str> = cx
+        .desired
+        .attachments
+        .iter()
+        .flat_map(|a| [a.follower.as_str(), a.leader.as_str()])
+        .collect();
+    for cluster in cx.desired.clusters.values() {
+        let at = cx.at(cluster.origin);
+        let Some(live) = cx.observed.cluster(&cluster.id) else {
+            cx.errors.push(DiffError::ClusterMissing {
+                at,
+                alias: cluster.alias.clone(),
+                id: cluster.id.to_string(),
+            });
+            continue;
+        };
+        if let Some(declared) = &cluster.location
+            && !same_location(declared, &live.location)
+        {
+            cx.errors.push(DiffError::ClusterLocation {
+                at: at.clone(),
+                alias: cluster.alias.clone(),
+                declared: declared.clone(),
+                live: live.location.clone(),
+            });
+        }
+        if used.contains(cluster.alias.as_str()) && !live.is_running() {
+            cx.errors.push(DiffError::ClusterNotRunning {
+                at,
+                alias: cluster.alias.clone(),
+                state: live.state.clone(),
+            });
+        }
+    }
+}
+
+/// Per attachment: the leader database exists and is read-write, leader and follower share a
+/// region, and the follower database names it will create are free.
+pub(crate) fn attachments(cx: &mut Context<'_>, resolved: &[Resolved<'_>], outcomes: &[Outcome]) {
+    let freed = freed_attachments(cx);
+    for (r, outcome) in resolved.iter().zip(outcomes) {
+        let at = cx.at(r.attachment.origin);
+        if let DatabaseSelection::One(database) = &r.attachment.database {
+            leader_database(cx, r, database, &at);
+        }
+        if !same_location(&r.leader_live.location, &r.follower_live.location) {
+            cx.errors.push(DiffError::RegionMismatch {
+                at: at.clone(),
+                leader: r.leader.alias.clone(),
+                leader_location: r.leader_live.location.clone(),
+                follower: r.follower.alias.clone(),
+                follower_location: r.follower_live.location.clone(),
+            });
+        }
+        if outcome.creates_database() {
+            for database in follower_database_names(r) {
+                if let Some(taken_by) = taken(r, &database, &freed) {
+                    cx.errors.push(DiffError::FollowerDatabaseNameTaken {
+                        at: at.clone(),
+                        follower: r.follower.alias.clone(),
+                        database,
+                        taken_by,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Checks that a leader database exists and is read-write.
+pub(crate) fn leader_database(cx: &mut Context<'_>, r: &Resolved<'_>, database: &str, at: &str) {
+    match r.leader_live.database(database) {
+        None => cx.errors.push(DiffError::LeaderDatabaseMissing {
+            at: at.to_owned(),
+            leader: r.leader.alias.clone(),
+            database: database.to_owned(),
+        }),
+        Some(d) if d.kind != DatabaseKind::ReadWrite => {
+            cx.errors.push(DiffError::LeaderDatabaseNotReadWrite {
+                at: at.to_owned(),
+                leader: r.leader.alias.clone(),
+                database: database.to_owned(),
+            });
+        }
+        Some(_) => {}
+    }
+}
+
+/// The attachments this plan deletes, as (follower cluster key, lower-cased name): their
+/// follower databases' names are free once they are gone, and `kfollow-graph` orders the
+/// delete first.
+fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
+    cx.plan
+        .changes
+        .iter()
+        .flat_map(|c| &c.operations)
+        .filter_map(|op| match op {
+            Operation::DeleteAttachment { follower, name } => {
+                Some((follower.key(), name.to_ascii_lowercase()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The follower database names an attachment creates: one, or one per read-write database
+/// of the leader for `"*"`.
+fn follower_database_names(r: &Resolved<'_>) -> Vec<String> {
+    let naming = &r.attachment.follower_database_name;
+    match &r.attachment.database {
+        DatabaseSelection::One(database) => vec![naming.apply(database)],
+        DatabaseSelection::All => r
+            .leader_live
+            .databases
+            .iter()
+            .filter(|d| d.kind == DatabaseKind::ReadWrite)
+            .map(|d| naming.apply(&d.name))
+            .collect(),
+    }
+}
+
+/// What holds a follower database name on the follower cluster, unless it is this very
+/// attachment's follower database or one this plan detaches first.
+fn taken(r: &Resolved<'_>, database: &str, freed: &HashSet<(String, String)>) -> Option<String> {
+    let live = r.follower_live.database(database)?;
+    match (&live.kind, &live.attached_database_configuration_name) {
+        (DatabaseKind::ReadWrite, _) => Some("a read-write database".to_owned()),
+        (DatabaseKind::ReadOnlyFollowing, Some(producer)) => {
+            let own = eq_ignore_case(producer, &r.attachment.name);
+            let detached = freed.contains(&(r.follower.id.key(), producer.to_ascii_lowercase()));
+            (!own && !detached).then(|| format!("the follower database of attachment `{producer}`"))
+        }
+        (DatabaseKind::ReadOnlyFollowing, None) => Some("a follower database".to_owned()),
+    }
+}

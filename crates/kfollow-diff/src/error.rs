@@ -1,0 +1,142 @@
+//! Why a plan cannot be made: live state that breaks a service rule, or a protected
+//! attachment that would be replaced. Every error starts with the manifest line it is about.
+
+use std::fmt;
+
+/// One reason the plan cannot be made. `at` is `FILE:LINE:COLUMN` of the manifest node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    /// The manifest names a cluster alias it does not declare (the spec stage should have
+    /// caught this).
+    #[error("{at}: cluster alias `{alias}` is not declared under `clusters`")]
+    UnknownAlias {
+        /// Where it is used.
+        at: String,
+        /// The alias.
+        alias: String,
+    },
+    /// A cluster the manifest names was not found in Azure.
+    #[error(
+        "{at}: cluster `{alias}` (`{id}`) does not exist or was not read; check its id and \
+         your access to the subscription"
+    )]
+    ClusterMissing {
+        /// Where the cluster is declared.
+        at: String,
+        /// Its alias.
+        alias: String,
+        /// Its resource id.
+        id: String,
+    },
+    /// A cluster is not running, so nothing can be attached to it or followed from it.
+    #[error("{at}: cluster `{alias}` is `{state}`, not `Running`; start it, then plan again")]
+    ClusterNotRunning {
+        /// Where the attachment that needs it is declared.
+        at: String,
+        /// Its alias.
+        alias: String,
+        /// `properties.state`.
+        state: String,
+    },
+    /// The live cluster is not where the manifest says it is.
+    #[error("{at}: cluster `{alias}` is in `{live}`, but the manifest says `location: {declared}`")]
+    ClusterLocation {
+        /// Where the cluster is declared.
+        at: String,
+        /// Its alias.
+        alias: String,
+        /// The manifest's `location`.
+        declared: String,
+        /// The live region.
+        live: String,
+    },
+    /// The leader database does not exist.
+    #[error("{at}: leader database `{database}` does not exist on `{leader}`")]
+    LeaderDatabaseMissing {
+        /// Where the attachment is declared.
+        at: String,
+        /// The leader alias.
+        leader: String,
+        /// The database.
+        database: String,
+    },
+    /// The leader database is itself a follower database; only read-write databases can be
+    /// followed.
+    #[error(
+        "{at}: `{database}` on `{leader}` is a follower database (`ReadOnlyFollowing`); \
+         only a read-write database can be followed, follow its leader instead"
+    )]
+    LeaderDatabaseNotReadWrite {
+        /// Where the attachment is declared.
+        at: String,
+        /// The leader alias.
+        leader: String,
+        /// The database.
+        database: String,
+    },
+    /// Leader and follower are in different regions.
+    #[error(
+        "{at}: leader `{leader}` is in `{leader_location}` and follower `{follower}` in \
+         `{follower_location}`; a follower must be in its leader's region"
+    )]
+    RegionMismatch {
+        /// Where the attachment is declared.
+        at: String,
+        /// The leader alias.
+        leader: String,
+        /// Its region.
+        leader_location: String,
+        /// The follower alias.
+        follower: String,
+        /// Its region.
+        follower_location: String,
+    },
+    /// The follower database name the attachment would produce is taken on the follower.
+    #[error("{at}: follower database name `{database}` is taken on `{follower}` by {taken_by}")]
+    FollowerDatabaseNameTaken {
+        /// Where the attachment is declared.
+        at: String,
+        /// The follower alias.
+        follower: String,
+        /// The name.
+        database: String,
+        /// What holds it (`a read-write database`, `the follower database of attachment x`).
+        taken_by: String,
+    },
+    /// A protected attachment would be replaced.
+    #[error(
+        "{at}: attachment `{name}` on `{follower}` is protected, but `{attribute}` forces \
+         replacement; change the manifest back, or remove `protect: true` to allow it"
+    )]
+    ProtectedReplace {
+        /// Where the attachment is declared.
+        at: String,
+        /// The follower alias.
+        follower: String,
+        /// The attachment name.
+        name: String,
+        /// The attribute that forces the replacement.
+        attribute: String,
+    },
+}
+
+/// Every reason the plan cannot be made, found in one pass so the user fixes them at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffErrors(pub Vec<DiffError>);
+
+impl fmt::Display for DiffErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems with the live state:", many.len())?;
+                for error in many {
+                    write!(f, "\n  {error}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for DiffErrors {}

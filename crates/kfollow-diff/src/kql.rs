@@ -1,0 +1,389 @@
+//! The follower management commands kfollow sends, with Kusto quoting.
+//!
+//! Every command follows the grammar of `reference/docs/cluster-follower.md`; names are
+//! quoted per `reference/docs/entity-names.md` (bare when they are plain identifiers,
+//! `['…']` otherwise) and principals and notes are string literals.
+
+use kfollow_model::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
+
+/// Words a bare identifier must not be: KQL keywords and literals, and the words of the
+/// follower commands themselves. Quoting one of these is always correct, so the list errs
+/// on the long side (`reference/docs/entity-names.md`, "Avoid naming identifiers as language
+/// keywords or literals").
+const RESERVED: &[&str] = &[
+    "access",
+    "add",
+    "admins",
+    "alias",
+    "alter",
+    "and",
+    "as",
+    "asc",
+    "between",
+    "bool",
+    "boolean",
+    "by",
+    "caching",
+    "cluster",
+    "consume",
+    "contains",
+    "count",
+    "database",
+    "databases",
+    "datatable",
+    "date",
+    "datetime",
+    "decimal",
+    "declare",
+    "default",
+    "delete",
+    "desc",
+    "distinct",
+    "double",
+    "drop",
+    "dynamic",
+    "evaluate",
+    "extend",
+    "external_table",
+    "externaldata",
+    "false",
+    "facet",
+    "filter",
+    "find",
+    "follower",
+    "fork",
+    "from",
+    "function",
+    "guid",
+    "has",
+    "hot",
+    "in",
+    "int",
+    "int64",
+    "invoke",
+    "join",
+    "kind",
+    "let",
+    "limit",
+    "long",
+    "lookup",
+    "macro-expand",
+    "make-series",
+    "materialize",
+    "monitors",
+    "mv-apply",
+    "mv-expand",
+    "not",
+    "null",
+    "of",
+    "on",
+    "or",
+    "order",
+    "parse",
+    "partition",
+    "policy",
+    "print",
+    "project",
+    "range",
+    "real",
+    "reduce",
+    "render",
+    "restrict",
+    "sample",
+    "scan",
+    "search",
+    "serialize",
+    "set",
+    "show",
+    "sort",
+    "string",
+    "summarize",
+    "table",
+    "tables",
+    "take",
+    "time",
+    "timespan",
+    "to",
+    "top",
+    "toscalar",
+    "true",
+    "typeof",
+    "union",
+    "unrestrictedviewers",
+    "users",
+    "viewers",
+    "where",
+    "with",
+];
+
+/// A Kusto entity name as a command takes it: bare when it is a plain identifier (letters,
+/// digits and `_`, not starting with a digit, not a keyword), else `['name']`.
+///
+/// ```
+/// use kfollow_diff::kql::quote_name;
+/// assert_eq!(quote_name("Sales"), "Sales");
+/// assert_eq!(quote_name("sales-emea"), "['sales-emea']");
+/// assert_eq!(quote_name("where"), "['where']");
+/// ```
+pub fn quote_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED.contains(&name);
+    if plain {
+        name.to_owned()
+    } else {
+        format!("[{}]", string_literal(name))
+    }
+}
+
+/// A Kusto string literal: `'text'`, with `\`, `'` and control characters escaped.
+///
+/// ```
+/// use kfollow_diff::kql::string_literal;
+/// assert_eq!(string_literal("it's"), r"'it\'s'");
+/// ```
+pub fn string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn quote_list<S: AsRef<str>>(items: &[S], quote: fn(&str) -> String) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
+    format!("({})", quoted.join(", "))
+}
+
+fn head(database: &str) -> String {
+    format!(".alter follower database {}", quote_name(database))
+}
+
+/// `.alter follower database <db> policy caching hot = <span>`
+pub fn alter_database_caching(database: &str, hot: Timespan) -> String {
+    format!(
+        "{} policy caching hot = {}",
+        head(database),
+        hot.to_literal()
+    )
+}
+
+/// `.delete follower database <db> policy caching`
+pub fn delete_database_caching(database: &str) -> String {
+    format!(
+        ".delete follower database {} policy caching",
+        quote_name(database)
+    )
+}
+
+/// Which kind of entity a caching override is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// A table (`table` / `tables`).
+    Table,
+    /// A materialized view (`materialized-view` / `materialized-views`).
+    MaterializedView,
+}
+
+impl Entity {
+    fn keyword(self, many: bool) -> &'static str {
+        match (self, many) {
+            (Entity::Table, false) => "table",
+            (Entity::Table, true) => "tables",
+            (Entity::MaterializedView, false) => "materialized-view",
+            (Entity::MaterializedView, true) => "materialized-views",
+        }
+    }
+}
+
+/// `table <t>` for one name, `tables (<a>, <b>)` for several.
+fn entities<S: AsRef<str>>(entity: Entity, names: &[S]) -> String {
+    match names {
+        [one] => format!("{} {}", entity.keyword(false), quote_name(one.as_ref())),
+        many => format!("{} {}", entity.keyword(true), quote_list(many, quote_name)),
+    }
+}
+
+/// `.alter follower database <db> table <t> policy caching hot = <span>`, or `tables (…)` /
+/// `materialized-view` / `materialized-views` for the other shapes.
+pub fn alter_entity_caching<S: AsRef<str>>(
+    database: &str,
+    entity: Entity,
+    names: &[S],
+    hot: Timespan,
+) -> String {
+    format!(
+        "{} {} policy caching hot = {}",
+        head(database),
+        entities(entity, names),
+        hot.to_literal()
+    )
+}
+
+/// `.delete follower database <db> table <t> policy caching` and its other shapes.
+pub fn delete_entity_caching<S: AsRef<str>>(database: &str, entity: Entity, names: &[S]) -> String {
+    format!(
+        ".delete follower database {} {} policy caching",
+        quote_name(database),
+        entities(entity, names)
+    )
+}
+
+/// `.add follower database <db> <role> ('<principal>', …) ['<notes>']`
+pub fn add_principals<S: AsRef<str>>(
+    database: &str,
+    role: Role,
+    principals: &[S],
+    notes: Option<&str>,
+) -> String {
+    let mut command = format!(
+        ".add follower database {} {} {}",
+        quote_name(database),
+        role.command_name(),
+        quote_list(principals, string_literal)
+    );
+    if let Some(notes) = notes {
+        command.push(' ');
+        command.push_str(&string_literal(notes));
+    }
+    command
+}
+
+/// `.drop follower database <db> <role> ('<principal>', …)`
+pub fn drop_principals<S: AsRef<str>>(database: &str, role: Role, principals: &[S]) -> String {
+    format!(
+        ".drop follower database {} {} {}",
+        quote_name(database),
+        role.command_name(),
+        quote_list(principals, string_literal)
+    )
+}
+
+/// `.alter follower database <db> principals-modification-kind = union|replace|none`
+pub fn alter_principals_modification_kind(
+    database: &str,
+    kind: PrincipalsModificationKind,
+) -> String {
+    format!(
+        "{} principals-modification-kind = {}",
+        head(database),
+        kind.as_str().to_ascii_lowercase()
+    )
+}
+
+/// `.alter follower database <db> caching-policies-modification-kind = union|replace|none`
+pub fn alter_caching_policies_modification_kind(
+    database: &str,
+    kind: CachingPoliciesModificationKind,
+) -> String {
+    format!(
+        "{} caching-policies-modification-kind = {}",
+        head(database),
+        kind.as_str().to_ascii_lowercase()
+    )
+}
+
+/// `.alter follower database <db> prefetch-extents = true|false`
+pub fn alter_prefetch_extents(database: &str, enabled: bool) -> String {
+    format!("{} prefetch-extents = {enabled}", head(database))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_only_when_needed() {
+        assert_eq!(quote_name("MyDb"), "MyDb");
+        assert_eq!(quote_name("_private"), "_private");
+        assert_eq!(quote_name("Logs2026"), "Logs2026");
+        assert_eq!(quote_name("name with-dash"), "['name with-dash']");
+        assert_eq!(quote_name("a.b"), "['a.b']");
+        assert_eq!(quote_name("1day"), "['1day']");
+        assert_eq!(quote_name("table"), "['table']");
+        assert_eq!(quote_name("Table"), "Table");
+        assert_eq!(quote_name(""), "['']");
+    }
+
+    #[test]
+    fn string_literals_escape() {
+        assert_eq!(string_literal("plain"), "'plain'");
+        assert_eq!(string_literal(r"a\b"), r"'a\\b'");
+        assert_eq!(string_literal("x'y"), r"'x\'y'");
+        assert_eq!(string_literal("l1\nl2"), r"'l1\nl2'");
+    }
+
+    #[test]
+    fn commands_follow_the_documented_grammar() {
+        let week = Timespan::from_days(7);
+        assert_eq!(
+            alter_database_caching("MyDb", week),
+            ".alter follower database MyDb policy caching hot = 7d"
+        );
+        assert_eq!(
+            delete_database_caching("MyDB"),
+            ".delete follower database MyDB policy caching"
+        );
+        assert_eq!(
+            alter_entity_caching("MyDb", Entity::Table, &["Table1", "Table2"], week),
+            ".alter follower database MyDb tables (Table1, Table2) policy caching hot = 7d"
+        );
+        assert_eq!(
+            alter_entity_caching("MyDb", Entity::MaterializedView, &["View1"], week),
+            ".alter follower database MyDb materialized-view View1 policy caching hot = 7d"
+        );
+        assert_eq!(
+            delete_entity_caching("MyDB", Entity::MaterializedView, &["View1", "View2"]),
+            ".delete follower database MyDB materialized-views (View1, View2) policy caching"
+        );
+        assert_eq!(
+            delete_entity_caching("MyDB", Entity::Table, &["T-1"]),
+            ".delete follower database MyDB table ['T-1'] policy caching"
+        );
+        assert_eq!(
+            add_principals(
+                "MyDB",
+                Role::Viewers,
+                &["aadgroup=mygroup@microsoft.com"],
+                Some("My Group")
+            ),
+            ".add follower database MyDB viewers ('aadgroup=mygroup@microsoft.com') 'My Group'"
+        );
+        assert_eq!(
+            drop_principals(
+                "my-db",
+                Role::Viewers,
+                &["aadgroup=a@x.com", "aaduser=b@x.com"]
+            ),
+            ".drop follower database ['my-db'] viewers ('aadgroup=a@x.com', 'aaduser=b@x.com')"
+        );
+        assert_eq!(
+            alter_principals_modification_kind("MyDB", PrincipalsModificationKind::Union),
+            ".alter follower database MyDB principals-modification-kind = union"
+        );
+        assert_eq!(
+            alter_caching_policies_modification_kind(
+                "MyDB",
+                CachingPoliciesModificationKind::Replace
+            ),
+            ".alter follower database MyDB caching-policies-modification-kind = replace"
+        );
+        assert_eq!(
+            alter_prefetch_extents("MyDB", false),
+            ".alter follower database MyDB prefetch-extents = false"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! The leader's view (issue 5 item 2): who follows a manifest cluster, by
+//! `listFollowerDatabases`, without the manifest declaring it.
+
+use kfollow_model::{
+    Action, Address, AttributeChange, Change, LeaderFollower, Operation, Unmanaged,
+    UnmanagedPolicy, eq_ignore_case,
+};
+use serde_json::Value;
+
+use crate::Context;
+
+/// Reports (or, where the leader says `unmanagedFollowers: detach`, detaches from the
+/// leader side) followers that no manifest attachment declares.
+///
+/// A follower whose cluster is in the manifest and lists the attachment is left to the
+/// follower side ([`crate::attachment::unmanaged_attachments`]), which sees it whole and
+/// deletes it there if either side's policy says `detach`: one change per attachment.
+pub(crate) fn unmanaged_followers(cx: &mut Context<'_>) {
+    let mut changes = Vec::new();
+    let mut reports = Vec::new();
+    for (leader, live) in cx.managed_clusters() {
+        for follower in &live.followers {
+            if declared(cx, follower) || seen_from_follower(cx, follower) {
+                continue;
+            }
+            let address = Address::LeaderFollower {
+                leader: leader.alias.clone(),
+                follower: cx.label(&follower.follower),
+                name: follower.attachment_name.clone(),
+            };
+            if leader.unmanaged_followers == UnmanagedPolicy::Detach {
+                changes.push(Change {
+                    address,
+                    action: Action::Detach,
+                    attributes: attributes(follower),
+                    unchanged_attributes: 0,
+                    reason: Some(format!(
+                        "leader `{}` says `unmanagedFollowers: detach`",
+                        leader.alias
+                    )),
+                    operations: vec![Operation::DetachFollower {
+                        leader: leader.id.clone(),
+                        follower: follower.follower.clone(),
+                        attachment_name: follower.attachment_name.clone(),
+                    }],
+                    depends_on: Vec::new(),
+                    origin: Some(leader.origin),
+                });
+            } else {
+                reports.push(Unmanaged {
+                    address,
+                    description: format!(
+                        "followed by an unmanaged attachment `{}` on `{}` (database `{}`)",
+                        follower.attachment_name,
+                        cx.label(&follower.follower),
+                        follower.database_name
+                    ),
+                });
+            }
+        }
+    }
+    cx.plan.changes.extend(changes);
+    cx.plan.unmanaged.extend(reports);
+}
+
+/// A manifest attachment on that follower cluster with that name (whatever its leader: a
+/// manifest attachment that now follows another leader is replaced on the follower side).
+fn declared(cx: &Context<'_>, follower: &LeaderFollower) -> bool {
+    cx.desired.attachments.iter().any(|a| {
+        eq_ignore_case(&a.name, &follower.attachment_name)
+            && cx
+                .desired
+                .cluster(&a.follower)
+                .is_some_and(|c| c.id == follower.follower)
+    })
+}
+
+/// The follower cluster is in the manifest, was read, and lists this attachment.
+fn seen_from_follower(cx: &Context<'_>, follower: &LeaderFollower) -> bool {
+    cx.cluster_of(&follower.follower).is_some()
+        && cx
+            .observed
+            .cluster(&follower.follower)
+            .is_some_and(|live| live.attachment(&follower.attachment_name).is_some())
+}
+
+fn attributes(follower: &LeaderFollower) -> Vec<AttributeChange> {
+    let mut out = vec![
+        gone("follower", Value::String(follower.follower.to_string())),
+        gone(
+            "databaseName",
+            Value::String(follower.database_name.clone()),
+        ),
+    ];
+    for (name, list) in follower.table_level_sharing.lists() {
+        if !list.is_empty() {
+            let values = list.iter().cloned().map(Value::String).collect();
+            out.push(gone(
+                &format!("tableLevelSharing.{name}"),
+                Value::Array(values),
+            ));
+        }
+    }
+    out
+}
+
+fn gone(name: &str, before: Value) -> AttributeChange {
+    AttributeChange {
+        name: name.to_owned(),
+        before: Some(before),
+        after: None,
+        forces_replacement: false,
+    }
+}

@@ -1,0 +1,183 @@
+//! Compares what the manifest wants ([`Desired`]) with what Azure reports ([`Observed`]) and
+//! lists the changes that would make them agree, as a [`Plan`].
+//!
+//! [`diff`] is the one entry point. It finds attachments to attach, update in place, replace
+//! (with the attribute that forces it) or detach, follower database settings to change (as
+//! the exact Kusto commands of [`kql`]), and live resources outside the manifest, reported as
+//! [`kfollow_model::Unmanaged`] or detached where the manifest says so. It also runs the
+//! checks that need live state (clusters running, leader database read-write, same region,
+//! follower database name free) and returns every failure at once as [`DiffErrors`].
+//!
+//! It does no I/O and does not order the changes: each change's `depends_on` is left empty
+//! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
+//! empty: ids, regions and enum values compare case-insensitively, lists as sets, timespans
+//! as durations, principals as the service normalises them, and read-only fields never show.
+
+mod attachment;
+mod checks;
+mod error;
+pub mod kql;
+mod leader;
+mod settings;
+
+use kfollow_model::{
+    ClusterId, Desired, DesiredAttachment, DesiredCluster, Observed, ObservedCluster, Plan,
+    SourceLocation,
+};
+
+pub use error::{DiffError, DiffErrors};
+pub use settings::NOTES_PREFIX;
+
+/// Everything that must change for the live state to match the manifest, or every reason
+/// the plan cannot be made.
+///
+/// The changes come in no particular order and with empty `depends_on`; `kfollow-graph`
+/// orders them.
+pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> {
+    let mut cx = Context {
+        desired,
+        observed,
+        errors: Vec::new(),
+        plan: Plan::default(),
+    };
+    checks::clusters(&mut cx);
+    let resolved: Vec<Resolved<'_>> = desired
+        .attachments
+        .iter()
+        .filter_map(|attachment| cx.resolve(attachment))
+        .collect();
+    let outcomes = attachment::diff_attachments(&mut cx, &resolved);
+    attachment::unmanaged_attachments(&mut cx);
+    checks::attachments(&mut cx, &resolved, &outcomes);
+    settings::diff_settings(&mut cx, &resolved, &outcomes);
+    leader::unmanaged_followers(&mut cx);
+    if cx.errors.is_empty() {
+        Ok(cx.plan)
+    } else {
+        Err(DiffErrors(cx.errors))
+    }
+}
+
+/// What the diff of one attachment decided, for the checks and the settings that follow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Live and as wanted.
+    Unchanged,
+    /// Live, changes in place.
+    Updated,
+    /// Not live yet.
+    Attached,
+    /// Live, detached and attached again.
+    Replaced,
+}
+
+impl Outcome {
+    /// True when the follower database is (re)created by this plan, with default settings.
+    fn creates_database(self) -> bool {
+        matches!(self, Outcome::Attached | Outcome::Replaced)
+    }
+}
+
+/// A manifest attachment with its two clusters found in the live state.
+struct Resolved<'a> {
+    attachment: &'a DesiredAttachment,
+    follower: &'a DesiredCluster,
+    follower_live: &'a ObservedCluster,
+    leader: &'a DesiredCluster,
+    leader_live: &'a ObservedCluster,
+}
+
+/// The inputs and what has been found so far.
+struct Context<'a> {
+    desired: &'a Desired,
+    observed: &'a Observed,
+    errors: Vec<DiffError>,
+    plan: Plan,
+}
+
+impl<'a> Context<'a> {
+    /// `FILE:LINE:COLUMN` of a manifest node.
+    fn at(&self, origin: SourceLocation) -> String {
+        self.desired.locate(origin)
+    }
+
+    /// The manifest's clusters together with their live state, skipping the missing ones
+    /// (reported by [`checks::clusters`]).
+    fn managed_clusters(&self) -> impl Iterator<Item = (&'a DesiredCluster, &'a ObservedCluster)> {
+        let observed = self.observed;
+        self.desired
+            .clusters
+            .values()
+            .filter_map(move |c| observed.cluster(&c.id).map(|live| (c, live)))
+    }
+
+    /// The manifest's alias of a cluster id.
+    fn alias_of(&self, id: &ClusterId) -> Option<&'a str> {
+        self.desired
+            .clusters
+            .values()
+            .find(|c| &c.id == id)
+            .map(|c| c.alias.as_str())
+    }
+
+    /// The manifest's cluster of an id.
+    fn cluster_of(&self, id: &ClusterId) -> Option<&'a DesiredCluster> {
+        self.desired.clusters.values().find(|c| &c.id == id)
+    }
+
+    /// How a cluster is named in messages: its alias, else its cluster name.
+    fn label(&self, id: &ClusterId) -> String {
+        self.alias_of(id).unwrap_or(id.name()).to_owned()
+    }
+
+    /// Finds both clusters of an attachment; records an error when an alias is unknown.
+    /// A declared cluster missing from the live state was reported once already.
+    fn resolve(&mut self, attachment: &'a DesiredAttachment) -> Option<Resolved<'a>> {
+        let follower = self.declared(&attachment.follower, attachment.origin);
+        let leader = self.declared(&attachment.leader, attachment.origin);
+        let (follower, leader) = (follower?, leader?);
+        Some(Resolved {
+            attachment,
+            follower,
+            follower_live: self.observed.cluster(&follower.id)?,
+            leader,
+            leader_live: self.observed.cluster(&leader.id)?,
+        })
+    }
+
+    fn declared(&mut self, alias: &str, origin: SourceLocation) -> Option<&'a DesiredCluster> {
+        let found = self.desired.cluster(alias);
+        if found.is_none() {
+            self.errors.push(DiffError::UnknownAlias {
+                at: self.at(origin),
+                alias: alias.to_owned(),
+            });
+        }
+        found
+    }
+}
+
+/// A region as ARM compares it: `West Europe` and `westeurope` are one region.
+fn same_location(a: &str, b: &str) -> bool {
+    normalize_location(a) == normalize_location(b)
+}
+
+fn normalize_location(location: &str) -> String {
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_compare_without_case_or_spaces() {
+        assert!(same_location("West Europe", "westeurope"));
+        assert!(same_location("WESTEUROPE", "west europe"));
+        assert!(!same_location("westeurope", "northeurope"));
+    }
+}

@@ -1,0 +1,120 @@
+use kfollow_model::{DatabaseKind, FollowerDatabaseName, ObservedDatabase};
+
+use crate::build::{World, id};
+
+#[test]
+fn every_live_check_failure_is_reported_at_once() {
+    let mut world = World::new();
+    world.cluster("west");
+    world.live("west").location = "West US".into();
+    world.live("emea").state = "Stopped".into();
+    world.attach("missing", "emea", "prod", "Nope");
+    world.attach("far", "west", "prod", "Sales");
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:6:3: cluster `emea` is `Stopped`, not `Running`; start it, then plan again",
+            "kfollow.yaml:20:5: leader database `Nope` does not exist on `prod`",
+            "kfollow.yaml:30:5: leader `prod` is in `westeurope` and follower `west` in `West US`; \
+             a follower must be in its leader's region",
+        ]
+    );
+}
+
+#[test]
+fn a_missing_cluster_and_a_wrong_location_name_the_cluster_line() {
+    let mut world = World::new();
+    world.observed.clusters.remove(&id("emea"));
+    world.declared("prod").location = Some("North Europe".into());
+    world.attach("sales", "emea", "prod", "Sales");
+    let errors = world.errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("kfollow.yaml:6:3: cluster `emea` (`/subscriptions/"))
+    );
+    assert!(errors.contains(
+        &"kfollow.yaml:3:3: cluster `prod` is in `westeurope`, but the manifest says `location: North Europe`"
+            .to_owned()
+    ));
+    // The same region, spelled the ARM display way, is fine.
+    let mut world = World::new();
+    world.declared("prod").location = Some("West Europe".into());
+    world.attach("sales", "emea", "prod", "Sales");
+    assert_eq!(world.plan().changes.len(), 1);
+}
+
+#[test]
+fn following_a_follower_database_is_refused() {
+    let mut world = World::new();
+    world.live("prod").databases.push(ObservedDatabase {
+        name: "Mirror".into(),
+        kind: DatabaseKind::ReadOnlyFollowing,
+        leader_cluster_id: Some(id("other")),
+        attached_database_configuration_name: Some("mirror".into()),
+        original_database_name: Some("Mirror".into()),
+        hot_cache_period: None,
+    });
+    world.attach("mirror", "emea", "prod", "mirror");
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:20:5: `mirror` on `prod` is a follower database (`ReadOnlyFollowing`); \
+          only a read-write database can be followed, follow its leader instead"
+        ]
+    );
+}
+
+#[test]
+fn the_follower_database_name_must_be_free() {
+    let mut world = World::new();
+    world.database("emea", "SalesEmea");
+    world
+        .attach("sales", "emea", "prod", "Sales")
+        .follower_database_name = FollowerDatabaseName::Override("salesemea".into());
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:20:5: follower database name `salesemea` is taken on `emea` by a read-write database"
+        ]
+    );
+}
+
+#[test]
+fn a_name_held_by_an_unmanaged_attachment_is_taken_unless_it_is_detached() {
+    let mut world = World::new();
+    world.attach("old", "emea", "prod", "Sales");
+    let plan = world.plan();
+    world.apply(&plan);
+    world.desired.attachments.clear();
+    world.attach("new", "emea", "prod", "Sales");
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:20:5: follower database name `Sales` is taken on `emea` by the follower database of attachment `old`"
+        ]
+    );
+    world.declared("emea").unmanaged_attachments = kfollow_model::UnmanagedPolicy::Detach;
+    let plan = world.plan();
+    assert_eq!(plan.changes.len(), 2);
+}
+
+#[test]
+fn an_attachment_may_keep_its_own_name_and_all_databases_are_checked() {
+    let mut world = World::new();
+    world.attach("all", "emea", "prod", "*");
+    let plan = world.plan();
+    world.apply(&plan);
+    assert!(world.plan().is_empty());
+    // A new prefix frees the old names and claims new ones: `emea_Logs` is taken.
+    world.database("emea", "emea_Logs");
+    world.desired.attachments[0].follower_database_name =
+        FollowerDatabaseName::Prefix("emea_".into());
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:20:5: follower database name `emea_Logs` is taken on `emea` by a read-write database"
+        ]
+    );
+}

@@ -1,0 +1,6 @@
+mod attachments;
+mod checks;
+mod leader;
+mod ordering;
+mod roundtrip;
+mod settings;

@@ -1,0 +1,244 @@
+use std::collections::BTreeMap;
+
+use kfollow_model::{
+    Action, Address, CachingPoliciesModificationKind, FollowerDatabaseName, ObservedPrincipal,
+    Operation, Plan, PrincipalsModificationKind, Role,
+};
+use serde_json::json;
+
+use crate::build::{World, principal, span};
+
+fn commands(plan: &Plan, database: &str) -> Vec<String> {
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| matches!(&c.address, Address::FollowerDatabase { database: d, .. } if d == database))
+        .expect("a follower database change");
+    change
+        .operations
+        .iter()
+        .map(|op| match op {
+            Operation::KustoCommand {
+                csl, database: db, ..
+            } => {
+                assert_eq!(db, database);
+                csl.clone()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// `emea/sales` follows `prod/Sales` as `sales-emea`, with every setting managed.
+fn with_settings() -> World {
+    let mut world = World::new();
+    world
+        .attach("sales", "emea", "prod", "Sales")
+        .follower_database_name = FollowerDatabaseName::Override("sales-emea".into());
+    let s = world.settings("sales", "Sales");
+    s.hot_cache_period = Some(span("7d"));
+    s.tables = Some(BTreeMap::from([
+        ("Orders".into(), span("30d")),
+        ("Customers".into(), span("30d")),
+        ("Logs".into(), span("1d")),
+    ]));
+    s.materialized_views = Some(BTreeMap::from([("DailySales".into(), span("90d"))]));
+    s.principals = BTreeMap::from([
+        (
+            Role::Viewers,
+            vec![
+                principal("aadgroup=emea-analysts@fourthcoffee.com"),
+                principal("aaduser=Alice@Contoso.com"),
+            ],
+        ),
+        (Role::Admins, vec![]),
+    ]);
+    s.principals_modification_kind = Some(PrincipalsModificationKind::Replace);
+    s.caching_policies_modification_kind = Some(CachingPoliciesModificationKind::Replace);
+    s.prefetch_extents = Some(false);
+    world
+}
+
+#[test]
+fn a_new_follower_database_gets_its_settings_after_attach() {
+    let world = with_settings();
+    let plan = world.plan();
+    assert_eq!(plan.changes.len(), 2);
+    assert_eq!(plan.count(Action::Attach), 1);
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "follower_database.emea/sales-emea")
+        .unwrap();
+    assert_eq!(change.action, Action::Update);
+    assert_eq!(change.origin.map(|o| o.line), Some(25));
+    // admins (empty, nothing live) and prefetch (false by default) are unchanged.
+    assert_eq!(change.unchanged_attributes, 2);
+    assert_eq!(
+        commands(&plan, "sales-emea"),
+        [
+            ".add follower database ['sales-emea'] viewers ('aadgroup=emea-analysts@fourthcoffee.com') 'kfollow: aadgroup=emea-analysts@fourthcoffee.com'",
+            ".add follower database ['sales-emea'] viewers ('aaduser=Alice@Contoso.com') 'kfollow: aaduser=Alice@Contoso.com'",
+            ".alter follower database ['sales-emea'] principals-modification-kind = replace",
+            ".alter follower database ['sales-emea'] policy caching hot = 7d",
+            ".alter follower database ['sales-emea'] table Logs policy caching hot = 1d",
+            ".alter follower database ['sales-emea'] tables (Customers, Orders) policy caching hot = 30d",
+            ".alter follower database ['sales-emea'] materialized-view DailySales policy caching hot = 90d",
+            ".alter follower database ['sales-emea'] caching-policies-modification-kind = replace",
+        ]
+    );
+}
+
+#[test]
+fn applied_settings_show_no_changes() {
+    let mut world = with_settings();
+    let plan = world.plan();
+    world.apply(&plan);
+    let live = &world.observed.clusters[&crate::build::id("emea")]
+        .follower_settings
+        .as_ref()
+        .unwrap()["sales-emea"];
+    assert!(
+        live.principals[&Role::Viewers][1]
+            .fqn
+            .starts_with("aaduser=")
+            && !live.principals[&Role::Viewers][1].fqn.contains('@')
+    );
+    let again = world.plan();
+    assert!(again.is_empty(), "{again:#?}");
+}
+
+#[test]
+fn principals_and_overrides_change_as_set_differences() {
+    let mut world = with_settings();
+    let plan = world.plan();
+    world.apply(&plan);
+    // Someone added a viewer by hand; the manifest drops Alice, adds Bob, drops a table
+    // override and writes an equal period another way.
+    let live = world
+        .live("emea")
+        .follower_settings
+        .as_mut()
+        .unwrap()
+        .get_mut("sales-emea")
+        .unwrap();
+    live.principals
+        .get_mut(&Role::Viewers)
+        .unwrap()
+        .push(ObservedPrincipal {
+            fqn:
+                "aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47"
+                    .into(),
+            display_name: "Mallory (upn: mallory@contoso.com)".into(),
+            notes: String::new(),
+        });
+    let s = world.settings("sales", "Sales");
+    s.hot_cache_period = Some(span("168h"));
+    s.tables.as_mut().unwrap().remove("Logs");
+    s.principals.insert(
+        Role::Viewers,
+        vec![
+            principal("aadgroup=emea-analysts@fourthcoffee.com"),
+            principal("aaduser=bob@contoso.com"),
+        ],
+    );
+    let plan = world.plan();
+    assert_eq!(plan.changes.len(), 1);
+    let change = &plan.changes[0];
+    let alice_fqn = crate::build::normalised(&principal("aaduser=Alice@Contoso.com")).fqn;
+    assert_eq!(
+        commands(&plan, "sales-emea"),
+        [
+            ".add follower database ['sales-emea'] viewers ('aaduser=bob@contoso.com') 'kfollow: aaduser=bob@contoso.com'".to_owned(),
+            format!(
+                ".drop follower database ['sales-emea'] viewers ('{alice_fqn}', \
+                 'aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47')"
+            ),
+            ".delete follower database ['sales-emea'] table Logs policy caching".to_owned(),
+        ]
+    );
+    let viewers = change
+        .attributes
+        .iter()
+        .find(|a| a.name == "principals.viewers")
+        .unwrap();
+    assert_eq!(
+        viewers.before,
+        Some(json!([
+            "aadgroup=emea-analysts@fourthcoffee.com",
+            "aaduser=Alice@Contoso.com",
+            "aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47"
+        ]))
+    );
+    let logs = change
+        .attributes
+        .iter()
+        .find(|a| a.name == "tables.Logs.hotCachePeriod")
+        .unwrap();
+    assert_eq!(
+        (logs.before.clone(), logs.after.clone()),
+        (Some(json!("1d")), None)
+    );
+    world.apply(&plan);
+    assert!(world.plan().is_empty());
+}
+
+#[test]
+fn settings_not_read_are_left_alone_with_a_warning() {
+    let mut world = with_settings();
+    let plan = world.plan();
+    world.apply(&plan);
+    world.live("emea").follower_settings = None;
+    world.settings("sales", "Sales").prefetch_extents = Some(true);
+    let plan = world.plan();
+    assert!(plan.is_empty());
+    assert_eq!(
+        plan.warnings,
+        [
+            "the follower database settings of `emea` were not read; the settings of `sales-emea` are left as they are"
+        ]
+    );
+}
+
+#[test]
+fn a_replacement_applies_the_settings_again() {
+    let mut world = with_settings();
+    let plan = world.plan();
+    world.apply(&plan);
+    world.desired.attachments[0].default_principals_modification_kind =
+        PrincipalsModificationKind::None;
+    world.desired.attachments[0].database = kfollow_model::DatabaseSelection::One("Logs".into());
+    let settings = world.desired.attachments[0]
+        .follower_databases
+        .remove("Sales")
+        .unwrap();
+    world.desired.attachments[0]
+        .follower_databases
+        .insert("Logs".into(), settings);
+    let plan = world.plan();
+    assert_eq!(plan.count(Action::Replace), 1);
+    let commands = commands(&plan, "sales-emea");
+    assert_eq!(commands.len(), 8, "{commands:#?}");
+}
+
+#[test]
+fn every_follower_database_of_a_star_attachment_is_checked() {
+    let mut world = World::new();
+    world
+        .attach("all", "emea", "prod", "*")
+        .follower_database_name = FollowerDatabaseName::Prefix("p_".into());
+    world.settings("all", "Logs").prefetch_extents = Some(true);
+    world.settings("all", "Gone").prefetch_extents = Some(true);
+    assert_eq!(
+        world.errors(),
+        ["kfollow.yaml:25:7: leader database `Gone` does not exist on `prod`"]
+    );
+    world.desired.attachments[0]
+        .follower_databases
+        .remove("Gone");
+    let plan = world.plan();
+    assert_eq!(
+        commands(&plan, "p_Logs"),
+        [".alter follower database p_Logs prefetch-extents = true"]
+    );
+}
