@@ -8,13 +8,14 @@
 //! goes out as [`Event`]s; the outcome is an [`ApplyReport`].
 //!
 //! The scheduler knows nothing of HTTP or ARM: every write goes through an [`Executor`], and it
-//! only ever hands it operations taken from the plan. [`fake::FakeExecutor`] is a scripted
-//! one for tests.
+//! only ever hands it operations taken from the plan. [`AzureExecutor`] is the real one (one
+//! `kfollow-azure` call per operation); [`fake::FakeExecutor`] is a scripted one for tests.
 //! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
 //! and loading plans, and reading live state, belong elsewhere.
 //!
 //! Open [`apply`] and [`Executor`] first.
 
+mod azure_executor;
 mod executor;
 pub mod fake;
 mod report;
@@ -22,6 +23,7 @@ mod run;
 mod schedule;
 mod stale;
 
+pub use azure_executor::{AzureExecutor, AzureExecutorError};
 pub use executor::{ExecError, Executor, describe};
 pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, format_elapsed,

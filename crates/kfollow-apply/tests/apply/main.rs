@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod emulator;
 mod properties;
 
 use std::time::Duration;

@@ -3,9 +3,29 @@
 //! cluster's follower databases and answers v1 frames or OneApi errors.
 //!
 //! This module is pure: the HTTP route (auth, faults, request log) lives with the router and
-//! calls [`execute`] with the cluster seen through [`Catalog`].
+//! calls [`execute`] with the cluster seen through [`Catalog`], and answers
+//! `GET {cluster uri}/v1/rest/auth/metadata` with [`auth_metadata`].
+//!
+//! Open [`execute`] first, then [`Command`] (what [`parse`] makes of a command text) and
+//! [`FollowerSettings`] (what the commands change). `principals` says how a principal is
+//! stored (its FQN); `frames` the shapes of the answers.
+
+mod ast;
+mod auth;
+mod error;
+mod execute;
+mod frames;
+mod lexer;
+mod parser;
+pub mod principals;
 
 use std::collections::BTreeMap;
+
+pub use ast::{CachingTarget, Command};
+pub use auth::auth_metadata;
+pub use error::KustoError;
+pub use execute::execute;
+pub use parser::{ParseError, ParseErrorKind, parse};
 
 use kfollow_model::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
 use serde::{Deserialize, Serialize};
@@ -80,3 +100,6 @@ pub trait Catalog {
     /// The settings of a follower database (name compared case-insensitively), if it is one.
     fn settings_mut(&mut self, follower_database: &str) -> Option<&mut FollowerSettings>;
 }
+
+#[cfg(test)]
+mod tests;

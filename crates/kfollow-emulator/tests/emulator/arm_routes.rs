@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{EMEA, Env, PROD, WORLD, attach_body};
+use crate::common::{EMEA, Env, PROD, WORLD, admin_json, attach_body};
 
 #[tokio::test]
 async fn cluster_get_names_the_data_plane_uri() {
@@ -265,15 +265,7 @@ async fn the_request_log_lists_method_path_and_status() {
     let env = Env::new(WORLD);
     env.get(PROD).await;
     env.get(&PROD.replace("fcprod", "nothere")).await;
-    let log: serde_json::Value = env
-        .client
-        .get(env.url("/_emulator/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = admin_json(&env, "/_emulator/requests").await;
     assert_eq!(log[0]["method"], "GET");
     assert_eq!(log[0]["path"], PROD);
     assert_eq!(log[0]["status"], 200);
@@ -287,15 +279,7 @@ async fn the_request_log_lists_method_path_and_status() {
         .unwrap();
     assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
     assert!(env.emulator.requests().is_empty());
-    let world: serde_json::Value = env
-        .client
-        .get(env.url("/_emulator/world"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let world = admin_json(&env, "/_emulator/world").await;
     assert_eq!(world["clusters"][0]["id"], PROD);
 }
 

@@ -9,7 +9,8 @@ pub const API: &str = "api-version=2025-02-14";
 pub const PROD: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-analytics/providers/Microsoft.Kusto/clusters/fcprod";
 pub const EMEA: &str = "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-emea/providers/Microsoft.Kusto/clusters/fcemea";
 /// fcprod leads Sales and Logs; fcemea (same region) follows Sales as `sales`, and owns Local;
-/// fcus is in another region; fcstopped is stopped.
+/// fcus is in another region; fcstopped is stopped; fcnorth (same region, written `West
+/// Europe`) has nothing yet.
 pub const WORLD: &str = r#"
 clusters:
   - id: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-analytics/providers/Microsoft.Kusto/clusters/fcprod
@@ -37,6 +38,8 @@ clusters:
   - id: /subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-emea/providers/Microsoft.Kusto/clusters/fcstopped
     location: westeurope
     state: Stopped
+  - id: /subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-emea/providers/Microsoft.Kusto/clusters/fcnorth
+    location: West Europe
 settings:
   operationMs: 0
   latencyMs: 0
@@ -173,4 +176,16 @@ pub fn attach_body(database: &str) -> Value {
             "defaultPrincipalsModificationKind": "Union",
         }
     })
+}
+
+/// GET of an admin route, as JSON.
+pub async fn admin_json(env: &Env, path: &str) -> Value {
+    env.client
+        .get(env.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }

@@ -4,3 +4,5 @@
 
 mod arm_routes;
 mod common;
+mod faults;
+mod rules;

@@ -1,0 +1,192 @@
+//! The real executor against the emulator over loopback HTTP: what the scheduler promises
+//! (one ARM write in flight per cluster) is what the service needs (it answers 409 to a write
+//! while the cluster's previous one runs), and each operation lands as the request it names.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kfollow_apply::{ApplyOptions, AzureExecutor, apply};
+use kfollow_azure::{ArmClient, ArmConfig, KustoClient, RetryPolicy, StaticToken, TokenSource};
+use kfollow_emulator::{Emulator, World, WorldCluster, WorldDatabase};
+use kfollow_model::{
+    Action, AttachmentBody, ClusterId, Operation, PrincipalsModificationKind, TableLevelSharing,
+};
+
+use crate::common::{change, cluster};
+
+fn world(followers: &[&str], databases: usize) -> World {
+    let mut clusters = vec![WorldCluster {
+        id: cluster("leader"),
+        location: "westeurope".into(),
+        state: "Running".into(),
+        databases: (0..databases)
+            .map(|i| WorldDatabase {
+                name: format!("db{i}"),
+                ..WorldDatabase::default()
+            })
+            .collect(),
+        attached_database_configurations: Vec::new(),
+    }];
+    for follower in followers {
+        clusters.push(WorldCluster {
+            id: cluster(follower),
+            location: "westeurope".into(),
+            state: "Running".into(),
+            databases: Vec::new(),
+            attached_database_configurations: Vec::new(),
+        });
+    }
+    let mut world = World {
+        clusters,
+        ..World::default()
+    };
+    // Long enough that two writes on one cluster would overlap, short enough to stay quick.
+    world.settings.operation_ms = 40;
+    world.settings.retry_after_seconds = 0;
+    world
+}
+
+fn attach(follower: &ClusterId, database: &str) -> Operation {
+    Operation::PutAttachment {
+        follower: follower.clone(),
+        name: format!("follow-{database}"),
+        body: AttachmentBody {
+            location: "westeurope".into(),
+            leader: cluster("leader"),
+            database_name: database.into(),
+            database_name_override: None,
+            database_name_prefix: None,
+            default_principals_modification_kind: PrincipalsModificationKind::Union,
+            table_level_sharing: TableLevelSharing::default(),
+        },
+    }
+}
+
+fn executor(emulator: &Emulator, uris: HashMap<ClusterId, String>) -> AzureExecutor {
+    let credential: Arc<dyn TokenSource> = Arc::new(StaticToken::new("emulator", "test"));
+    let retry = RetryPolicy {
+        // A 409 retried away would hide the very thing this test looks for.
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    let mut config = ArmConfig::for_cloud(kfollow_azure::Cloud::Public, credential.clone());
+    config.endpoint = emulator.base_url().to_owned();
+    config.retry = retry;
+    config.poll_interval = Duration::from_millis(10);
+    let arm = ArmClient::new(config).unwrap();
+    let kusto = KustoClient::new(credential, retry).unwrap();
+    AzureExecutor::new(arm, kusto, uris)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_on_one_cluster_never_collide() {
+    let emulator = Emulator::start(world(&["f1", "f2"], 6)).unwrap();
+    let (f1, f2) = (cluster("f1"), cluster("f2"));
+    let mut changes = Vec::new();
+    for i in 0..6 {
+        changes.push(change(
+            &format!("f1-db{i}"),
+            Action::Attach,
+            vec![attach(&f1, &format!("db{i}"))],
+            &[],
+        ));
+    }
+    for i in 0..3 {
+        changes.push(change(
+            &format!("f2-db{i}"),
+            Action::Attach,
+            vec![attach(&f2, &format!("db{i}"))],
+            &[],
+        ));
+    }
+    // A follower database setting, after the attach that creates the database.
+    changes.push(change(
+        "f1-db0-cache",
+        Action::Update,
+        vec![Operation::PutFollowerHotCache {
+            follower: f1.clone(),
+            database: "db0".into(),
+            location: "westeurope".into(),
+            hot_cache_period: "3d".parse().unwrap(),
+        }],
+        &["f1-db0"],
+    ));
+    let plan = crate::common::plan(changes);
+    let executor = executor(&emulator, HashMap::new());
+
+    let report = apply(
+        &plan,
+        &executor,
+        &ApplyOptions::default(),
+        std::future::pending(),
+        |_| {},
+    )
+    .await;
+
+    assert_eq!(report.failed, Vec::new(), "{report:#?}");
+    assert!(report.is_complete());
+    let requests = emulator.requests();
+    let conflicts: Vec<_> = requests.iter().filter(|r| r.status == Some(409)).collect();
+    assert!(conflicts.is_empty(), "{conflicts:#?}");
+    let writes = requests.iter().filter(|r| r.method == "PUT").count();
+    assert_eq!(writes, 10, "one request per operation of the plan");
+    let world = emulator.world();
+    let attached = |name: &str| {
+        world
+            .clusters
+            .iter()
+            .find(|c| c.id.name() == name)
+            .map_or(0, |c| c.attached_database_configurations.len())
+    };
+    assert_eq!((attached("f1"), attached("f2")), (6, 3));
+    emulator.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn azure_message_reaches_the_report() {
+    // `db9` does not exist on the leader: the service refuses, the report says why.
+    let emulator = Emulator::start(world(&["f1"], 1)).unwrap();
+    let f1 = cluster("f1");
+    let plan = crate::common::plan(vec![
+        change("bad", Action::Attach, vec![attach(&f1, "db9")], &[]),
+        change("good", Action::Attach, vec![attach(&f1, "db0")], &[]),
+    ]);
+    let executor = executor(&emulator, HashMap::new());
+
+    let report = apply(
+        &plan,
+        &executor,
+        &ApplyOptions::default(),
+        std::future::pending(),
+        |_| {},
+    )
+    .await;
+
+    assert_eq!(report.succeeded.len(), 1);
+    let error = &report.failed[0].error;
+    assert!(
+        error.starts_with("put attachment `follow-db9` on cluster `f1` failed: `PUT "),
+        "{error}"
+    );
+    assert!(error.contains("db9"), "{error}");
+    emulator.stop();
+}
+
+/// The check above can fail: two writes on one cluster at once, bypassing the scheduler, are
+/// refused by the emulator as by ARM.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_writes_are_refused_without_the_scheduler() {
+    use kfollow_apply::Executor;
+
+    let emulator = Emulator::start(world(&["f1"], 2)).unwrap();
+    let f1 = cluster("f1");
+    let executor = executor(&emulator, HashMap::new());
+    let (first, second) = (attach(&f1, "db0"), attach(&f1, "db1"));
+
+    let (a, b) = tokio::join!(executor.execute(&first), executor.execute(&second));
+
+    assert!(a.is_err() || b.is_err());
+    assert!(emulator.requests().iter().any(|r| r.status == Some(409)));
+    emulator.stop();
+}

@@ -1,0 +1,181 @@
+//! Runs a parsed command against the cluster's [`Catalog`]: checks the names the service
+//! checks, applies the effect to the follower database's [`FollowerSettings`], and answers.
+
+use serde_json::Value;
+
+use super::ast::{CachingTarget, Command};
+use super::error::KustoError;
+use super::frames;
+use super::principals::fully_qualified_name;
+use super::{Catalog, DatabaseView, FollowerSettings, FollowerView, PrincipalGrant, parse};
+
+/// The database name clients send when a command needs none (the .NET SDK's default).
+const DEFAULT_DATABASE: &str = "NetDefaultDB";
+
+/// Parses and runs one management command (`csl`) sent with database `database` (the request's
+/// `db`, possibly empty) against `catalog`.
+///
+/// Answers a v1 response (`{"Tables":[…]}`) or the status and OneApi body of the failure. Every
+/// follower command that changes something answers the `.show follower database` row of the
+/// database it changed, as it stands after the change.
+pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<Value, KustoError> {
+    let command = parse(csl).map_err(|e| KustoError::from_parse(&e, csl, database))?;
+    let views = catalog.databases();
+    let find = |name: &str| -> Result<&DatabaseView, KustoError> {
+        // entity-names.md: database names are case-insensitive.
+        views
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| KustoError::not_found("Database", name, csl, database))
+    };
+    if !database.is_empty() && !database.eq_ignore_ascii_case(DEFAULT_DATABASE) {
+        find(database)?;
+    }
+    // Every database, or the ones named (each must exist).
+    let select = |names: &Option<Vec<String>>| -> Result<Vec<&DatabaseView>, KustoError> {
+        match names {
+            None => Ok(views.iter().collect()),
+            Some(names) => names.iter().map(|name| find(name)).collect(),
+        }
+    };
+    match &command {
+        Command::ShowDatabases { databases } => {
+            Ok(frames::databases(&select(databases)?, database))
+        }
+        Command::ShowFollowerDatabases { databases } => {
+            // Without names: every follower database. Each was attached through a
+            // configuration that sets its modification kinds, which the doc counts among the
+            // database-level overrides, and the doc's own first `.show follower database`
+            // shows a database with no other override. With names: an unknown name fails, a
+            // read-write database gives no row (as clients such as KustoSchemaTools expect).
+            let mut rows = Vec::new();
+            for view in select(databases)? {
+                let Some(follower) = &view.follower else {
+                    continue;
+                };
+                if let Some(settings) = catalog.settings_mut(&view.name) {
+                    rows.push((view, follower, settings.clone()));
+                }
+            }
+            let rows: Vec<_> = rows.iter().map(|(v, f, s)| (*v, *f, s)).collect();
+            Ok(frames::follower_databases(&rows))
+        }
+        change => {
+            let name = change.follower_database().unwrap_or_default();
+            let view = find(name)?;
+            let not_a_follower = || KustoError::not_a_follower(&view.name, csl, database);
+            let follower = view.follower.as_ref().ok_or_else(not_a_follower)?;
+            check_entities(change, follower, csl, database)?;
+            let settings = catalog
+                .settings_mut(&view.name)
+                .ok_or_else(not_a_follower)?;
+            apply(change, settings);
+            let after = settings.clone();
+            Ok(frames::follower_databases(&[(view, follower, &after)]))
+        }
+    }
+}
+
+/// The tables and materialized views a caching command names must be visible in the follower
+/// database. Entity names other than databases are case-sensitive (entity-names.md).
+fn check_entities(
+    command: &Command,
+    follower: &FollowerView,
+    csl: &str,
+    database: &str,
+) -> Result<(), KustoError> {
+    let target = match command {
+        Command::AlterFollowerCaching { target, .. }
+        | Command::DeleteFollowerCaching { target, .. } => target,
+        _ => return Ok(()),
+    };
+    let (names, known, kind) = match target {
+        CachingTarget::Database => return Ok(()),
+        CachingTarget::Tables(names) => (names, &follower.tables, "Table"),
+        CachingTarget::MaterializedViews(names) => {
+            (names, &follower.materialized_views, "MaterializedView")
+        }
+    };
+    match names.iter().find(|name| !known.contains(name)) {
+        Some(missing) => Err(KustoError::not_found(kind, missing, csl, database)),
+        None => Ok(()),
+    }
+}
+
+/// The effect of a checked command on the follower database's settings.
+fn apply(command: &Command, settings: &mut FollowerSettings) {
+    match command {
+        Command::AlterFollowerCaching { target, hot, .. } => match target {
+            CachingTarget::Database => settings.hot_cache_period = Some(*hot),
+            CachingTarget::Tables(names) => {
+                for name in names {
+                    settings.tables.insert(name.clone(), *hot);
+                }
+            }
+            CachingTarget::MaterializedViews(names) => {
+                for name in names {
+                    settings.materialized_views.insert(name.clone(), *hot);
+                }
+            }
+        },
+        Command::DeleteFollowerCaching { target, .. } => match target {
+            CachingTarget::Database => settings.hot_cache_period = None,
+            CachingTarget::Tables(names) => {
+                for name in names {
+                    settings.tables.remove(name);
+                }
+            }
+            CachingTarget::MaterializedViews(names) => {
+                for name in names {
+                    settings.materialized_views.remove(name);
+                }
+            }
+        },
+        Command::AddFollowerPrincipals {
+            role,
+            principals,
+            notes,
+            ..
+        } => {
+            for principal in principals {
+                let fqn = fully_qualified_name(principal);
+                // Adding a principal that already holds the role changes nothing, as with
+                // `.add database … <role>`: the first grant keeps its notes.
+                let held = settings
+                    .principals
+                    .iter()
+                    .any(|g| g.role == *role && g.fqn.eq_ignore_ascii_case(&fqn));
+                if !held {
+                    settings.principals.push(PrincipalGrant {
+                        role: *role,
+                        fqn,
+                        display_name: principal.to_string(),
+                        notes: notes.clone().unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        Command::DropFollowerPrincipals {
+            role, principals, ..
+        } => {
+            // The principal is matched by FQN, so the form it was added in and the stored FQN
+            // both drop it; a principal that does not hold the role is ignored.
+            for principal in principals {
+                let fqn = fully_qualified_name(principal);
+                settings
+                    .principals
+                    .retain(|g| !(g.role == *role && g.fqn.eq_ignore_ascii_case(&fqn)));
+            }
+        }
+        Command::AlterFollowerPrincipalsModificationKind { kind, .. } => {
+            settings.principals_modification_kind = *kind;
+        }
+        Command::AlterFollowerCachingPoliciesModificationKind { kind, .. } => {
+            settings.caching_policies_modification_kind = *kind;
+        }
+        Command::AlterFollowerPrefetchExtents { enabled, .. } => {
+            settings.prefetch_extents = *enabled;
+        }
+        Command::ShowDatabases { .. } | Command::ShowFollowerDatabases { .. } => {}
+    }
+}

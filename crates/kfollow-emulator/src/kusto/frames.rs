@@ -1,0 +1,264 @@
+//! The answers: v1 result frames (`reference/docs/response.md`, "JSON encoding of a sequence
+//! of tables") for `.show follower database` and `.show databases`, and the JSON the service
+//! serialises into their string columns.
+
+use serde_json::{Map, Value, json};
+
+use kfollow_model::Timespan;
+
+use super::principals::{object_id, principal_type, role_number, stable_guid};
+use super::{DatabaseView, FollowerSettings, FollowerView};
+
+/// A column's scalar type: the .NET `DataType` and the Kusto `ColumnType` of response.md.
+#[derive(Debug, Clone, Copy)]
+enum ColumnKind {
+    String,
+    Bool,
+    Guid,
+}
+
+impl ColumnKind {
+    fn data_type(self) -> &'static str {
+        match self {
+            ColumnKind::String => "String",
+            ColumnKind::Bool => "Boolean",
+            ColumnKind::Guid => "Guid",
+        }
+    }
+
+    fn column_type(self) -> &'static str {
+        match self {
+            ColumnKind::String => "string",
+            ColumnKind::Bool => "bool",
+            ColumnKind::Guid => "guid",
+        }
+    }
+}
+
+/// A v1 response holding one table, `Table_0`.
+fn single_table(columns: &[(&str, ColumnKind)], rows: Vec<Vec<Value>>) -> Value {
+    let columns: Vec<Value> = columns
+        .iter()
+        .map(|(name, kind)| {
+            json!({
+                "ColumnName": name,
+                "DataType": kind.data_type(),
+                "ColumnType": kind.column_type(),
+            })
+        })
+        .collect();
+    json!({
+        "Tables": [{
+            "TableName": "Table_0",
+            "Columns": columns,
+            "Rows": rows,
+        }]
+    })
+}
+
+/// The columns of `.show follower database`, in the order of the doc's output table
+/// (`reference/docs/cluster-follower.md`, ".show follower database", **Output**).
+const FOLLOWER_COLUMNS: [(&str, ColumnKind); 8] = [
+    ("DatabaseName", ColumnKind::String),
+    ("LeaderClusterMetadataPath", ColumnKind::String),
+    ("CachingPolicyOverride", ColumnKind::String),
+    ("AuthorizedPrincipalsOverride", ColumnKind::String),
+    ("AuthorizedPrincipalsModificationKind", ColumnKind::String),
+    ("CachingPoliciesModificationKind", ColumnKind::String),
+    ("IsAutoPrefetchEnabled", ColumnKind::Bool),
+    ("TableMetadataOverrides", ColumnKind::String),
+];
+
+/// `.show follower database(s)`: one row per follower database given.
+pub(crate) fn follower_databases(
+    rows: &[(&DatabaseView, &FollowerView, &FollowerSettings)],
+) -> Value {
+    let rows = rows
+        .iter()
+        .map(|(database, follower, settings)| follower_row(database, follower, settings))
+        .collect();
+    single_table(&FOLLOWER_COLUMNS, rows)
+}
+
+/// One row of `.show follower database`. Shapes, from the doc's "Sample configuration":
+/// - `CachingPolicyOverride` is the policy JSON, or the string `null` when there is none (the
+///   doc's first `.show` prints `null` there and an empty cell for `TableMetadataOverrides`);
+/// - `AuthorizedPrincipalsOverride` is a JSON array, `[]` when empty, see [`principals_json`];
+/// - the modification kinds are written as the service prints them: `None`, `Union`,
+///   `Replace` (the doc's samples; its output table names the values in lower case, and
+///   clients compare them ignoring case);
+/// - `TableMetadataOverrides` is a JSON object keyed by table name, materialized views under
+///   `_MV_<name>` (as the public client KustoSchemaTools reads them), or null when empty.
+fn follower_row(
+    database: &DatabaseView,
+    follower: &FollowerView,
+    settings: &FollowerSettings,
+) -> Vec<Value> {
+    let caching = settings
+        .hot_cache_period
+        .map_or_else(|| "null".to_owned(), |hot| caching_policy(hot).to_string());
+    vec![
+        Value::from(database.name.clone()),
+        Value::from(leader_metadata_path(follower)),
+        Value::from(caching),
+        Value::from(principals_json(settings).to_string()),
+        Value::from(settings.principals_modification_kind.as_str()),
+        Value::from(settings.caching_policies_modification_kind.as_str()),
+        Value::from(settings.prefetch_extents),
+        table_overrides_json(settings).map_or(Value::Null, |o| Value::from(o.to_string())),
+    ]
+}
+
+/// A caching policy as the service serialises it
+/// (`reference/docs/alter-database-cache-policy-command.md`: `{"DataHotSpan":{"Value":
+/// "30.00:00:00"},"IndexHotSpan":{"Value":"30.00:00:00"}}`; no hot windows, which the follower
+/// commands do not set).
+pub(crate) fn caching_policy(hot: Timespan) -> Value {
+    json!({
+        "DataHotSpan": { "Value": hot.to_dotnet() },
+        "IndexHotSpan": { "Value": hot.to_dotnet() },
+    })
+}
+
+/// `AuthorizedPrincipalsOverride`: one object per grant. The doc reads
+/// `AuthorizedPrincipalsOverride.Principal.FullyQualifiedName`; public clients read `Role`
+/// as a number and `Principal.DisplayName`. The emulator writes:
+///
+/// ```json
+/// [{"Principal":{"FullyQualifiedName":"aaduser=<object id>;<tenant id>",
+///    "DisplayName":"aaduser=jack@contoso.com","ObjectId":"<object id>",
+///    "PrincipalType":"AadUser"},
+///   "Role":0,"Notes":"…"}]
+/// ```
+///
+/// `DisplayName` is the principal as the `.add` command wrote it (no directory to look a
+/// name up in), `Notes` the `.add` notes, `Role` the number of
+/// [`role_number`](super::principals::role_number).
+pub(crate) fn principals_json(settings: &FollowerSettings) -> Value {
+    settings
+        .principals
+        .iter()
+        .map(|grant| {
+            json!({
+                "Principal": {
+                    "FullyQualifiedName": grant.fqn,
+                    "DisplayName": grant.display_name,
+                    "ObjectId": object_id(&grant.fqn),
+                    "PrincipalType": principal_type(&grant.fqn),
+                },
+                "Role": role_number(grant.role),
+                "Notes": grant.notes,
+            })
+        })
+        .collect()
+}
+
+/// Materialized views share `TableMetadataOverrides` with tables, under this key prefix.
+pub(crate) const MATERIALIZED_VIEW_PREFIX: &str = "_MV_";
+
+fn table_overrides_json(settings: &FollowerSettings) -> Option<Value> {
+    let mut overrides = Map::new();
+    for (table, hot) in &settings.tables {
+        overrides.insert(
+            table.clone(),
+            json!({ "CachingPolicyOverride": caching_policy(*hot) }),
+        );
+    }
+    for (view, hot) in &settings.materialized_views {
+        overrides.insert(
+            format!("{MATERIALIZED_VIEW_PREFIX}{view}"),
+            json!({ "CachingPolicyOverride": caching_policy(*hot) }),
+        );
+    }
+    (!overrides.is_empty()).then_some(Value::Object(overrides))
+}
+
+/// The path to the leader's metadata container. The real one names the leader's storage
+/// account (the doc shows `https://storageaccountname.blob.core.windows.net/cluster`); the
+/// emulator derives an account name from the leader's address and names the container after
+/// the leader database.
+fn leader_metadata_path(follower: &FollowerView) -> String {
+    // `https://leader.westeurope.kusto.windows.net` → `leader`; an emulated address with
+    // the cluster in its path (`http://127.0.0.1:8080/clusters/leader`) → its last segment.
+    let uri = &follower.leader_cluster_uri;
+    let without_scheme = uri.split_once("://").map_or(uri.as_str(), |(_, rest)| rest);
+    let (host, path) = without_scheme
+        .split_once('/')
+        .unwrap_or((without_scheme, ""));
+    let has_letter = |part: &&str| part.chars().any(|c| c.is_ascii_alphabetic());
+    let name = path
+        .rsplit('/')
+        .find(has_letter)
+        .or_else(|| host.split('.').next().filter(has_letter))
+        .unwrap_or("leader");
+    let account: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .take(20)
+        .collect();
+    let container: String = follower
+        .leader_database
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("https://{account}meta.blob.core.windows.net/{container}")
+}
+
+/// The columns of `.show databases` (`reference/docs/show-databases.md`, "Output for
+/// `databases` option"), in order.
+const DATABASE_COLUMNS: [(&str, ColumnKind); 9] = [
+    ("DatabaseName", ColumnKind::String),
+    ("PersistentStorage", ColumnKind::String),
+    ("Version", ColumnKind::String),
+    ("IsCurrent", ColumnKind::Bool),
+    ("DatabaseAccessMode", ColumnKind::String),
+    ("PrettyName", ColumnKind::String),
+    ("DatabaseId", ColumnKind::Guid),
+    ("InTransitionTo", ColumnKind::String),
+    ("SuspensionState", ColumnKind::String),
+];
+
+/// `.show databases`: one row per database; `current` is the request's `db`.
+pub(crate) fn databases(databases: &[&DatabaseView], current: &str) -> Value {
+    let rows = databases
+        .iter()
+        .map(|database| {
+            // A follower database lives in its leader's storage; its id is derived from the
+            // leader database it follows, a read-write database's from its name.
+            let seed = match &database.follower {
+                Some(f) => format!("database:{}/{}", f.leader_cluster_uri, f.leader_database),
+                None => format!("database:{}", database.name.to_ascii_lowercase()),
+            };
+            let id = stable_guid(&seed);
+            let storage = format!(
+                "https://kfollow{}.blob.core.windows.net/{}",
+                &id[..8],
+                id.replace('-', "")
+            );
+            let mode = if database.follower.is_some() {
+                "ReadOnlyFollowing"
+            } else {
+                "ReadWrite"
+            };
+            vec![
+                Value::from(database.name.clone()),
+                Value::from(storage),
+                Value::from("v1.0"),
+                Value::from(database.name.eq_ignore_ascii_case(current)),
+                Value::from(mode),
+                Value::Null,
+                Value::from(id),
+                Value::from(""),
+                Value::from(""),
+            ]
+        })
+        .collect();
+    single_table(&DATABASE_COLUMNS, rows)
+}
