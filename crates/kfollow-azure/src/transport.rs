@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
 use uuid::Uuid;
 
@@ -133,9 +133,12 @@ impl Sender {
                 builder = builder.header(*name, value);
             }
             if let Some(body) = &out.body {
-                if !body.is_empty() {
-                    builder = builder.header(CONTENT_TYPE, "application/json; charset=utf-8");
-                }
+                builder = if body.is_empty() {
+                    // Some front ends answer 411 Length Required to a POST without a length.
+                    builder.header(CONTENT_LENGTH, "0")
+                } else {
+                    builder.header(CONTENT_TYPE, "application/json; charset=utf-8")
+                };
                 builder = builder.body(body.clone());
             }
             let started = Instant::now();

@@ -1,0 +1,125 @@
+//! The Kusto management client against a scripted loopback server.
+
+use kfollow_azure::{KustoClient, KustoError, RetryPolicy};
+use serde_json::json;
+
+use crate::support::{CANARY, Reply, Server, token};
+
+const SHOW: &str = r#"{"Tables":[{"TableName":"Table_0","Columns":[{"ColumnName":"DatabaseName","DataType":"String","ColumnType":"string"},{"ColumnName":"IsAutoPrefetchEnabled","DataType":"Boolean","ColumnType":"bool"}],"Rows":[["SalesEmea",false],["Logs",true]]}]}"#;
+
+fn client(attempts: u32) -> KustoClient {
+    KustoClient::new(token(), RetryPolicy::fast(attempts)).unwrap()
+}
+
+#[tokio::test]
+async fn mgmt_posts_the_documented_request_and_reads_v1_tables() {
+    let server = Server::start(|_, _| Reply::json(200, SHOW)).await;
+    let uri = format!("{}/clusters/fcemea", server.base);
+    let response = client(1)
+        .mgmt(&uri, "SalesEmea", ".show follower database SalesEmea")
+        .await
+        .unwrap();
+    let rows = response.rows();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].str("DatabaseName"), Some("SalesEmea"));
+    assert_eq!(rows[1].bool("IsAutoPrefetchEnabled"), Some(true));
+    assert_eq!(response.tables[0].columns[1].data_type, "Boolean");
+
+    let request = &server.requests()[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path(), "/clusters/fcemea/v1/rest/mgmt");
+    assert_eq!(request.header("x-ms-app"), Some("kfollow"));
+    assert_eq!(request.header("accept"), Some("application/json"));
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(
+        request.header("authorization"),
+        Some(&*format!("Bearer {CANARY}"))
+    );
+    assert!(uuid::Uuid::parse_str(request.header("x-ms-client-request-id").unwrap()).is_ok());
+    let body = request.json();
+    assert_eq!(body["db"], json!("SalesEmea"));
+    assert_eq!(body["csl"], json!(".show follower database SalesEmea"));
+    assert!(body["properties"].is_object());
+}
+
+#[tokio::test]
+async fn one_api_errors_are_surfaced_and_permanent_ones_not_retried() {
+    let server = Server::start(|_, _| {
+        Reply::json(
+            400,
+            r#"{"error":{"code":"General_BadRequest","message":"Request is invalid and cannot be executed.","@message":"Semantic error: 'Nope' was not found","@permanent":true}}"#,
+        )
+    })
+    .await;
+    let error = client(3)
+        .mgmt(
+            &server.base,
+            "Sales",
+            ".alter follower database Nope policy caching hot = 7d",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(server.count(), 1);
+    let KustoError::Service {
+        status,
+        code,
+        message,
+        permanent,
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        (*status, code.as_str(), *permanent),
+        (400, "General_BadRequest", Some(true))
+    );
+    assert!(message.contains("'Nope' was not found"));
+    let text = error.to_string();
+    assert!(text.contains(".alter follower database Nope"), "{text}");
+    assert!(text.contains("database `Sales`"), "{text}");
+    assert!(!format!("{text} {error:?}").contains(CANARY));
+}
+
+#[tokio::test]
+async fn throttling_and_transient_errors_are_retried() {
+    let server = Server::start(|_, index| match index {
+        0 => Reply::json(429, "{}").with("retry-after-ms", "1"),
+        1 => Reply::json(
+            503,
+            r#"{"error":{"code":"ServiceUnavailable","message":"busy","@permanent":false}}"#,
+        ),
+        _ => Reply::json(200, SHOW),
+    })
+    .await;
+    client(3)
+        .mgmt(&server.base, "db", ".show databases")
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 3);
+
+    let server = Server::start(|_, _| {
+        Reply::json(503, r#"{"error":{"code":"ServiceUnavailable","message":"gone for good","@permanent":true}}"#)
+    })
+    .await;
+    let error = client(3)
+        .mgmt(&server.base, "db", ".show databases")
+        .await
+        .unwrap_err();
+    assert_eq!(server.count(), 1, "a permanent error is not retried");
+    assert_eq!(error.status(), Some(503));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried() {
+    let (base, seen) = crate::support::dropping_server(1, SHOW).await;
+    let response = client(2)
+        .mgmt(&base, "db", ".show databases")
+        .await
+        .unwrap();
+    assert_eq!(response.rows().len(), 2);
+    assert_eq!(*seen.lock().unwrap(), 2);
+}

@@ -1,0 +1,7 @@
+//! The clients over real HTTP on loopback, against scripted servers.
+#![allow(clippy::unwrap_used)]
+
+mod arm;
+mod chain;
+mod kusto;
+mod support;
