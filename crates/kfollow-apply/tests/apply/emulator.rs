@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kfollow_apply::{ApplyOptions, AzureExecutor, apply};
+use kfollow_apply::{ApplyOptions, AzureExecutor};
 use kfollow_azure::{ArmClient, ArmConfig, KustoClient, RetryPolicy, StaticToken, TokenSource};
 use kfollow_emulator::{Emulator, World, WorldCluster, WorldDatabase};
 use kfollow_model::{
     Action, AttachmentBody, ClusterId, Operation, PrincipalsModificationKind, TableLevelSharing,
 };
 
-use crate::common::{change, cluster};
+use crate::common::{change, cluster, run};
 
 fn world(followers: &[&str], databases: usize) -> World {
     let mut clusters = vec![WorldCluster {
@@ -115,14 +115,7 @@ async fn writes_on_one_cluster_never_collide() {
     let plan = crate::common::plan(changes);
     let executor = executor(&emulator, HashMap::new());
 
-    let report = apply(
-        &plan,
-        &executor,
-        &ApplyOptions::default(),
-        std::future::pending(),
-        |_| {},
-    )
-    .await;
+    let (report, _) = run(&plan, &executor, ApplyOptions::default().parallelism).await;
 
     assert_eq!(report.failed, Vec::new(), "{report:#?}");
     assert!(report.is_complete());
@@ -154,14 +147,7 @@ async fn azure_message_reaches_the_report() {
     ]);
     let executor = executor(&emulator, HashMap::new());
 
-    let report = apply(
-        &plan,
-        &executor,
-        &ApplyOptions::default(),
-        std::future::pending(),
-        |_| {},
-    )
-    .await;
+    let (report, _) = run(&plan, &executor, ApplyOptions::default().parallelism).await;
 
     assert_eq!(report.succeeded.len(), 1);
     let error = &report.failed[0].error;
