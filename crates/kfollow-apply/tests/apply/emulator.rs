@@ -112,8 +112,20 @@ async fn writes_on_one_cluster_never_collide() {
         }],
         &["f1-db0"],
     ));
+    // And one on the data plane, which needs the cluster's uri.
+    changes.push(change(
+        "f1-db0-viewers",
+        Action::Update,
+        vec![Operation::KustoCommand {
+            cluster: f1.clone(),
+            database: "db0".into(),
+            csl: ".add follower database db0 viewers ('aaduser=alice@contoso.com')".into(),
+        }],
+        &["f1-db0"],
+    ));
     let plan = crate::common::plan(changes);
-    let executor = executor(&emulator, HashMap::new());
+    let uri = format!("{}/kusto/f1", emulator.base_url());
+    let executor = executor(&emulator, HashMap::from([(f1.clone(), uri)]));
 
     let (report, _) = run(&plan, &executor, ApplyOptions::default().parallelism).await;
 
@@ -123,7 +135,12 @@ async fn writes_on_one_cluster_never_collide() {
     let conflicts: Vec<_> = requests.iter().filter(|r| r.status == Some(409)).collect();
     assert!(conflicts.is_empty(), "{conflicts:#?}");
     let writes = requests.iter().filter(|r| r.method == "PUT").count();
-    assert_eq!(writes, 10, "one request per operation of the plan");
+    assert_eq!(writes, 10, "one request per ARM write of the plan");
+    let commands: Vec<_> = requests.iter().filter_map(|r| r.csl.as_deref()).collect();
+    assert_eq!(
+        commands,
+        [".add follower database db0 viewers ('aaduser=alice@contoso.com')"]
+    );
     let world = emulator.world();
     let attached = |name: &str| {
         world
@@ -174,5 +191,35 @@ async fn overlapping_writes_are_refused_without_the_scheduler() {
 
     assert!(a.is_err() || b.is_err());
     assert!(emulator.requests().iter().any(|r| r.status == Some(409)));
+    emulator.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_for_a_cluster_without_uri_is_not_sent() {
+    let emulator = Emulator::start(world(&["f1"], 1)).unwrap();
+    let plan = crate::common::plan(vec![change(
+        "cache",
+        Action::Update,
+        vec![Operation::KustoCommand {
+            cluster: cluster("f1"),
+            database: "db0".into(),
+            csl: ".alter follower database db0 policy caching hot = 3d".into(),
+        }],
+        &[],
+    )]);
+    let executor = executor(&emulator, HashMap::new());
+
+    let (report, _) = run(&plan, &executor, 1).await;
+
+    let error = &report.failed[0].error;
+    assert!(
+        error.ends_with(
+            "no data-plane uri is known for cluster \
+             `/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Kusto/clusters/f1`, \
+             so the command for database `db0` was not sent"
+        ),
+        "{error}"
+    );
+    assert!(emulator.requests().is_empty());
     emulator.stop();
 }
