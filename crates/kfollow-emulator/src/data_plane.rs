@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::auth::{Access, Denied, authorize};
-use crate::kusto::{Catalog, DatabaseView, FollowerSettings, FollowerView};
+use crate::kusto::{self, Catalog, DatabaseView, FollowerSettings, FollowerView};
 use crate::reply::{Reply, one_api_error};
 use crate::state::State;
 use crate::world::World;
@@ -157,31 +157,19 @@ pub fn handle(
     }
 }
 
-/// Runs a command through the Kusto module. Until that module lands its executor, every
-/// command answers 501 with a OneApi body.
+/// Runs a command through the Kusto module: v1 frames, or its status and OneApi body.
 fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Reply {
-    let _ = (catalog, database, csl);
-    Reply::with(
-        StatusCode::NOT_IMPLEMENTED,
-        one_api_error(
-            "NotImplemented",
-            "the emulator's Kusto command executor is not built yet",
-            "Kusto.Common.Svc.Exceptions.NotImplementedException",
-            true,
+    match kusto::execute(catalog, database, csl) {
+        Ok(frames) => Reply::ok(frames),
+        Err(error) => Reply::with(
+            StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST),
+            error.body,
         ),
-    )
+    }
 }
 
 fn auth_metadata() -> Reply {
-    Reply::with(
-        StatusCode::NOT_IMPLEMENTED,
-        one_api_error(
-            "NotImplemented",
-            "the emulator's auth metadata is not built yet",
-            "Kusto.Common.Svc.Exceptions.NotImplementedException",
-            true,
-        ),
-    )
+    Reply::ok(kusto::auth_metadata())
 }
 
 fn denied_reply(denied: Denied, cluster: &str) -> Reply {

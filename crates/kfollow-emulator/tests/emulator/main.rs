@@ -4,5 +4,6 @@
 
 mod arm_routes;
 mod common;
+mod data_plane;
 mod faults;
 mod rules;
