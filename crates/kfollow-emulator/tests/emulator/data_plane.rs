@@ -1,0 +1,103 @@
+//! The Kusto management endpoint at each cluster's `uri`: auth, the request log's `csl`, and the
+//! follower database's settings shared with ARM.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{EMEA, Env, WORLD};
+
+async fn mgmt(env: &Env, token: Option<&str>, cluster: &str, csl: &str) -> (StatusCode, Value) {
+    let path = format!("/kusto/{cluster}/v1/rest/mgmt");
+    let answer = env
+        .send_as(
+            token,
+            Method::POST,
+            &path,
+            Some(json!({"db": "Sales", "csl": csl, "properties": {}})),
+        )
+        .await;
+    (answer.status, answer.body)
+}
+
+fn column(frame: &Value, name: &str) -> usize {
+    frame["Tables"][0]["Columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["ColumnName"] == name)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cluster_uri_serves_follower_commands() {
+    let env = Env::new(WORLD);
+    let uri = env.get(EMEA).await.body["properties"]["uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(uri.ends_with("/kusto/fcemea"));
+    let (status, frame) = mgmt(&env, Some("t"), "fcemea", ".show follower databases").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    let rows = frame["Tables"][0]["Rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][column(&frame, "DatabaseName")], "Sales");
+
+    let csl = ".alter follower database Sales policy caching hot = 7d";
+    let (status, frame) = mgmt(&env, Some("t"), "fcemea", csl).await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    // One setting, two views: ARM reads what the command wrote.
+    let database = env.get(&format!("{EMEA}/databases/Sales")).await;
+    assert_eq!(database.body["properties"]["hotCachePeriod"], "P7D");
+    let log = env.emulator.requests();
+    let alter = &log[log.len() - 2];
+    assert_eq!(alter.path, "/kusto/fcemea/v1/rest/mgmt");
+    assert_eq!(alter.csl.as_deref(), Some(csl));
+}
+
+#[tokio::test]
+async fn a_malformed_command_gets_a_one_api_error() {
+    let env = Env::new(WORLD);
+    let (status, body) = mgmt(&env, Some("t"), "fcemea", ".alter follower nonsense").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    for field in ["code", "message", "@type", "@message", "@permanent"] {
+        assert!(
+            body["error"].get(field).is_some(),
+            "{field} missing in {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn management_needs_a_bearer_and_database_admin() {
+    let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
+    world.callers = vec![kfollow_emulator::Caller {
+        name: "ops".into(),
+        token: "ops".into(),
+        contributor_on: vec!["*".into()],
+        database_admin_on: vec!["fcprod".into()],
+    }];
+    let env = Env::with(world);
+    let (status, body) = mgmt(&env, None, "fcemea", ".show databases").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["error"]["@type"].is_string());
+    let (status, body) = mgmt(&env, Some("ops"), "fcemea", ".show databases").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "Forbidden");
+    let (status, _) = mgmt(&env, Some("ops"), "fcprod", ".show databases").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn auth_metadata_answers_as_the_public_cloud() {
+    let env = Env::new(WORLD);
+    let answer = env
+        .send_as(
+            None,
+            Method::GET,
+            "/kusto/fcemea/v1/rest/auth/metadata",
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.body["AzureAD"]["KustoServiceResourceId"].is_string());
+}
