@@ -18,6 +18,14 @@ const DEFAULT_DATABASE: &str = "NetDefaultDB";
 /// Answers a v1 response (`{"Tables":[…]}`) or the status and OneApi body of the failure. Every
 /// follower command that changes something answers the `.show follower database` row of the
 /// database it changed, as it stands after the change.
+///
+/// # Errors
+///
+/// 400 with a OneApi body: `BadRequest_SyntaxError` for a command that does not parse or that
+/// the emulator does not know (and for a malformed timespan), `General_BadRequest` for a
+/// malformed principal or a follower command on a read-write database,
+/// `BadRequest_EntityNotFound` for an unknown database (the command's or the request's `db`),
+/// table or materialized view. A failed command changes nothing.
 pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<Value, KustoError> {
     let command = parse(csl).map_err(|e| KustoError::from_parse(&e, csl, database))?;
     let views = catalog.databases();

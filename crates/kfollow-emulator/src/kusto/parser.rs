@@ -56,6 +56,13 @@ impl ParseError {
 }
 
 /// Parses one management command.
+///
+/// # Errors
+///
+/// A [`ParseError`] saying what is wrong and where: text outside the grammar or a command the
+/// emulator does not know ([`ParseErrorKind::Syntax`]), a malformed or negative timespan
+/// ([`ParseErrorKind::InvalidLiteral`]), a malformed principal
+/// ([`ParseErrorKind::InvalidPrincipal`]).
 pub fn parse(csl: &str) -> Result<Command, ParseError> {
     let tokens = tokenize(csl)?;
     let mut parser = Parser {
