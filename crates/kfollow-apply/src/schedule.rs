@@ -361,6 +361,8 @@ impl<'p> Scheduler<'p> {
         best.map(|(_, change)| change)
     }
 
+    /// The cluster of the operation `index` sends next (or sent last, while it is in flight).
+    /// Never called for a change without operations: those settle in `make_ready`.
     fn cluster_of_next(&self, index: usize) -> usize {
         let change = &self.plan.changes[index];
         let operation = self.nodes[index].next.min(change.operations.len() - 1);
