@@ -263,3 +263,23 @@ mod json_form {
         assert_eq!(render_json(&plan, None), render_json(&plan.clone(), None));
     }
 }
+
+mod documentation {
+    use super::*;
+
+    /// `docs/plan-json.md` shows real output: its example is this plan, rendered now.
+    #[test]
+    fn the_documented_example_is_what_kfollow_prints() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/plan-json.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let example = doc
+            .split("<!-- example: begin -->\n```json\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```\n<!-- example: end -->").next())
+            .expect("docs/plan-json.md holds the example between its markers");
+        let rendered = render_json(&plans::docs_example(), Some(&meta()));
+        if example != rendered {
+            panic!("docs/plan-json.md is out of date; replace its example with:\n{rendered}");
+        }
+    }
+}

@@ -87,7 +87,8 @@ fn kusto(csl: &str) -> Operation {
     }
 }
 
-/// A new attachment with a renamed database and table-level sharing.
+/// A new attachment with a renamed database and table-level sharing, given here as one map
+/// to exercise nested values.
 pub fn attach() -> Change {
     Change {
         address: attachment("sales"),
@@ -121,7 +122,8 @@ pub fn attach() -> Change {
     }
 }
 
-/// An in-place update: sharing lists as sets, a modification kind, a list that goes away.
+/// An in-place update: sharing lists as sets, a modification kind, a list that goes away;
+/// named as `kfollow-diff` names them (`tableLevelSharing.<list>`).
 pub fn update() -> Change {
     Change {
         address: attachment("ops"),
@@ -133,17 +135,19 @@ pub fn update() -> Change {
                 Some(json!("Replace")),
             ),
             attr(
-                "tableLevelSharing",
-                Some(json!({
-                    "tablesToInclude": ["Orders", "Customers", "Temp"],
-                    "functionsToExclude": ["internal_*"],
-                    "materializedViewsToInclude": ["DailySales"],
-                })),
-                Some(json!({
-                    "tablesToInclude": ["Customers", "Logs*", "Orders"],
-                    "materializedViewsToInclude": ["DailySales"],
-                    "externalTablesToExclude": ["*"],
-                })),
+                "tableLevelSharing.tablesToInclude",
+                Some(json!(["Orders", "Customers", "Temp"])),
+                Some(json!(["Customers", "Logs*", "Orders"])),
+            ),
+            attr(
+                "tableLevelSharing.externalTablesToExclude",
+                None,
+                Some(json!(["*"])),
+            ),
+            attr(
+                "tableLevelSharing.functionsToExclude",
+                Some(json!(["internal_*"])),
+                None,
             ),
         ],
         unchanged_attributes: 4,
@@ -168,11 +172,21 @@ pub fn replace() -> Change {
                 Some(json!("LogsEmea")),
                 Some(json!("LogsEU")),
             ),
-            attr("tablesToExclude", None, Some(json!(["Debug*"]))),
+            attr(
+                "tableLevelSharing.tablesToExclude",
+                None,
+                Some(json!(["Debug*"])),
+            ),
         ],
         unchanged_attributes: 3,
         reason: Some("`databaseNameOverride` changes the follower database name".into()),
-        operations: vec![delete("logs"), put("logs", "Logs", Some("LogsEU"))],
+        operations: vec![delete("logs"), {
+            let mut put = put("logs", "Logs", Some("LogsEU"));
+            if let Operation::PutAttachment { body, .. } = &mut put {
+                body.table_level_sharing.tables_to_exclude = vec!["Debug*".into()];
+            }
+            put
+        }],
         depends_on: vec![],
         origin: Some(SourceLocation {
             line: 41,
@@ -195,7 +209,11 @@ pub fn detach() -> Change {
                 Some(json!("Union")),
                 None,
             ),
-            attr("tablesToInclude", Some(json!(["Old1", "Old2"])), None),
+            attr(
+                "tableLevelSharing.tablesToInclude",
+                Some(json!(["Old1", "Old2"])),
+                None,
+            ),
         ],
         unchanged_attributes: 0,
         reason: None,
@@ -409,6 +427,46 @@ pub fn huge(n: usize) -> Plan {
     Plan {
         changes,
         unmanaged,
+        warnings: vec![],
+    }
+}
+
+/// The example of `docs/plan-json.md`: a replacement, then the follower database's settings.
+pub fn docs_example() -> Plan {
+    let mut settings = follower_settings();
+    settings.address = Address::FollowerDatabase {
+        follower: "emea".into(),
+        database: "LogsEU".into(),
+    };
+    settings.attributes = vec![
+        attr("hotCachePeriod", Some(json!("7d")), Some(json!("14d"))),
+        attr(
+            "principals.viewers",
+            Some(json!(["aadgroup=emea-analysts@fourthcoffee.com"])),
+            Some(json!([
+                "aadgroup=emea-analysts@fourthcoffee.com",
+                "aaduser=new.analyst@fourthcoffee.com"
+            ])),
+        ),
+    ];
+    settings.unchanged_attributes = 0;
+    settings.operations = vec![
+        Operation::KustoCommand {
+            cluster: emea(),
+            database: "LogsEU".into(),
+            csl: ".alter follower database LogsEU policy caching hot = 14d".into(),
+        },
+        Operation::KustoCommand {
+            cluster: emea(),
+            database: "LogsEU".into(),
+            csl: ".add follower database LogsEU viewers ('aaduser=new.analyst@fourthcoffee.com')"
+                .into(),
+        },
+    ];
+    settings.depends_on = vec![attachment("logs")];
+    Plan {
+        changes: vec![replace(), settings],
+        unmanaged: unmanaged()[..1].to_vec(),
         warnings: vec![],
     }
 }
