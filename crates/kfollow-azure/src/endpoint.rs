@@ -76,11 +76,13 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// True when both URLs share scheme, host and port: a poll or next-page URL must stay on the
-/// endpoint the token was meant for.
+/// endpoint the token was meant for. Two loopback hosts (`localhost`, `127.0.0.1`, `[::1]`)
+/// count as the same host: they are the same machine.
 pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
-        && a.port_or_known_default() == b.port_or_known_default()
+    let same_host = a.host_str().map(str::to_ascii_lowercase)
+        == b.host_str().map(str::to_ascii_lowercase)
+        || (is_loopback(a) && is_loopback(b));
+    a.scheme() == b.scheme() && same_host && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// The token scope of a cluster's data plane: its URI without port and path, then
@@ -124,6 +126,31 @@ mod tests {
         assert!(matches!(
             check_endpoint("not a url"),
             Err(EndpointError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn origins() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert!(same_origin(
+            &url("https://management.azure.com/a"),
+            &url("https://MANAGEMENT.azure.com:443/b?x")
+        ));
+        assert!(same_origin(
+            &url("http://localhost:80/a"),
+            &url("http://127.0.0.1/b")
+        ));
+        assert!(!same_origin(
+            &url("http://127.0.0.1:1/a"),
+            &url("http://127.0.0.1:2/a")
+        ));
+        assert!(!same_origin(
+            &url("https://management.azure.com"),
+            &url("https://evil.com")
+        ));
+        assert!(!same_origin(
+            &url("https://127.0.0.1"),
+            &url("http://127.0.0.1:443")
         ));
     }
 

@@ -25,6 +25,9 @@ use super::{ArmClient, ArmError, success};
 use crate::retry::retry_after;
 use crate::transport::{RequestLine, Response, RetryClass};
 
+/// The shortest wait between two polls of one operation.
+const MIN_POLL_WAIT: Duration = Duration::from_millis(10);
+
 /// How an operation ended, read from a status word.
 enum Terminal {
     Succeeded,
@@ -88,7 +91,8 @@ impl ArmClient {
         deadline: Instant,
     ) -> Result<(), ArmError> {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let wait = wait.unwrap_or(self.poll_interval);
+        // A `Retry-After: 0` on a running operation would make a busy loop.
+        let wait = wait.unwrap_or(self.poll_interval).max(MIN_POLL_WAIT);
         if wait >= remaining {
             tokio::time::sleep(remaining).await;
             return Err(ArmError::OperationTimeout {

@@ -4,4 +4,5 @@
 mod arm;
 mod chain;
 mod kusto;
+mod logging;
 mod support;
