@@ -1,0 +1,637 @@
+//! The offline rules of the service (DESIGN.md §1, issue 2) over the typed manifest, and the
+//! translation to the model's [`Desired`].
+//!
+//! Rules about one attachment are in [`attachment`]; rules across attachments (names,
+//! follower database names, chained following) in [`across`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use kfollow_model::id::is_arm_name;
+use kfollow_model::{
+    ClusterId, DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
+    FollowerDatabaseSettings, Role, SourceLocation, TableLevelSharing,
+};
+
+use crate::diagnostic::Sink;
+use crate::manifest::{
+    At, AttachmentSpec, ClusterSpec, FollowerDatabaseSpec, Manifest, SharingSpec,
+};
+use crate::node::Pos;
+use crate::suggest::did_you_mean;
+
+/// The most entries the eight sharing lists may hold together (`reference/docs/follower.md`).
+use kfollow_model::sharing::MAX_SHARING_ENTRIES;
+
+/// What the checks know about a declared alias.
+struct Declared {
+    /// The cluster, when its id could be built.
+    cluster: Option<DesiredCluster>,
+    /// The location as written, with its position.
+    location: Option<At<String>>,
+}
+
+/// An attachment that passed its own rules, with the positions the cross rules point at.
+pub(crate) struct Checked {
+    pub(crate) attachment: DesiredAttachment,
+    pub(crate) spec_name: Pos,
+    pub(crate) spec_database: Pos,
+    /// Where the follower database's name comes from: the override, the prefix, or the
+    /// database name.
+    pub(crate) follower_name_pos: Pos,
+    /// The key of the follower cluster (its id, lower-cased).
+    pub(crate) follower_key: String,
+    /// The key of the leader cluster.
+    pub(crate) leader_key: String,
+}
+
+/// Runs every offline rule; errors and warnings go to `sink`.
+pub(crate) fn desired(sink: &mut Sink, source_name: &str, manifest: &Manifest) -> Desired {
+    let declared = clusters(sink, manifest);
+    let mut checked = Vec::with_capacity(manifest.attachments.len());
+    for spec in &manifest.attachments {
+        if let Some(one) = attachment(sink, &declared, spec) {
+            checked.push(one);
+        }
+    }
+    crate::across::check(sink, &checked);
+    Desired {
+        source_name: source_name.to_owned(),
+        clusters: declared
+            .into_iter()
+            .filter_map(|(alias, d)| d.cluster.map(|c| (alias, c)))
+            .collect(),
+        attachments: checked.into_iter().map(|c| c.attachment).collect(),
+    }
+}
+
+pub(crate) fn location_of(pos: Pos) -> SourceLocation {
+    SourceLocation {
+        line: pos.line,
+        column: pos.column,
+    }
+}
+
+fn clusters(sink: &mut Sink, manifest: &Manifest) -> BTreeMap<String, Declared> {
+    let mut declared = BTreeMap::new();
+    let mut by_id: HashMap<String, (String, Pos)> = HashMap::new();
+    for (alias, spec) in &manifest.clusters {
+        if alias.value.trim().is_empty() {
+            sink.error(
+                "kfollow::bad-name",
+                alias.pos,
+                "a cluster alias must not be empty",
+                "empty alias",
+            );
+        }
+        let id = cluster_id(sink, alias, spec);
+        if let Some((id, pos)) = &id {
+            if let Some((first, first_pos)) = by_id.get(&id.key()) {
+                sink.error(
+                    "kfollow::duplicate-cluster",
+                    *pos,
+                    format!(
+                        "clusters `{first}` and `{}` are the same cluster `{}`",
+                        alias.value,
+                        id.name()
+                    ),
+                    "same id as another alias",
+                )
+                .also(format!("`{first}` is declared here"), *first_pos)
+                .help("give each cluster one alias");
+            } else {
+                by_id.insert(id.key(), (alias.value.clone(), *pos));
+            }
+        }
+        if let Some(location) = &spec.location
+            && location.value.trim().is_empty()
+        {
+            sink.error(
+                "kfollow::bad-location",
+                location.pos,
+                "`location` must not be empty",
+                "empty",
+            );
+        }
+        let cluster = id.map(|(id, _)| DesiredCluster {
+            alias: alias.value.clone(),
+            id,
+            location: spec.location.as_ref().map(|l| l.value.clone()),
+            unmanaged_followers: spec
+                .unmanaged_followers
+                .as_ref()
+                .map(|v| v.value)
+                .unwrap_or_default(),
+            unmanaged_attachments: spec
+                .unmanaged_attachments
+                .as_ref()
+                .map(|v| v.value)
+                .unwrap_or_default(),
+            origin: location_of(alias.pos),
+        });
+        declared.insert(
+            alias.value.clone(),
+            Declared {
+                cluster,
+                location: spec.location.clone(),
+            },
+        );
+    }
+    declared
+}
+
+/// The id of a cluster, from `id` or from its three names, and where it is written.
+fn cluster_id(sink: &mut Sink, alias: &At<String>, spec: &ClusterSpec) -> Option<(ClusterId, Pos)> {
+    let parts = [&spec.subscription, &spec.resource_group, &spec.name];
+    match (&spec.id, parts) {
+        (Some(id), parts) => {
+            if let Some(extra) = parts.iter().copied().flatten().next() {
+                sink.error(
+                    "kfollow::cluster-id-twice",
+                    extra.pos,
+                    format!("cluster `{}` has both `id` and a name part", alias.value),
+                    "not with `id`",
+                )
+                .also("`id` is here", id.pos)
+                .help("give either `id`, or `subscription`, `resourceGroup` and `name`");
+            }
+            match id.value.parse::<ClusterId>() {
+                Ok(parsed) => Some((parsed, id.pos)),
+                Err(error) => {
+                    sink.error("kfollow::bad-cluster-id", id.pos, error.to_string(), "not a cluster resource id")
+                        .help("copy the id from the cluster's Properties page in the Azure portal, or `az kusto cluster show --query id`");
+                    None
+                }
+            }
+        }
+        (None, [Some(subscription), Some(group), Some(name)]) => {
+            match ClusterId::new(&subscription.value, &group.value, &name.value) {
+                Ok(id) => Some((id, name.pos)),
+                Err(error) => {
+                    let pos = match &error {
+                        kfollow_model::ClusterIdError::BadName { segment, .. }
+                            if *segment == "subscription" =>
+                        {
+                            subscription.pos
+                        }
+                        kfollow_model::ClusterIdError::BadName { segment, .. }
+                            if *segment == "resource group" =>
+                        {
+                            group.pos
+                        }
+                        _ => name.pos,
+                    };
+                    sink.error(
+                        "kfollow::bad-cluster-id",
+                        pos,
+                        error.to_string(),
+                        "not a valid name",
+                    );
+                    None
+                }
+            }
+        }
+        (None, parts) => {
+            let missing: Vec<&str> = ["subscription", "resourceGroup", "name"]
+                .into_iter()
+                .zip(parts)
+                .filter(|(_, part)| part.is_none())
+                .map(|(key, _)| key)
+                .collect();
+            let message = if missing.len() == 3 {
+                format!("cluster `{}` has no `id`", alias.value)
+            } else {
+                format!(
+                    "cluster `{}` has no `{}`",
+                    alias.value,
+                    missing.join("`, `")
+                )
+            };
+            sink.error("kfollow::missing-key", alias.pos, message, "declared here")
+                .help("give either `id`, or `subscription`, `resourceGroup` and `name`");
+            None
+        }
+    }
+}
+
+/// Resolves an alias an attachment names.
+fn resolve<'d>(
+    sink: &mut Sink,
+    declared: &'d BTreeMap<String, Declared>,
+    alias: &At<String>,
+    role: &str,
+) -> Option<&'d Declared> {
+    if let Some(found) = declared.get(&alias.value) {
+        return Some(found);
+    }
+    let diagnostic = sink.error(
+        "kfollow::unknown-alias",
+        alias.pos,
+        format!(
+            "the {role} `{}` is not a cluster of this manifest",
+            alias.value
+        ),
+        "not declared under `clusters`",
+    );
+    match did_you_mean(&alias.value, declared.keys().map(String::as_str)) {
+        Some(best) => diagnostic.help(format!("did you mean `{best}`?")),
+        None => diagnostic.help(format!("declare `{}` under `clusters`", alias.value)),
+    };
+    None
+}
+
+/// The rules of one attachment; `None` when it cannot take part in the rules across
+/// attachments (an unknown cluster, an unusable name).
+fn attachment(
+    sink: &mut Sink,
+    declared: &BTreeMap<String, Declared>,
+    spec: &AttachmentSpec,
+) -> Option<Checked> {
+    let mut usable = true;
+    let name = &spec.name;
+    if !is_arm_name(&name.value) {
+        usable = false;
+        let message = if name.value.is_empty() {
+            "an attachment name must not be empty".to_owned()
+        } else {
+            format!(
+                "attachment name `{}` holds a character an ARM path cannot carry",
+                name.value.escape_debug()
+            )
+        };
+        sink.error("kfollow::bad-name", name.pos, message, "not a valid name")
+            .help("use letters, digits, `-`, `_` and `.`; not `/`, `?`, `#`, `%`, `\\` or control characters");
+    }
+    let follower = resolve(sink, declared, &spec.follower, "follower");
+    let leader = resolve(sink, declared, &spec.leader, "leader");
+    if spec.follower.value == spec.leader.value {
+        usable = false;
+        sink.error(
+            "kfollow::self-follow",
+            spec.leader.pos,
+            format!(
+                "attachment `{}` has `{}` as both follower and leader",
+                name.value, spec.leader.value
+            ),
+            "same as the follower",
+        )
+        .also("the follower", spec.follower.pos)
+        .help("a cluster cannot follow itself; name a different leader");
+    }
+    if let (Some(follower), Some(leader)) = (follower, leader) {
+        locations(sink, spec, follower, leader);
+    }
+    let database = database(sink, spec);
+    let follower_database_name = follower_database_name(sink, spec, database.as_ref());
+    let table_level_sharing = spec
+        .table_level_sharing
+        .as_ref()
+        .map(|sharing| self::sharing(sink, spec, database.as_ref(), sharing))
+        .unwrap_or_default();
+    let follower_databases = settings(sink, spec, database.as_ref(), &table_level_sharing);
+
+    let follower_cluster = follower.and_then(|d| d.cluster.as_ref())?;
+    let leader_cluster = leader.and_then(|d| d.cluster.as_ref())?;
+    if usable && follower_cluster.id == leader_cluster.id {
+        sink.error(
+            "kfollow::self-follow",
+            spec.leader.pos,
+            format!(
+                "`{}` and `{}` are the same cluster: attachment `{}` would follow itself",
+                spec.follower.value, spec.leader.value, name.value
+            ),
+            "same cluster as the follower",
+        );
+        usable = false;
+    }
+    let database = database?;
+    let follower_database_name = follower_database_name?;
+    if !usable {
+        return None;
+    }
+    Some(Checked {
+        follower_key: follower_cluster.id.key(),
+        leader_key: leader_cluster.id.key(),
+        spec_name: name.pos,
+        spec_database: spec.database_name.pos,
+        follower_name_pos: spec
+            .database_name_override
+            .as_ref()
+            .or(spec.database_name_prefix.as_ref())
+            .map_or(spec.database_name.pos, |part| part.pos),
+        attachment: DesiredAttachment {
+            name: name.value.clone(),
+            follower: spec.follower.value.clone(),
+            leader: spec.leader.value.clone(),
+            database,
+            follower_database_name,
+            default_principals_modification_kind: spec
+                .default_principals_modification_kind
+                .as_ref()
+                .map(|k| k.value)
+                .unwrap_or_default(),
+            table_level_sharing,
+            follower_databases,
+            protect: spec.protect.as_ref().is_some_and(|p| p.value),
+            origin: location_of(spec.pos),
+        },
+    })
+}
+
+/// Leader and follower must be in one region (`reference/docs/follower.md`: "the leader and
+/// follower clusters must be in the same region").
+fn locations(sink: &mut Sink, spec: &AttachmentSpec, follower: &Declared, leader: &Declared) {
+    let (Some(f), Some(l)) = (&follower.location, &leader.location) else {
+        return;
+    };
+    let normal = |s: &str| s.to_lowercase().replace([' ', '-', '_'], "");
+    if normal(&f.value) != normal(&l.value) {
+        sink.error(
+            "kfollow::region-mismatch",
+            spec.follower.pos,
+            format!(
+                "attachment `{}`: the follower `{}` is in `{}` but the leader `{}` is in `{}`",
+                spec.name.value, spec.follower.value, f.value, spec.leader.value, l.value
+            ),
+            "follower in another region",
+        )
+        .also("follower location", f.pos)
+        .also("leader location", l.pos)
+        .help("a follower cluster must be in the leader cluster's region; pick a follower in the same region");
+    }
+}
+
+fn database(sink: &mut Sink, spec: &AttachmentSpec) -> Option<DatabaseSelection> {
+    let name = &spec.database_name;
+    if name.value == "*" {
+        return Some(DatabaseSelection::All);
+    }
+    if !is_arm_name(&name.value) || name.value.contains('*') {
+        let message = if name.value.is_empty() {
+            "`databaseName` must not be empty".to_owned()
+        } else {
+            format!("`{}` is not a database name", name.value.escape_debug())
+        };
+        sink.error(
+            "kfollow::bad-name",
+            name.pos,
+            message,
+            "not a database name",
+        )
+        .help("name one leader database, or write \"*\" (quoted) for all of them");
+        return None;
+    }
+    Some(DatabaseSelection::One(name.value.clone()))
+}
+
+fn follower_database_name(
+    sink: &mut Sink,
+    spec: &AttachmentSpec,
+    database: Option<&DatabaseSelection>,
+) -> Option<FollowerDatabaseName> {
+    let mut ok = true;
+    for part in [&spec.database_name_override, &spec.database_name_prefix]
+        .into_iter()
+        .flatten()
+    {
+        if !is_arm_name(&part.value) || part.value.contains('*') {
+            ok = false;
+            sink.error(
+                "kfollow::bad-name",
+                part.pos,
+                format!(
+                    "`{}` cannot be part of a database name",
+                    part.value.escape_debug()
+                ),
+                "not a valid name",
+            );
+        }
+    }
+    match (&spec.database_name_override, &spec.database_name_prefix) {
+        (Some(name_override), Some(prefix)) => {
+            sink.error(
+                "kfollow::override-and-prefix",
+                prefix.pos,
+                "`databaseNamePrefix` and `databaseNameOverride` exclude each other",
+                "not with `databaseNameOverride`",
+            )
+            .also("the override", name_override.pos)
+            .help("keep one of them");
+            None
+        }
+        (Some(name_override), None) => {
+            if database == Some(&DatabaseSelection::All) {
+                sink.error(
+                    "kfollow::all-databases",
+                    name_override.pos,
+                    "`databaseNameOverride` needs a single database, not `\"*\"`",
+                    "not with `databaseName: \"*\"`",
+                )
+                .also("all databases", spec.database_name.pos)
+                .help("use `databaseNamePrefix` to rename every followed database");
+                return None;
+            }
+            ok.then(|| FollowerDatabaseName::Override(name_override.value.clone()))
+        }
+        (None, Some(prefix)) => ok.then(|| FollowerDatabaseName::Prefix(prefix.value.clone())),
+        (None, None) => Some(FollowerDatabaseName::Same),
+    }
+}
+
+fn sharing(
+    sink: &mut Sink,
+    spec: &AttachmentSpec,
+    database: Option<&DatabaseSelection>,
+    sharing: &SharingSpec,
+) -> TableLevelSharing {
+    if database == Some(&DatabaseSelection::All) {
+        sink.error(
+            "kfollow::all-databases",
+            sharing.pos,
+            "`tableLevelSharing` needs a single database, not `\"*\"`",
+            "not with `databaseName: \"*\"`",
+        )
+        .also("all databases", spec.database_name.pos)
+        .help("follow each database in its own attachment to share only some of its tables");
+    }
+    let lists = [
+        &sharing.tables_to_include,
+        &sharing.tables_to_exclude,
+        &sharing.external_tables_to_include,
+        &sharing.external_tables_to_exclude,
+        &sharing.materialized_views_to_include,
+        &sharing.materialized_views_to_exclude,
+        &sharing.functions_to_include,
+        &sharing.functions_to_exclude,
+    ];
+    let mut values: Vec<Vec<String>> = Vec::with_capacity(8);
+    let mut count = 0;
+    for list in lists {
+        let list = list.as_deref().unwrap_or_default();
+        for entry in list {
+            count += 1;
+            if entry.value.trim().is_empty() {
+                sink.error(
+                    "kfollow::empty-sharing-entry",
+                    entry.pos,
+                    "a sharing entry must not be empty",
+                    "empty entry",
+                )
+                .help("remove it, or write a name or a wildcard such as `Logs*`");
+            }
+            if count == MAX_SHARING_ENTRIES + 1 {
+                sink.error(
+                    "kfollow::too-many-sharing-entries",
+                    entry.pos,
+                    format!("`tableLevelSharing` of attachment `{}` holds more than {MAX_SHARING_ENTRIES} entries", spec.name.value),
+                    format!("entry {count}"),
+                )
+                .help("the eight lists may hold 100 entries in all; use wildcards such as `Logs*`");
+            }
+        }
+        values.push(list.iter().map(|e| e.value.clone()).collect());
+    }
+    let mut values = values.into_iter();
+    let mut next = || values.next().unwrap_or_default();
+    TableLevelSharing {
+        tables_to_include: next(),
+        tables_to_exclude: next(),
+        external_tables_to_include: next(),
+        external_tables_to_exclude: next(),
+        materialized_views_to_include: next(),
+        materialized_views_to_exclude: next(),
+        functions_to_include: next(),
+        functions_to_exclude: next(),
+    }
+}
+
+/// `followerDatabase` / `followerDatabases` → settings by leader database name.
+fn settings(
+    sink: &mut Sink,
+    spec: &AttachmentSpec,
+    database: Option<&DatabaseSelection>,
+    sharing: &TableLevelSharing,
+) -> BTreeMap<String, FollowerDatabaseSettings> {
+    let mut out = BTreeMap::new();
+    match database {
+        Some(DatabaseSelection::All) => {
+            if let Some(one) = &spec.follower_database {
+                sink.error(
+                    "kfollow::all-databases",
+                    one.pos,
+                    "`followerDatabase` needs a single database, not `\"*\"`",
+                    "not with `databaseName: \"*\"`",
+                )
+                .also("all databases", spec.database_name.pos)
+                .help("put the settings under `followerDatabases`, by leader database name");
+            }
+            for (database, one) in spec.follower_databases.iter().flatten() {
+                if !is_arm_name(&database.value) || database.value.contains('*') {
+                    sink.error(
+                        "kfollow::bad-name",
+                        database.pos,
+                        format!("`{}` is not a database name", database.value.escape_debug()),
+                        "not a database name",
+                    );
+                    continue;
+                }
+                out.insert(
+                    database.value.clone(),
+                    follower_settings(sink, one, sharing),
+                );
+            }
+        }
+        Some(DatabaseSelection::One(name)) => {
+            if let Some(many) = &spec.follower_databases {
+                let pos = many
+                    .first()
+                    .map_or(spec.database_name.pos, |(key, _)| key.pos);
+                sink.error(
+                    "kfollow::single-database",
+                    pos,
+                    "`followerDatabases` is for `databaseName: \"*\"`; this attachment follows one database",
+                    "not with a single database",
+                )
+                .also("one database", spec.database_name.pos)
+                .help("put the settings under `followerDatabase`");
+            }
+            if let Some(one) = &spec.follower_database {
+                out.insert(name.clone(), follower_settings(sink, one, sharing));
+            }
+        }
+        None => {}
+    }
+    out
+}
+
+fn follower_settings(
+    sink: &mut Sink,
+    spec: &FollowerDatabaseSpec,
+    sharing: &TableLevelSharing,
+) -> FollowerDatabaseSettings {
+    let overrides = |sink: &mut Sink,
+                     list: &Option<crate::manifest::Named<crate::manifest::CachingSpec>>,
+                     kind: &str,
+                     shared: &dyn Fn(&str) -> bool| {
+        list.as_ref().map(|list| {
+            list.iter()
+                .map(|(name, caching)| {
+                    if !shared(&name.value) {
+                        sink.warning(
+                            "kfollow::not-shared",
+                            name.pos,
+                            format!("{kind} `{}` is not shared by `tableLevelSharing`; its caching override has no effect", name.value),
+                            "not shared",
+                        )
+                        .help(format!("include the {kind} in `tableLevelSharing`, or remove this override"));
+                    }
+                    (name.value.clone(), caching.hot_cache_period.value)
+                })
+                .collect::<BTreeMap<_, _>>()
+        })
+    };
+    let tables = overrides(sink, &spec.tables, "table", &|t| sharing.shares_table(t));
+    let materialized_views = overrides(sink, &spec.materialized_views, "materialized view", &|v| {
+        sharing.shares_materialized_view(v)
+    });
+    let mut principals = BTreeMap::new();
+    if let Some(spec) = &spec.principals {
+        for (role, list) in [
+            (Role::Admins, &spec.admins),
+            (Role::Users, &spec.users),
+            (Role::Viewers, &spec.viewers),
+            (Role::UnrestrictedViewers, &spec.unrestricted_viewers),
+            (Role::Monitors, &spec.monitors),
+        ] {
+            if let Some(list) = list {
+                let mut seen: Vec<&At<kfollow_model::Principal>> = Vec::new();
+                for principal in list {
+                    if let Some(first) = seen.iter().find(|p| p.value == principal.value) {
+                        sink.warning(
+                            "kfollow::duplicate-principal",
+                            principal.pos,
+                            format!("`{}` is listed twice under `{role}`", principal.value),
+                            "repeated",
+                        )
+                        .also("first here", first.pos);
+                    } else {
+                        seen.push(principal);
+                    }
+                }
+                principals.insert(role, seen.into_iter().map(|p| p.value.clone()).collect());
+            }
+        }
+    }
+    FollowerDatabaseSettings {
+        hot_cache_period: spec.hot_cache_period.as_ref().map(|t| t.value),
+        tables,
+        materialized_views,
+        principals,
+        principals_modification_kind: spec.principals_modification_kind.as_ref().map(|k| k.value),
+        caching_policies_modification_kind: spec
+            .caching_policies_modification_kind
+            .as_ref()
+            .map(|k| k.value),
+        prefetch_extents: spec.prefetch_extents.as_ref().map(|p| p.value),
+        origin: location_of(spec.pos),
+    }
+}

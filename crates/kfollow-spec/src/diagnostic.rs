@@ -1,0 +1,219 @@
+//! Errors and warnings about a manifest, as `miette` diagnostics that point at a YAML node.
+
+use std::fmt;
+use std::sync::Arc;
+
+use kfollow_model::SourceLocation;
+use miette::{LabeledSpan, NamedSource, Severity, SourceCode};
+
+use crate::node::Pos;
+
+/// One finding about the manifest: what is wrong, where, and what to do.
+///
+/// Rendered by `miette` as `FILE:LINE:COLUMN` with a label under the offending key or value.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Error (the manifest is invalid) or warning (it is valid, but probably not what was meant).
+    pub severity: Severity,
+    /// A stable code, e.g. `kfollow::unknown-key`.
+    pub code: &'static str,
+    /// The message: lower-case start, no trailing period.
+    pub message: String,
+    /// The text under the node.
+    pub label: String,
+    /// Where the node is.
+    pub pos: Pos,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Other nodes worth showing (e.g. the first of two duplicates), with their labels.
+    pub related: Vec<(String, Pos)>,
+    source: Arc<NamedSource<Arc<str>>>,
+}
+
+impl Diagnostic {
+    /// `FILE:LINE:COLUMN` of the node.
+    pub fn locate(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.source.name(),
+            self.pos.line,
+            self.pos.column
+        )
+    }
+
+    /// Line and column of the node.
+    pub fn location(&self) -> SourceLocation {
+        SourceLocation {
+            line: self.pos.line,
+            column: self.pos.column,
+        }
+    }
+
+    /// True for an error, false for a warning or advice.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source.as_ref())
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let primary = LabeledSpan::new_primary_with_span(
+            Some(self.label.clone()),
+            (self.pos.offset, self.pos.len),
+        );
+        let others = self.related.iter().map(|(label, pos)| {
+            LabeledSpan::new_with_span(Some(label.clone()), (pos.offset, pos.len))
+        });
+        Some(Box::new(std::iter::once(primary).chain(others)))
+    }
+}
+
+/// Every error found in a manifest (and the warnings beside them), in document order.
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    /// The manifest's name, as the user gave it.
+    pub source_name: String,
+    /// The errors, then nothing else: at least one.
+    pub errors: Vec<Diagnostic>,
+    /// Warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Errors and warnings together, in document order.
+    pub fn all(&self) -> Vec<&Diagnostic> {
+        let mut all: Vec<&Diagnostic> = self.errors.iter().chain(&self.warnings).collect();
+        all.sort_by_key(|d| (d.pos.offset, d.code));
+        all
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.errors.len();
+        write!(
+            f,
+            "`{}` is invalid: {count} error{}",
+            self.source_name,
+            if count == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+impl miette::Diagnostic for Diagnostics {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("kfollow::invalid-manifest"))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        Some(Box::new(
+            self.all().into_iter().map(|d| d as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
+/// Collects diagnostics for one manifest text.
+#[derive(Debug)]
+pub(crate) struct Sink {
+    source: Arc<NamedSource<Arc<str>>>,
+    pub(crate) found: Vec<Diagnostic>,
+}
+
+impl Sink {
+    pub(crate) fn new(source_name: &str, text: &str) -> Sink {
+        Sink {
+            source: Arc::new(NamedSource::new(source_name, Arc::from(text))),
+            found: Vec::new(),
+        }
+    }
+
+    /// Records an error and returns it for further details (help, related nodes).
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        pos: Pos,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.push(Severity::Error, code, pos, message.into(), label.into())
+    }
+
+    /// Records a warning and returns it for further details.
+    pub(crate) fn warning(
+        &mut self,
+        code: &'static str,
+        pos: Pos,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.push(Severity::Warning, code, pos, message.into(), label.into())
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        pos: Pos,
+        message: String,
+        label: String,
+    ) -> &mut Diagnostic {
+        self.found.push(Diagnostic {
+            severity,
+            code,
+            message,
+            label,
+            pos,
+            help: None,
+            related: Vec::new(),
+            source: Arc::clone(&self.source),
+        });
+        let last = self.found.len() - 1;
+        &mut self.found[last]
+    }
+
+    pub(crate) fn has_errors(&self) -> bool {
+        self.found.iter().any(Diagnostic::is_error)
+    }
+}
+
+impl Diagnostic {
+    /// Adds help text.
+    pub(crate) fn help(&mut self, help: impl Into<String>) -> &mut Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds another node to show.
+    pub(crate) fn also(&mut self, label: impl Into<String>, pos: Pos) -> &mut Diagnostic {
+        self.related.push((label.into(), pos));
+        self
+    }
+}

@@ -1,0 +1,119 @@
+//! The kfollow manifest (DESIGN.md §3): YAML text in, a validated [`Desired`] out, or every
+//! error of the file as `miette` diagnostics that point at the exact YAML node.
+//!
+//! Reading happens in three steps, each reporting what it finds and carrying on so that one
+//! error does not hide the next: the YAML is parsed with `serde-saphyr` into a tree of nodes
+//! that remember their position (`node`); the tree is read field by field into the typed
+//! manifest of [`manifest`] (unknown and repeated keys, wrong types, enum values, timespans,
+//! principals); then the offline rules of the service run over the typed manifest (aliases,
+//! names, `"*"`, sharing limits, regions, collisions, chained following). The JSON Schema of
+//! `kfollow schema` is derived from the same typed manifest ([`manifest_schema`]).
+//!
+//! This crate does no I/O and knows nothing of live state: rules that need Azure (does the
+//! leader database exist, is the cluster running) belong to `kfollow-diff`.
+//!
+//! Start at [`load`]; the diagnostics are [`Diagnostic`] and [`Diagnostics`].
+
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests may unwrap
+
+mod across;
+mod check;
+mod diagnostic;
+pub mod manifest;
+mod node;
+mod read;
+mod schema;
+mod suggest;
+
+use kfollow_model::Desired;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use manifest::Manifest;
+pub use miette::Severity;
+pub use schema::{manifest_schema, manifest_schema_text};
+
+/// A manifest that passed every offline rule.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// The wanted topology.
+    pub desired: Desired,
+    /// Findings that do not make the manifest invalid.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses and validates a manifest. `source_name` is how messages name the file
+/// (`kfollow.yaml:12:5`); `text` is its content.
+///
+/// # Errors
+///
+/// [`Diagnostics`] with every error of the file (and the warnings found beside them), when
+/// the YAML does not parse or any rule fails.
+pub fn load(source_name: &str, text: &str) -> Result<Validated, Diagnostics> {
+    let mut sink = diagnostic::Sink::new(source_name, text);
+    let root = match node::parse(text) {
+        Ok(root) => root,
+        Err(error) => {
+            syntax_error(&mut sink, text, &error);
+            return Err(finish_errors(source_name, sink));
+        }
+    };
+    let manifest = read::manifest(&mut sink, &root);
+    let desired = check::desired(&mut sink, source_name, &manifest);
+    if sink.has_errors() {
+        return Err(finish_errors(source_name, sink));
+    }
+    let mut warnings = sink.found;
+    warnings.sort_by_key(|d| (d.pos.offset, d.code));
+    Ok(Validated { desired, warnings })
+}
+
+fn finish_errors(source_name: &str, sink: diagnostic::Sink) -> Diagnostics {
+    let (mut errors, mut warnings): (Vec<_>, Vec<_>) =
+        sink.found.into_iter().partition(Diagnostic::is_error);
+    errors.sort_by_key(|d| (d.pos.offset, d.code));
+    warnings.sort_by_key(|d| (d.pos.offset, d.code));
+    Diagnostics {
+        source_name: source_name.to_owned(),
+        errors,
+        warnings,
+    }
+}
+
+/// Reports a YAML syntax error (the parser stops at the first one).
+fn syntax_error(sink: &mut diagnostic::Sink, text: &str, error: &serde_saphyr::Error) {
+    let mut pos = error.location().map(node::Pos::of).unwrap_or_default();
+    if pos.offset == 0 && pos.line > 1 {
+        pos.offset = offset_of(text, pos.line, pos.column);
+    }
+    let message = error.without_snippet().to_string();
+    let first = message.lines().next().unwrap_or("invalid YAML").trim();
+    // The parser writes `error: line 3 column 6: unclosed bracket`; the label says where.
+    let reason = first
+        .split_once(" column ")
+        .and_then(|(_, rest)| rest.split_once(": "))
+        .map_or(first, |(_, reason)| reason);
+    sink.error(
+        "kfollow::yaml",
+        pos,
+        format!("the manifest is not valid YAML: {reason}"),
+        "here",
+    )
+    .help("fix the YAML syntax; the rules are checked once the file parses");
+}
+
+/// The byte offset of a 1-based line and character column.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for (index, content) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line as usize {
+            let in_line: usize = content
+                .chars()
+                .take(column.saturating_sub(1) as usize)
+                .map(char::len_utf8)
+                .sum();
+            return offset + in_line;
+        }
+        offset += content.len();
+    }
+    text.len()
+}
