@@ -299,13 +299,7 @@ pub(crate) fn unmanaged_attachments(cx: &mut Context<'_>) {
     let mut reports = Vec::new();
     for (cluster, live) in cx.managed_clusters() {
         for attachment in &live.attachments {
-            let declared = cx.desired.attachments.iter().any(|a| {
-                eq_ignore_case(&a.name, &attachment.name)
-                    && cx
-                        .desired
-                        .cluster(&a.follower)
-                        .is_some_and(|f| f.id == cluster.id)
-            });
+            let declared = cx.is_declared(&cluster.id, &attachment.name);
             if declared {
                 continue;
             }

@@ -2,8 +2,7 @@
 //! `listFollowerDatabases`, without the manifest declaring it.
 
 use kfollow_model::{
-    Action, Address, AttributeChange, Change, LeaderFollower, Operation, Unmanaged,
-    UnmanagedPolicy, eq_ignore_case,
+    Action, Address, AttributeChange, Change, LeaderFollower, Operation, Unmanaged, UnmanagedPolicy,
 };
 use serde_json::Value;
 
@@ -20,7 +19,11 @@ pub(crate) fn unmanaged_followers(cx: &mut Context<'_>) {
     let mut reports = Vec::new();
     for (leader, live) in cx.managed_clusters() {
         for follower in &live.followers {
-            if declared(cx, follower) || seen_from_follower(cx, follower) {
+            // Declared with that name on that follower, whatever its leader: a manifest
+            // attachment that now follows another leader is replaced on the follower side.
+            if cx.is_declared(&follower.follower, &follower.attachment_name)
+                || seen_from_follower(cx, follower)
+            {
                 continue;
             }
             let address = Address::LeaderFollower {
@@ -61,18 +64,6 @@ pub(crate) fn unmanaged_followers(cx: &mut Context<'_>) {
     }
     cx.plan.changes.extend(changes);
     cx.plan.unmanaged.extend(reports);
-}
-
-/// A manifest attachment on that follower cluster with that name (whatever its leader: a
-/// manifest attachment that now follows another leader is replaced on the follower side).
-fn declared(cx: &Context<'_>, follower: &LeaderFollower) -> bool {
-    cx.desired.attachments.iter().any(|a| {
-        eq_ignore_case(&a.name, &follower.attachment_name)
-            && cx
-                .desired
-                .cluster(&a.follower)
-                .is_some_and(|c| c.id == follower.follower)
-    })
 }
 
 /// The follower cluster is in the manifest, was read, and lists this attachment.

@@ -20,6 +20,8 @@ pub mod kql;
 mod leader;
 mod settings;
 
+use std::collections::HashSet;
+
 use kfollow_model::{
     ClusterId, Desired, DesiredAttachment, DesiredCluster, Observed, ObservedCluster, Plan,
     SourceLocation,
@@ -33,10 +35,23 @@ pub use settings::NOTES_PREFIX;
 ///
 /// The changes come in no particular order and with empty `depends_on`; `kfollow-graph`
 /// orders them.
+///
+/// # Errors
+///
+/// Every live check that fails and every protected attachment the plan would replace, each
+/// naming its manifest line; no plan is returned then.
 pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> {
     let mut cx = Context {
         desired,
         observed,
+        declared_attachments: desired
+            .attachments
+            .iter()
+            .filter_map(|a| {
+                let follower = desired.cluster(&a.follower)?;
+                Some((follower.id.key(), a.name.to_ascii_lowercase()))
+            })
+            .collect(),
         errors: Vec::new(),
         plan: Plan::default(),
     };
@@ -91,6 +106,8 @@ struct Resolved<'a> {
 struct Context<'a> {
     desired: &'a Desired,
     observed: &'a Observed,
+    /// Every manifest attachment as (follower cluster key, lower-cased name).
+    declared_attachments: HashSet<(String, String)>,
     errors: Vec<DiffError>,
     plan: Plan,
 }
@@ -109,6 +126,13 @@ impl<'a> Context<'a> {
             .clusters
             .values()
             .filter_map(move |c| observed.cluster(&c.id).map(|live| (c, live)))
+    }
+
+    /// True when the manifest declares an attachment of this name on this follower cluster
+    /// (names compare case-insensitively, as ARM's do).
+    fn is_declared(&self, follower: &ClusterId, name: &str) -> bool {
+        self.declared_attachments
+            .contains(&(follower.key(), name.to_ascii_lowercase()))
     }
 
     /// The manifest's alias of a cluster id.

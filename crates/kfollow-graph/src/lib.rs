@@ -104,11 +104,19 @@ impl DependencyGraph {
 }
 
 /// Fills `depends_on` and returns the changes in a deterministic execution order.
+///
+/// # Errors
+///
+/// [`CycleError`] when some changes depend on each other in a circle.
 pub fn order(changes: Vec<Change>) -> Result<Vec<Change>, CycleError> {
     dependency_graph(changes).map(DependencyGraph::into_changes)
 }
 
 /// Builds the dependency DAG of the changes (filling `depends_on`) and its execution order.
+///
+/// # Errors
+///
+/// [`CycleError`] when some changes depend on each other in a circle.
 pub fn dependency_graph(changes: Vec<Change>) -> Result<DependencyGraph, CycleError> {
     let edges = dependencies(&changes);
     let mut graph = DiGraph::with_capacity(changes.len(), edges.len());
