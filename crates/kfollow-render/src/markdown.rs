@@ -46,7 +46,7 @@ pub fn render_markdown(plan: &Plan, options: &MarkdownOptions) -> String {
 
     if let Some(phrase) = destructive_phrase(plan) {
         let header = format!(
-            "\n> [!WARNING]\n> **This plan {phrase}.** Queries against them fail until they are attached again.\n>\n"
+            "\n> [!WARNING]\n> **This plan {phrase}.** Queries against them will fail (against a replaced one, until it is attached again).\n>\n"
         );
         let items: Vec<String> = plan
             .changes

@@ -81,9 +81,7 @@ fn destructive_lines(out: &mut Vec<Line>, plan: &Plan) {
     out.push(Line::styled(
         0,
         Style::Danger,
-        format!(
-            "WARNING: this plan {phrase}; queries against them fail until they are attached again:"
-        ),
+        format!("WARNING: this plan {phrase}; queries against them will fail:"),
     ));
     for change in plan.changes.iter().filter(|c| c.action.is_destructive()) {
         let mut text = format!("{} {}", change.address, body::verb(change));

@@ -58,10 +58,10 @@ pub(crate) fn entry_lines(out: &mut Vec<Line>, col: usize, entry: Entry<'_>, com
             note,
             comma,
         ),
-        (Some(Value::Array(b)), Some(Value::Array(a))) if !b.is_empty() && !a.is_empty() => {
+        (Some(Value::Array(b)), Some(Value::Array(a))) => {
             set_diff(out, col, label, b, a, note, comma);
         }
-        (Some(Value::Object(b)), Some(Value::Object(a))) if !b.is_empty() && !a.is_empty() => {
+        (Some(Value::Object(b)), Some(Value::Object(a))) => {
             map_diff(out, col, label, b, a, note, comma);
         }
         (Some(b), Some(a)) => {
@@ -104,7 +104,11 @@ fn whole(
             let mut open = Line::marked(col, marker, format!("{label}{{"));
             finish(&mut open, note, false);
             out.push(open);
-            let width = map.keys().map(|k| map_key(k).len()).max().unwrap_or(0);
+            let width = map
+                .keys()
+                .map(|k| map_key(k).chars().count())
+                .max()
+                .unwrap_or(0);
             // As in Terraform, each entry of a removed map goes to null, not only the map.
             let entry_suffix = if marker == Some(Marker::Remove) {
                 " -> null"
@@ -204,7 +208,11 @@ fn map_diff(
     let mut open = Line::marked(col, Some(Marker::Change), format!("{label}{{"));
     finish(&mut open, note, false);
     out.push(open);
-    let width = changed.iter().map(|k| map_key(k).len()).max().unwrap_or(0);
+    let width = changed
+        .iter()
+        .map(|k| map_key(k).chars().count())
+        .max()
+        .unwrap_or(0);
     for key in changed {
         let entry = Entry {
             label: format!("{:<width$} = ", map_key(key)),
@@ -307,6 +315,14 @@ mod tests {
     fn a_reordered_list_with_the_same_entries_is_drawn_without_markers() {
         let text = draw(Some(json!(["a", "b"])), Some(json!(["b", "a"])));
         assert!(!text.contains('+') && !text.contains('-'), "{text}");
+    }
+
+    #[test]
+    fn a_list_that_starts_empty_shows_its_new_entries() {
+        assert_eq!(
+            draw(Some(json!([])), Some(json!(["a"]))),
+            "      ~ x = [\n          + \"a\",\n        ]\n"
+        );
     }
 
     #[test]

@@ -168,6 +168,11 @@ mod markdown_form {
             "the test plan must be huge"
         );
         let rendered = markdown(&plan);
+        eprintln!(
+            "huge plan: text {} bytes, markdown {} bytes",
+            full.len(),
+            rendered.len()
+        );
         assert!(
             rendered.len() <= GITHUB_COMMENT_LIMIT,
             "{} bytes",
