@@ -155,10 +155,11 @@ impl TokenSource for StaticToken {
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 /// Caches the tokens of another source per scope until [`REFRESH_MARGIN`] before they expire.
-/// Concurrent callers of one scope wait for one request rather than each asking.
+/// Concurrent callers of one scope wait for one request rather than each asking; different
+/// scopes (one per cluster for the data plane) are fetched concurrently.
 pub struct CachedTokenSource {
     inner: Arc<dyn TokenSource>,
-    cache: Mutex<HashMap<String, AccessToken>>,
+    slots: std::sync::Mutex<HashMap<String, Arc<Mutex<Option<AccessToken>>>>>,
 }
 
 impl CachedTokenSource {
@@ -166,7 +167,7 @@ impl CachedTokenSource {
     pub fn new(inner: Arc<dyn TokenSource>) -> CachedTokenSource {
         CachedTokenSource {
             inner,
-            cache: Mutex::new(HashMap::new()),
+            slots: std::sync::Mutex::new(HashMap::new()),
         }
     }
 }
@@ -174,13 +175,21 @@ impl CachedTokenSource {
 impl TokenSource for CachedTokenSource {
     fn token<'a>(&'a self, scope: &'a str) -> BoxFuture<'a, Result<AccessToken, CredentialError>> {
         Box::pin(async move {
+            let slot = {
+                // A poisoned map only means another caller panicked; its content is intact.
+                let mut slots = self
+                    .slots
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                slots.entry(scope.to_owned()).or_default().clone()
+            };
             // Held across the request on purpose: one token request per scope at a time.
-            let mut cache = self.cache.lock().await;
-            if let Some(token) = cache.get(scope).filter(|t| t.is_fresh(REFRESH_MARGIN)) {
+            let mut cached = slot.lock().await;
+            if let Some(token) = cached.as_ref().filter(|t| t.is_fresh(REFRESH_MARGIN)) {
                 return Ok(token.clone());
             }
             let token = self.inner.token(scope).await?;
-            cache.insert(scope.to_owned(), token.clone());
+            *cached = Some(token.clone());
             Ok(token)
         })
     }

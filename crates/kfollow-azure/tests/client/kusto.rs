@@ -123,3 +123,46 @@ async fn a_dropped_connection_is_retried() {
     assert_eq!(response.rows().len(), 2);
     assert_eq!(*seen.lock().unwrap(), 2);
 }
+
+/// Records the scopes it is asked for.
+#[derive(Default)]
+struct Scopes(std::sync::Mutex<Vec<String>>);
+
+impl kfollow_azure::TokenSource for Scopes {
+    fn token<'a>(
+        &'a self,
+        scope: &'a str,
+    ) -> kfollow_azure::BoxFuture<
+        'a,
+        Result<kfollow_azure::AccessToken, kfollow_azure::CredentialError>,
+    > {
+        self.0.lock().unwrap().push(scope.to_owned());
+        Box::pin(async {
+            Ok(kfollow_azure::AccessToken {
+                token: kfollow_azure::Secret::new("t"),
+                expires_at: None,
+            })
+        })
+    }
+
+    fn describe(&self) -> String {
+        "scopes".into()
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_asked_for_the_cluster_scope() {
+    let server = Server::start(|_, _| Reply::json(200, SHOW)).await;
+    let scopes = std::sync::Arc::new(Scopes::default());
+    let kusto = KustoClient::new(scopes.clone(), RetryPolicy::fast(1)).unwrap();
+    kusto
+        .mgmt(
+            &format!("{}/clusters/fcemea", server.base),
+            "db",
+            ".show databases",
+        )
+        .await
+        .unwrap();
+    // The resource is the cluster uri without port and path (authenticate-with-msal.md).
+    assert_eq!(*scopes.0.lock().unwrap(), ["http://127.0.0.1/.default"]);
+}
