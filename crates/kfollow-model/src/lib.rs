@@ -14,6 +14,7 @@ pub mod kinds;
 pub mod observed;
 pub mod plan;
 pub mod principal;
+pub mod saved;
 pub mod sharing;
 pub mod timespan;
 
@@ -34,5 +35,6 @@ pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
+pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, digest};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

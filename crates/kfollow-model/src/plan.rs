@@ -128,6 +128,8 @@ pub struct AttachmentBody {
 /// cluster ([`Operation::cluster`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+// A plan holds a few operations per change; boxing the attachment body would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Operation {
     /// PUT `…/attachedDatabaseConfigurations/{name}` on the follower cluster.
     PutAttachment {

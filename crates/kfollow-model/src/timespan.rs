@@ -87,7 +87,7 @@ impl Timespan {
             return "0s".to_owned();
         }
         for (size, unit) in units {
-            if t % size == 0 {
+            if t.is_multiple_of(size) {
                 return format!("{sign}{}{unit}", t / size);
             }
         }
