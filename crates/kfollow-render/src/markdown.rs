@@ -14,7 +14,7 @@ use kfollow_model::{Change, Plan};
 
 use crate::body::{change_lines, verb};
 use crate::lines::to_diff;
-use crate::summary::{destructive_phrase, summary_line};
+use crate::summary::{destructive_phrase, summary_line, unmanaged_hint};
 
 /// The most characters GitHub accepts in an issue or pull-request comment.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -73,6 +73,9 @@ pub fn render_markdown(plan: &Plan, options: &MarkdownOptions) -> String {
             .collect();
         let cap = budget(&out).min(options.limit / 8);
         out.push_str(&fit_list(header, &items, cap, ""));
+        if let Some(hint) = unmanaged_hint(plan) {
+            out.push_str(&format!("\n{hint}\n"));
+        }
     }
 
     if !plan.warnings.is_empty() {

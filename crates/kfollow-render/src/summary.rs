@@ -1,6 +1,6 @@
 //! The words every form shares: the summary line and the sentence about destructive actions.
 
-use kfollow_model::{Action, Plan};
+use kfollow_model::{Action, Address, Plan};
 
 /// The plan's last line: `Plan: 2 to attach, 1 to change, 1 to replace, 0 to detach.` or,
 /// for an empty plan, `No changes. Live state matches the manifest.`
@@ -42,4 +42,28 @@ pub(crate) fn destructive_phrase(plan: &Plan) -> Option<String> {
         "follower databases"
     };
     Some(format!("{} {noun}", verbs.join(" and ")))
+}
+
+/// How to have kfollow detach the unmanaged resources of the plan, naming only the manifest
+/// keys that apply to them.
+pub(crate) fn unmanaged_hint(plan: &Plan) -> Option<String> {
+    let follower_side = plan
+        .unmanaged
+        .iter()
+        .any(|u| !matches!(u.address, Address::LeaderFollower { .. }));
+    let leader_side = plan
+        .unmanaged
+        .iter()
+        .any(|u| matches!(u.address, Address::LeaderFollower { .. }));
+    let keys = match (follower_side, leader_side) {
+        (true, true) => {
+            "`unmanagedAttachments: detach` on the follower cluster or `unmanagedFollowers: detach` on the leader"
+        }
+        (true, false) => "`unmanagedAttachments: detach` on the follower cluster",
+        (false, true) => "`unmanagedFollowers: detach` on the leader cluster",
+        (false, false) => return None,
+    };
+    Some(format!(
+        "Declare them in the manifest to manage them, or set {keys} to have kfollow detach them."
+    ))
 }

@@ -4,7 +4,9 @@ use kfollow_model::Plan;
 
 use crate::body::{self, change_lines};
 use crate::lines::{Line, Marker, Style, to_text};
-use crate::summary::{NO_CHANGES_HEAD, NO_CHANGES_TAIL, destructive_phrase, summary_line};
+use crate::summary::{
+    NO_CHANGES_HEAD, NO_CHANGES_TAIL, destructive_phrase, summary_line, unmanaged_hint,
+};
 
 /// How to render text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,6 +61,9 @@ fn unmanaged_lines(out: &mut Vec<Line>, plan: &Plan) {
             2,
             format!("{}: {}", unmanaged.address, unmanaged.description),
         ));
+    }
+    if let Some(hint) = unmanaged_hint(plan) {
+        out.push(Line::plain(2, hint));
     }
     out.push(Line::blank());
 }
