@@ -1,6 +1,6 @@
 //! The plan as terminal text (`kfollow plan`, `kfollow show`).
 
-use kfollow_model::Plan;
+use kfollow_model::{Action, Plan};
 
 use crate::body::{self, change_lines};
 use crate::lines::{Line, Marker, Style, to_text};
@@ -21,6 +21,7 @@ pub struct TextOptions {
 pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
     let mut out = Vec::new();
     if !plan.is_empty() {
+        legend_lines(&mut out, plan);
         out.push(Line::plain(
             0,
             "kfollow will perform the following actions:",
@@ -45,6 +46,25 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
         out.push(Line::styled(0, Style::Bold, head).with(Style::Plain, tail));
     }
     to_text(&out, options.color)
+}
+
+/// Terraform's legend: the symbols this plan uses, and what each does.
+fn legend_lines(out: &mut Vec<Line>, plan: &Plan) {
+    out.push(Line::plain(
+        0,
+        "Actions are shown with the following symbols:",
+    ));
+    for (action, meaning) in [
+        (Action::Attach, "attach"),
+        (Action::Update, "update in place"),
+        (Action::Replace, "detach, then attach (replace)"),
+        (Action::Detach, "detach"),
+    ] {
+        if plan.count(action) > 0 {
+            out.push(Line::marked(4, Some(Marker::for_action(action)), meaning));
+        }
+    }
+    out.push(Line::blank());
 }
 
 fn unmanaged_lines(out: &mut Vec<Line>, plan: &Plan) {
