@@ -411,14 +411,12 @@ impl Reader<'_> {
         match text.value.parse::<Principal>() {
             Ok(principal) => Some(At::new(principal, node.pos)),
             Err(error) => {
-                self.sink
-                    .error(
-                        "kfollow::bad-principal",
-                        node.pos,
-                        error.to_string(),
-                        "not a principal",
-                    )
-                    .help("write `aaduser=<upn or object id>[;tenant]`, `aadgroup=<name or object id>[;tenant]`, `aadapp=<app id>;<tenant>` or `msauser=<email>`");
+                self.sink.error(
+                    "kfollow::bad-principal",
+                    node.pos,
+                    error.to_string(),
+                    "not a principal",
+                );
                 None
             }
         }
