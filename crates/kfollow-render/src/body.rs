@@ -112,11 +112,7 @@ pub(crate) fn consequence(change: &Change) -> Option<&'static str> {
 
 fn comment_lines(out: &mut Vec<Line>, change: &Change) {
     let mut first = format!("# {} {}", change.address, verb(change));
-    if let Some(reason) = change
-        .reason
-        .as_deref()
-        .filter(|_| change.action == Action::Replace)
-    {
+    if let Some(reason) = &change.reason {
         first.push_str(": ");
         first.push_str(reason);
     }

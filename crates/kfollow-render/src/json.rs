@@ -109,7 +109,8 @@ fn change(change: &Change) -> Value {
             .filter(|a| a.forces_replacement)
             .map(|a| &a.name)
             .collect::<Vec<_>>(),
-        "replace_reason": change.reason,
+        "reason": change.reason,
+        "replace_reason": change.reason.as_ref().filter(|_| change.action == Action::Replace),
         "unchanged_attributes": change.unchanged_attributes,
         "depends_on": change.depends_on.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "operations": change.operations.iter().map(operation).collect::<Vec<_>>(),

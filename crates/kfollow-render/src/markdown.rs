@@ -14,7 +14,7 @@ use kfollow_model::{Change, Plan};
 
 use crate::body::{change_lines, verb};
 use crate::lines::to_diff;
-use crate::summary::{destructive_phrase, summary_line, unmanaged_hint};
+use crate::summary::{destructive_consequence, destructive_phrase, summary_line, unmanaged_hint};
 
 /// The most characters GitHub accepts in an issue or pull-request comment.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -46,7 +46,8 @@ pub fn render_markdown(plan: &Plan, options: &MarkdownOptions) -> String {
 
     if let Some(phrase) = destructive_phrase(plan) {
         let header = format!(
-            "\n> [!WARNING]\n> **This plan {phrase}.** Queries against them will fail (against a replaced one, until it is attached again).\n>\n"
+            "\n> [!WARNING]\n> **This plan {phrase}.** {}\n>\n",
+            destructive_consequence(plan)
         );
         let items: Vec<String> = plan
             .changes

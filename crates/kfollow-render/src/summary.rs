@@ -44,6 +44,23 @@ pub(crate) fn destructive_phrase(plan: &Plan) -> Option<String> {
     Some(format!("{} {noun}", verbs.join(" and ")))
 }
 
+/// What the destructive changes do to queries, in one sentence that agrees in number.
+pub(crate) fn destructive_consequence(plan: &Plan) -> String {
+    let detached = plan.count(Action::Detach);
+    let replaced = plan.count(Action::Replace);
+    let (pronoun, be) = if detached + replaced == 1 {
+        ("it", "it is")
+    } else {
+        ("them", "they are")
+    };
+    match (detached, replaced) {
+        (_, 0) => format!("Queries against {pronoun} will fail."),
+        (0, _) => format!("Queries against {pronoun} will fail until {be} attached again."),
+        _ => "Queries against them will fail (against a replaced one, until it is attached again)."
+            .to_owned(),
+    }
+}
+
 /// How to have kfollow detach the unmanaged resources of the plan, naming only the manifest
 /// keys that apply to them.
 pub(crate) fn unmanaged_hint(plan: &Plan) -> Option<String> {
@@ -66,4 +83,54 @@ pub(crate) fn unmanaged_hint(plan: &Plan) -> Option<String> {
     Some(format!(
         "Declare them in the manifest to manage them, or set {keys} to have kfollow detach them."
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use kfollow_model::{Change, Plan};
+
+    use super::*;
+
+    fn plan(actions: &[Action]) -> Plan {
+        let changes = actions
+            .iter()
+            .enumerate()
+            .map(|(i, action)| Change {
+                address: Address::Attachment {
+                    follower: "f".into(),
+                    name: i.to_string(),
+                },
+                action: *action,
+                attributes: vec![],
+                unchanged_attributes: 0,
+                reason: None,
+                operations: vec![],
+                depends_on: vec![],
+                origin: None,
+            })
+            .collect();
+        Plan {
+            changes,
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn the_destructive_sentences_agree_in_number() {
+        let one_detach = plan(&[Action::Detach, Action::Attach]);
+        assert_eq!(
+            destructive_phrase(&one_detach).as_deref(),
+            Some("detaches 1 follower database")
+        );
+        assert_eq!(
+            destructive_consequence(&one_detach),
+            "Queries against it will fail."
+        );
+        let two_replaces = plan(&[Action::Replace, Action::Replace]);
+        assert_eq!(
+            destructive_consequence(&two_replaces),
+            "Queries against them will fail until they are attached again."
+        );
+        assert_eq!(destructive_phrase(&plan(&[Action::Update])), None);
+    }
 }

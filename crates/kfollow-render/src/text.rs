@@ -5,7 +5,8 @@ use kfollow_model::{Action, Plan};
 use crate::body::{self, change_lines};
 use crate::lines::{Line, Marker, Style, to_text};
 use crate::summary::{
-    NO_CHANGES_HEAD, NO_CHANGES_TAIL, destructive_phrase, summary_line, unmanaged_hint,
+    NO_CHANGES_HEAD, NO_CHANGES_TAIL, destructive_consequence, destructive_phrase, summary_line,
+    unmanaged_hint,
 };
 
 /// How to render text.
@@ -106,7 +107,10 @@ fn destructive_lines(out: &mut Vec<Line>, plan: &Plan) {
     out.push(Line::styled(
         0,
         Style::Danger,
-        format!("WARNING: this plan {phrase}; queries against them will fail:"),
+        format!(
+            "WARNING: this plan {phrase}. {}",
+            destructive_consequence(plan)
+        ),
     ));
     for change in plan.changes.iter().filter(|c| c.action.is_destructive()) {
         let mut text = format!("{} {}", change.address, body::verb(change));
