@@ -81,6 +81,9 @@ pub struct WorldDatabase {
     /// ARM `statistics.size` in bytes, shown when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<f64>,
+    /// ARM `suspensionDetails.suspensionStartDate` (RFC 3339) of a suspended database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension_start_date: Option<String>,
 }
 
 /// An attachedDatabaseConfiguration, with the ARM property names.

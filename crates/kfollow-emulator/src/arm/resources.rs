@@ -71,6 +71,12 @@ pub fn read_write_database(
     if let Some(size) = database.size_bytes {
         properties.insert("statistics".into(), json!({"size": size}));
     }
+    if let Some(start) = &database.suspension_start_date {
+        properties.insert(
+            "suspensionDetails".into(),
+            json!({"suspensionStartDate": start}),
+        );
+    }
     if followed {
         properties.insert("isFollowed".into(), true.into());
     }

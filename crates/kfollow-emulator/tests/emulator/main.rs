@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod arm_routes;
+mod binary;
 mod common;
+mod conformance;
 mod data_plane;
 mod faults;
 mod rules;
