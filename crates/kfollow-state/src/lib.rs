@@ -1,0 +1,200 @@
+//! Reads the live state of every cluster a manifest names, concurrently, into
+//! [`kfollow_model::Observed`].
+//!
+//! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
+//! leader, `listFollowerDatabases`; per follower whose follower databases have managed
+//! settings, one `.show follower databases` on its management endpoint. The number of calls
+//! depends on the number of clusters, never on the number of attachments.
+//!
+//! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
+//! other failure is an error, never "absent" (the azurerm provider once dropped resources from
+//! state on non-404 errors). This crate reads; it never writes. Start at [`read`].
+
+mod fingerprint;
+mod follower_settings;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::try_join_all;
+use kfollow_azure::{ArmClient, ArmError, KustoClient, KustoError};
+use kfollow_model::{ClusterId, Desired, Observed, ObservedCluster};
+
+pub use fingerprint::fingerprints;
+pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+
+/// Why the live state could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The manifest names a cluster that does not exist.
+    #[error("cluster `{alias}` (`{id}`) does not exist, or the caller cannot see it")]
+    ClusterNotFound {
+        /// The manifest alias.
+        alias: String,
+        /// The resource id.
+        id: ClusterId,
+    },
+    /// An ARM read failed.
+    #[error("could not read {what} of cluster `{alias}`")]
+    Arm {
+        /// What was being read (`the databases`).
+        what: &'static str,
+        /// The manifest alias.
+        alias: String,
+        /// The failure.
+        #[source]
+        source: ArmError,
+    },
+    /// A management command failed.
+    #[error("could not read the follower databases of cluster `{alias}`")]
+    Kusto {
+        /// The manifest alias.
+        alias: String,
+        /// The failure.
+        #[source]
+        source: KustoError,
+    },
+    /// The management endpoint answered something kfollow cannot read.
+    #[error("could not read the follower databases of cluster `{alias}`")]
+    FollowerSettings {
+        /// The manifest alias.
+        alias: String,
+        /// What was wrong with the answer.
+        #[source]
+        source: FollowerSettingsError,
+    },
+}
+
+/// The clients the reads go through.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// ARM.
+    pub arm: ArmClient,
+    /// The clusters' management endpoints.
+    pub kusto: KustoClient,
+}
+
+/// What each cluster is for in the manifest, which decides what to read of it.
+#[derive(Debug, Clone, Default)]
+struct Roles {
+    leader: bool,
+    follower_settings: bool,
+}
+
+/// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
+/// list calls run concurrently too.
+pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, StateError> {
+    let mut roles: BTreeMap<&str, Roles> = BTreeMap::new();
+    for attachment in &desired.attachments {
+        roles.entry(&attachment.leader).or_default().leader = true;
+        if !attachment.follower_databases.is_empty() {
+            roles
+                .entry(&attachment.follower)
+                .or_default()
+                .follower_settings = true;
+        }
+    }
+    // Unmanaged followers are only visible from the leader side, and a leader that asks to
+    // detach them needs the list even when no attachment names it.
+    for (alias, cluster) in &desired.clusters {
+        if cluster.unmanaged_followers == kfollow_model::UnmanagedPolicy::Detach {
+            roles.entry(alias).or_default().leader = true;
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let reads = desired
+        .clusters
+        .values()
+        .filter(|cluster| seen.insert(cluster.id.clone()))
+        .map(|cluster| {
+            let roles = roles
+                .get(cluster.alias.as_str())
+                .cloned()
+                .unwrap_or_default();
+            read_cluster(&cluster.alias, &cluster.id, roles, clients)
+        });
+    let clusters = try_join_all(reads).await?;
+    Ok(Observed {
+        clusters: clusters.into_iter().map(|c| (c.id.clone(), c)).collect(),
+    })
+}
+
+async fn read_cluster(
+    alias: &str,
+    id: &ClusterId,
+    roles: Roles,
+    clients: &Clients,
+) -> Result<ObservedCluster, StateError> {
+    let arm = |what| {
+        move |source| StateError::Arm {
+            what,
+            alias: alias.to_owned(),
+            source,
+        }
+    };
+    let info = clients
+        .arm
+        .get_cluster(id)
+        .await
+        .map_err(arm("the cluster resource"))?
+        .ok_or_else(|| StateError::ClusterNotFound {
+            alias: alias.to_owned(),
+            id: id.clone(),
+        })?;
+    let databases = async {
+        clients
+            .arm
+            .list_databases(id)
+            .await
+            .map_err(arm("the databases"))
+    };
+    let attachments = async {
+        clients
+            .arm
+            .list_attachments(id)
+            .await
+            .map_err(arm("the attachments"))
+    };
+    let followers = async {
+        if roles.leader {
+            clients
+                .arm
+                .list_follower_databases(id)
+                .await
+                .map_err(arm("the follower databases (listFollowerDatabases)"))
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let settings = async {
+        if roles.follower_settings && !info.uri.is_empty() {
+            let frames = clients
+                .kusto
+                .mgmt(&info.uri, "", ".show follower databases")
+                .await
+                .map_err(|source| StateError::Kusto {
+                    alias: alias.to_owned(),
+                    source,
+                })?;
+            parse_show_follower_databases(&frames)
+                .map(Some)
+                .map_err(|source| StateError::FollowerSettings {
+                    alias: alias.to_owned(),
+                    source,
+                })
+        } else {
+            Ok(None)
+        }
+    };
+    let (databases, attachments, followers, follower_settings) =
+        futures::try_join!(databases, attachments, followers, settings)?;
+    Ok(ObservedCluster {
+        id: info.id,
+        location: info.location,
+        state: info.state,
+        uri: info.uri,
+        databases,
+        attachments,
+        followers,
+        follower_settings,
+    })
+}

@@ -1,0 +1,151 @@
+//! `kfollow apply`: plan, show, ask, then change the live state; or run a reviewed saved plan
+//! after checking that the world has not moved since it was made.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use kfollow_apply::{ApplyOptions, AzureExecutor, Event};
+use kfollow_model::{Observed, Plan};
+use kfollow_render::TextOptions;
+use miette::{IntoDiagnostic, miette};
+
+use crate::cli::ApplyArgs;
+use crate::commands::plan::read_saved_plan;
+use crate::connect::{Connection, connect};
+use crate::pipeline::{self, Failure};
+use crate::terminal;
+
+pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
+    let connection = connect(&args.connection)?;
+    let (plan, observed) = match &args.plan {
+        Some(path) => saved_plan(path, &connection).await?,
+        None => {
+            let manifest = pipeline::load_manifest(&args.manifest.file)?;
+            let observed = pipeline::read_state(&manifest.desired, &connection).await?;
+            let plan = pipeline::make_plan(&manifest.desired, &observed)?;
+            print!(
+                "{}",
+                kfollow_render::render_text(
+                    &plan,
+                    &TextOptions {
+                        color: terminal::stdout_color()
+                    }
+                )
+            );
+            if plan.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !args.auto_approve {
+                approve()?;
+            }
+            (plan, observed)
+        }
+    };
+    if plan.is_empty() {
+        println!("{}", kfollow_render::summary_line(&plan));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let code = execute(&plan, &observed, &connection, args.parallelism.into()).await;
+    connection.save_world()?;
+    Ok(code)
+}
+
+/// Asks the user, or refuses when nobody can answer.
+fn approve() -> Result<(), Failure> {
+    if !terminal::can_prompt() {
+        return Err(miette!(
+            help = "run `kfollow apply --auto-approve`, or save a reviewed plan with \
+                    `kfollow plan --out PLAN` and run `kfollow apply PLAN`",
+            "cannot ask for approval: standard input is not a terminal; nothing was changed"
+        )
+        .into());
+    }
+    if terminal::confirm_apply().into_diagnostic()? {
+        println!();
+        Ok(())
+    } else {
+        Err(miette!("apply cancelled: only 'yes' approves; nothing was changed").into())
+    }
+}
+
+/// Reads a saved plan and re-reads what it was made from; refuses it when stale.
+async fn saved_plan(
+    path: &std::path::Path,
+    connection: &Connection,
+) -> Result<(Plan, Observed), Failure> {
+    let saved = read_saved_plan(path)?;
+    if saved.target != connection.target {
+        return Err(miette!(
+            help = "apply the plan against the endpoint it was made for, or make a new plan",
+            "the saved plan `{}` was made against `{}`, not `{}`; nothing was changed",
+            path.display(),
+            saved.target,
+            connection.target
+        )
+        .into());
+    }
+    let observed = pipeline::read_state(&saved.desired, connection).await?;
+    let now = kfollow_state::fingerprints(&observed);
+    if let Err(stale) = kfollow_apply::check_fresh(&saved.fingerprints, &now) {
+        return Err(miette!(
+            help = "run `kfollow plan --out PLAN` again and review the new plan",
+            "{stale}; nothing was changed"
+        )
+        .into());
+    }
+    Ok((saved.plan, observed))
+}
+
+/// Runs the plan, printing progress, and returns the exit code.
+async fn execute(
+    plan: &Plan,
+    observed: &Observed,
+    connection: &Connection,
+    parallelism: usize,
+) -> ExitCode {
+    let cluster_uris: HashMap<_, _> = observed
+        .clusters
+        .iter()
+        .map(|(id, cluster)| (id.clone(), cluster.uri.clone()))
+        .collect();
+    let executor = AzureExecutor::new(
+        connection.clients.arm.clone(),
+        connection.clients.kusto.clone(),
+        cluster_uris,
+    );
+    let cancel = async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "Interrupt received: no new change will start; waiting for the ones in flight"
+            );
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let report = kfollow_apply::apply(
+        plan,
+        &executor,
+        &ApplyOptions { parallelism },
+        cancel,
+        print_event,
+    )
+    .await;
+    println!();
+    for failed in &report.failed {
+        eprintln!("Error: {} failed: {}", failed.address, failed.error);
+    }
+    for skipped in &report.not_attempted {
+        eprintln!("{}: {}", skipped.address, skipped.reason);
+    }
+    println!("{}", report.summary());
+    if report.is_complete() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("Run `kfollow plan` to see the remaining work.");
+        ExitCode::from(1)
+    }
+}
+
+fn print_event(event: Event) {
+    println!("{event}");
+}

@@ -1,0 +1,100 @@
+//! Where Azure is: the ARM endpoint, the credential and the clients, or an in-process
+//! emulator. The real path and the emulator path are the same code; only the base URL and
+//! the token differ.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kfollow_azure::{
+    ArmClient, ArmConfig, Cloud, KustoClient, RetryPolicy, StaticToken, TokenSource,
+    default_token_source,
+};
+use kfollow_emulator::{Emulator, World};
+use kfollow_state::Clients;
+use miette::{IntoDiagnostic, WrapErr, miette};
+
+use crate::cli::ConnectionArgs;
+
+/// The token the in-process emulator is called with when `KFOLLOW_ACCESS_TOKEN` is unset.
+const EMULATOR_TOKEN: &str = "kfollow-emulator";
+
+/// The clients, and the emulator they talk to when there is one.
+pub struct Connection {
+    /// ARM and Kusto clients.
+    pub clients: Clients,
+    /// What the plan was read from, for saved plans (`https://management.azure.com`,
+    /// `emulator:<world file>`).
+    pub target: String,
+    /// The in-process emulator and its world file, for `--emulator`.
+    pub emulator: Option<(Emulator, PathBuf)>,
+}
+
+impl Connection {
+    /// Writes the emulator's world back to its file (after apply); nothing against Azure.
+    pub fn save_world(&self) -> miette::Result<()> {
+        if let Some((emulator, path)) = &self.emulator {
+            emulator
+                .world()
+                .save(path)
+                .into_diagnostic()
+                .wrap_err_with(|| format!("cannot write the world back to `{}`", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the clients from the command line and the environment.
+pub fn connect(args: &ConnectionArgs) -> miette::Result<Connection> {
+    let cloud = Cloud::from_name(&args.cloud).ok_or_else(|| {
+        miette!(
+            help = "use `public`, `china` or `usgovernment`",
+            "unknown Azure cloud `{}`",
+            args.cloud
+        )
+    })?;
+    if let Some(path) = &args.emulator {
+        let world = World::load(path)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot load the emulator world `{}`", path.display()))?;
+        let emulator = Emulator::start(world)
+            .into_diagnostic()
+            .wrap_err("cannot start the in-process emulator")?;
+        let credential: Arc<dyn TokenSource> = match StaticToken::from_env() {
+            Some(token) => Arc::new(token),
+            None => Arc::new(StaticToken::new(EMULATOR_TOKEN, "the in-process emulator")),
+        };
+        let endpoint = emulator.base_url().to_owned();
+        let clients = clients(&endpoint, cloud, credential)?;
+        return Ok(Connection {
+            clients,
+            target: format!("emulator:{}", path.display()),
+            emulator: Some((emulator, path.clone())),
+        });
+    }
+    let endpoint = args
+        .arm_endpoint
+        .clone()
+        .unwrap_or_else(|| cloud.arm_endpoint().to_owned());
+    let credential = default_token_source(cloud);
+    Ok(Connection {
+        clients: clients(&endpoint, cloud, credential)?,
+        target: endpoint,
+        emulator: None,
+    })
+}
+
+fn clients(
+    endpoint: &str,
+    cloud: Cloud,
+    credential: Arc<dyn TokenSource>,
+) -> miette::Result<Clients> {
+    let mut config = ArmConfig::for_cloud(cloud, credential.clone());
+    config.endpoint = endpoint.to_owned();
+    let arm = ArmClient::new(config)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot use the ARM endpoint `{endpoint}`"))?;
+    let kusto = KustoClient::new(credential, RetryPolicy::default())
+        .into_diagnostic()
+        .wrap_err("cannot build the Kusto management client")?;
+    Ok(Clients { arm, kusto })
+}

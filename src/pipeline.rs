@@ -1,0 +1,121 @@
+//! The stages every command shares: read and validate the manifest, read the live state,
+//! diff, order. Problems the user must fix are printed here as diagnostics and turn into
+//! [`Stop`], so commands only decide what to print and which exit code to give.
+
+use std::path::Path;
+
+use kfollow_model::{Desired, Observed, Plan, SavedPlan, digest};
+use miette::{IntoDiagnostic, WrapErr};
+
+use crate::connect::Connection;
+
+/// Why a command stops early after it already told the user (exit 1).
+#[derive(Debug)]
+pub struct Stop;
+
+/// A problem the user must fix, already printed; or an error still to print.
+pub enum Failure {
+    /// Printed already; exit 1.
+    Reported(Stop),
+    /// To print as a report; exit 1.
+    Error(miette::Report),
+}
+
+impl From<miette::Report> for Failure {
+    fn from(report: miette::Report) -> Failure {
+        Failure::Error(report)
+    }
+}
+
+impl From<Stop> for Failure {
+    fn from(stop: Stop) -> Failure {
+        Failure::Reported(stop)
+    }
+}
+
+/// A validated manifest, with what is needed to save a plan made from it.
+pub struct Manifest {
+    /// The file as the user named it.
+    pub name: String,
+    /// A digest of its bytes.
+    pub digest: String,
+    /// What it asks for.
+    pub desired: Desired,
+}
+
+/// Reads and validates the manifest; on errors prints every diagnostic and stops.
+pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read the manifest `{name}`"))?;
+    match kfollow_spec::load(&name, &text) {
+        Ok(validated) => {
+            for warning in validated.warnings {
+                eprintln!("{:?}", miette::Report::new(warning));
+            }
+            Ok(Manifest {
+                name,
+                digest: digest(text.as_bytes()),
+                desired: validated.desired,
+            })
+        }
+        Err(diagnostics) => {
+            for diagnostic in diagnostics.all() {
+                eprintln!("{:?}", miette::Report::new(diagnostic.clone()));
+            }
+            eprintln!("{diagnostics}");
+            Err(Stop.into())
+        }
+    }
+}
+
+/// Reads the live state of every cluster the manifest names.
+pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Observed, Failure> {
+    let observed = kfollow_state::read(desired, &connection.clients)
+        .await
+        .into_diagnostic()
+        .wrap_err("cannot read the live state; nothing was changed")?;
+    Ok(observed)
+}
+
+/// Compares and orders; live-check failures and protected attachments are printed, one per
+/// line with the manifest location, and stop the command.
+pub fn make_plan(desired: &Desired, observed: &Observed) -> Result<Plan, Failure> {
+    let mut plan = match kfollow_diff::diff(desired, observed) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("{:?}", miette::miette!("{error}"));
+            }
+            eprintln!(
+                "Error: the plan cannot be made ({} problem{}); nothing was changed",
+                errors.0.len(),
+                if errors.0.len() == 1 { "" } else { "s" }
+            );
+            return Err(Stop.into());
+        }
+    };
+    plan.changes = kfollow_graph::order(std::mem::take(&mut plan.changes))
+        .map_err(|cycle| Failure::Error(miette::miette!("{cycle}")))?;
+    Ok(plan)
+}
+
+/// A saved plan for `plan --out`.
+pub fn saved_plan(
+    manifest: &Manifest,
+    connection: &Connection,
+    observed: &Observed,
+    plan: &Plan,
+) -> SavedPlan {
+    SavedPlan {
+        format_version: kfollow_model::SAVED_PLAN_FORMAT_VERSION,
+        kfollow_version: env!("CARGO_PKG_VERSION").to_owned(),
+        manifest: manifest.name.clone(),
+        manifest_digest: manifest.digest.clone(),
+        target: connection.target.clone(),
+        desired: manifest.desired.clone(),
+        plan: plan.clone(),
+        fingerprints: kfollow_state::fingerprints(observed),
+    }
+}

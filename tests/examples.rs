@@ -1,0 +1,64 @@
+//! Every example, end to end: plan (snapshotted as the user sees it) → apply → plan shows no
+//! changes.
+
+use std::path::Path;
+
+use crate::support::{Workspace, kfollow};
+
+const EXAMPLES: [&str; 3] = ["fourth-coffee", "fabrikam", "litware"];
+
+/// A scratch copy of an example's manifest and world.
+fn example(name: &str) -> Workspace {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    let ws = Workspace::new();
+    for file in ["kfollow.yaml", "world.yaml"] {
+        let text = std::fs::read_to_string(source.join(file)).expect("the example file exists");
+        ws.write(file, &text);
+    }
+    ws
+}
+
+#[test]
+fn every_example_converges() {
+    for name in EXAMPLES {
+        let ws = example(name);
+        let plan = ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(2);
+        insta::assert_snapshot!(format!("{name}_plan"), plan.stdout);
+        let apply = ws.emulated(&["apply", "--auto-approve"]).expect_code(0);
+        assert!(
+            apply.stdout.contains("Apply complete!"),
+            "{name}: {}",
+            apply.stdout
+        );
+        let again = ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
+        assert!(
+            again.stdout.contains("No changes."),
+            "{name}: {}",
+            again.stdout
+        );
+    }
+}
+
+#[test]
+fn every_example_validates() {
+    for name in EXAMPLES {
+        let ws = example(name);
+        let run = kfollow(ws.path(), &["validate"], &[]).expect_code(0);
+        assert!(run.stdout.contains("is valid"), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn plan_forms_for_review() {
+    let ws = example("fabrikam");
+    let markdown = ws
+        .emulated(&["plan", "--format", "markdown"])
+        .expect_code(0);
+    insta::assert_snapshot!("fabrikam_plan_markdown", markdown.stdout);
+    let json = ws.emulated(&["plan", "--format", "json"]).expect_code(0);
+    let stable = json.stdout.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    let value: serde_json::Value = serde_json::from_str(&stable).expect("plan JSON parses");
+    insta::assert_json_snapshot!("fabrikam_plan_json", value);
+}

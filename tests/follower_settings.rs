@@ -1,0 +1,199 @@
+//! Follower database settings, the leader's view and the review loop, end to end.
+
+use kfollow_emulator::kusto;
+use kfollow_model::Role;
+
+use crate::support::{Standalone, Workspace, cluster_id, manifest, small_world, writes};
+
+fn sales_with(settings: &str) -> String {
+    format!(
+        "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    followerDatabase:\n{settings}"
+    )
+}
+
+const FIRST: &str = "      hotCachePeriod: 7d\n      tables:\n        Orders: { hotCachePeriod: 30d }\n        Customers: { hotCachePeriod: 1d }\n      materializedViews:\n        DailySales: { hotCachePeriod: 90d }\n      principals:\n        viewers: [\"aaduser=alice@contoso.com\", \"aadgroup=analysts@contoso.com\"]\n      prefetchExtents: true\n";
+
+const SECOND: &str = "      hotCachePeriod: 168h\n      tables:\n        Orders: { hotCachePeriod: 30d }\n      materializedViews:\n        DailySales: { hotCachePeriod: 90d }\n      principals:\n        viewers: [\"AADUser=Alice@Contoso.com\", \"aaduser=bob@contoso.com\"]\n        admins: []\n      prefetchExtents: true\n";
+
+fn settings(ws: &Workspace) -> kusto::FollowerSettings {
+    let world = ws.world();
+    world.clusters[1].attached_database_configurations[0]
+        .follower_databases
+        .get("Sales")
+        .cloned()
+        .expect("the follower database has settings")
+}
+
+#[test]
+fn settings_converge_and_changes_are_exact() {
+    let ws = Workspace::new();
+    ws.write("world.yaml", &small_world(""));
+    ws.write("kfollow.yaml", &manifest("", &sales_with(FIRST)));
+    ws.emulated(&["apply", "--auto-approve"]).expect_code(0);
+    ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
+    let first = settings(&ws);
+    assert_eq!(first.tables.len(), 2);
+    assert!(first.prefetch_extents);
+    assert_eq!(first.principals.len(), 2);
+
+    // 168h is 7d, Alice in other casing is Alice: only Customers' override goes, bob comes,
+    // the analysts group goes.
+    ws.write("kfollow.yaml", &manifest("", &sales_with(SECOND)));
+    let plan = ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(2);
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to attach, 1 to change, 0 to replace, 0 to detach."),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(".delete follower database Sales table Customers policy caching"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(".add follower database Sales viewers ('aaduser=bob@contoso.com')"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(".drop follower database Sales viewers"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("alice"),
+        "a normalisation is not a change:\n{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("policy caching hot = 168h"),
+        "{}",
+        plan.stdout
+    );
+
+    ws.emulated(&["apply", "--auto-approve"]).expect_code(0);
+    ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
+    let second = settings(&ws);
+    assert_eq!(second.tables.keys().collect::<Vec<_>>(), ["Orders"]);
+    let viewers: Vec<&str> = second
+        .principals
+        .iter()
+        .filter(|p| p.role == Role::Viewers)
+        .map(|p| p.display_name.as_str())
+        .collect();
+    assert_eq!(viewers.len(), 2, "{viewers:?}");
+    assert!(viewers.iter().any(|v| v.contains("bob")), "{viewers:?}");
+}
+
+#[test]
+fn every_command_kfollow_sends_parses_under_the_documented_grammar() {
+    let env = Standalone::start(&small_world(""));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(FIRST)));
+    env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(SECOND)));
+    env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    let commands: Vec<(String, Option<u16>)> = env
+        .requests()
+        .into_iter()
+        .filter_map(|r| r.csl.map(|csl| (csl, r.status)))
+        .collect();
+    assert!(commands.len() >= 8, "{commands:?}");
+    for (csl, status) in &commands {
+        assert_eq!(*status, Some(200), "`{csl}` was refused");
+        if let Err(error) = kusto::parse(csl) {
+            panic!("`{csl}` does not parse: {error:?}");
+        }
+    }
+}
+
+#[test]
+fn followers_the_manifest_does_not_declare_are_detached_from_the_leader_side() {
+    // follower2 follows Web, and the manifest does not name follower2's attachment; the leader
+    // says detach.
+    let world = small_world(&format!(
+        "    attachedDatabaseConfigurations:\n      - name: handmade\n        clusterResourceId: {}\n        databaseName: Web\n",
+        cluster_id("leader1")
+    ));
+    let env = Standalone::start(&world);
+    let text = manifest(
+        "",
+        "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n",
+    )
+    .replace(
+        "    location: westeurope\n  f1:",
+        "    location: westeurope\n    unmanagedFollowers: detach\n  f1:",
+    )
+    .replace(&format!("  f2:\n    id: {}\n", cluster_id("follower2")), "");
+    env.workspace.write("kfollow.yaml", &text);
+    let plan = env
+        .run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(2);
+    assert!(plan.stdout.contains("leader_follower"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("1 to detach"), "{}", plan.stdout);
+    env.emulator.clear_requests();
+    env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    assert!(
+        env.requests()
+            .iter()
+            .any(|r| r.path.ends_with("/detachFollowerDatabases")),
+        "{:?}",
+        env.requests()
+    );
+    assert!(
+        env.emulator.world().clusters[2]
+            .attached_database_configurations
+            .is_empty()
+    );
+    env.run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(0);
+}
+
+#[test]
+fn a_saved_plan_is_applied_only_while_fresh() {
+    let env = Standalone::start(&small_world(""));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(FIRST)));
+    env.run(&["plan", "--out", "reviewed.plan"], &[])
+        .expect_code(0);
+
+    // Someone attaches Web to follower1 by hand between plan and apply.
+    let sneak = manifest(
+        "",
+        "  - name: web\n    follower: f1\n    leader: lead\n    databaseName: Web\n",
+    );
+    env.workspace.write("sneak.yaml", &sneak);
+    env.run(&["apply", "-f", "sneak.yaml", "--auto-approve"], &[])
+        .expect_code(0);
+
+    env.emulator.clear_requests();
+    let stale = env.run(&["apply", "reviewed.plan"], &[]).expect_code(1);
+    assert!(
+        stale.stderr.contains("Saved plan is stale"),
+        "{}",
+        stale.stderr
+    );
+    assert!(stale.stderr.contains("web"), "{}", stale.stderr);
+    assert!(writes(&env.requests()).is_empty(), "{:?}", env.requests());
+
+    // A fresh plan, saved and shown, applies without a question.
+    env.run(&["plan", "--out", "fresh.plan"], &[])
+        .expect_code(0);
+    let shown = env.run(&["show", "fresh.plan"], &[]).expect_code(0);
+    assert!(
+        shown.stdout.contains("+ attachment \"f1/sales\""),
+        "{}",
+        shown.stdout
+    );
+    env.run(&["apply", "fresh.plan"], &[]).expect_code(0);
+    let after = env
+        .run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(0);
+    // What is left is the hand-made attachment, reported and left alone.
+    assert!(after.stdout.contains("f1/web"), "{}", after.stdout);
+}

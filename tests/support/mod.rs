@@ -1,0 +1,204 @@
+//! What the end-to-end tests share: running the real `kfollow` binary, small worlds and
+//! manifests, and the in-process emulator for tests that read its request log or inject
+//! faults.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use kfollow_emulator::{Emulator, RequestRecord, World};
+use tempfile::TempDir;
+
+/// The token tests call a standalone emulator with.
+pub const TOKEN: &str = "test-token";
+
+/// Subscription of every cluster of the small world.
+pub const SUB: &str = "00000000-0000-0000-0000-000000000001";
+
+/// The resource id of a cluster of the small world.
+pub fn cluster_id(name: &str) -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Kusto/clusters/{name}")
+}
+
+/// What a run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Both streams, for messages and searches.
+    pub fn output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+
+    /// Panics with both streams unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}, got {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `kfollow` with `args` in `dir`, no terminal, no colour, no Azure variables.
+pub fn kfollow(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kfollow"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .env("NO_COLOR", "1")
+        .env_remove("KFOLLOW_ACCESS_TOKEN")
+        .env_remove("KFOLLOW_ARM_ENDPOINT")
+        .env_remove("RUST_LOG");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AZURE_") || key.starts_with("IDENTITY_") || key.starts_with("MSI_") {
+            command.env_remove(key);
+        }
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().expect("the kfollow binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A scratch folder with a manifest and, optionally, a world file.
+pub struct Workspace {
+    pub dir: TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file and returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).expect("write a test file");
+        path
+    }
+
+    /// `kfollow ARGS --emulator world.yaml` with the manifest `kfollow.yaml`.
+    pub fn emulated(&self, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--emulator", "world.yaml"]);
+        kfollow(self.path(), &all, &[])
+    }
+
+    /// The world file as the emulator left it.
+    pub fn world(&self) -> World {
+        World::load(&self.dir.path().join("world.yaml")).expect("the world file loads")
+    }
+}
+
+/// A standalone in-process emulator, and the binary pointed at it.
+pub struct Standalone {
+    pub emulator: Emulator,
+    pub workspace: Workspace,
+}
+
+impl Standalone {
+    pub fn start(world: &str) -> Standalone {
+        let world = World::from_yaml(world).expect("the test world parses");
+        Standalone {
+            emulator: Emulator::start(world).expect("the emulator starts"),
+            workspace: Workspace::new(),
+        }
+    }
+
+    /// `kfollow ARGS --arm-endpoint <emulator>` with `KFOLLOW_ACCESS_TOKEN`.
+    pub fn run(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        let mut env = vec![
+            ("KFOLLOW_ARM_ENDPOINT", self.emulator.base_url()),
+            ("KFOLLOW_ACCESS_TOKEN", TOKEN),
+        ];
+        env.extend_from_slice(extra_env);
+        kfollow(self.workspace.path(), args, &env)
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.emulator.requests()
+    }
+}
+
+/// Requests that change something (every method but GET, and POSTs other than the
+/// read-only `listFollowerDatabases` and Kusto `.show` commands).
+pub fn writes(requests: &[RequestRecord]) -> Vec<&RequestRecord> {
+    requests
+        .iter()
+        .filter(|r| r.method != "GET")
+        .filter(|r| !r.path.ends_with("/listFollowerDatabases"))
+        .filter(|r| {
+            !r.csl
+                .as_deref()
+                .is_some_and(|csl| csl.trim_start().starts_with(".show"))
+        })
+        .filter(|r| !r.path.starts_with("/_emulator"))
+        .collect()
+}
+
+/// A leader `leader1` (Sales, Web) and followers `follower1`, `follower2`, all in
+/// westeurope, plus `extra` clusters YAML appended under `clusters:`.
+pub fn small_world(follower2_attachments: &str) -> String {
+    format!(
+        r#"clusters:
+  - id: {leader}
+    location: westeurope
+    databases:
+      - name: Sales
+        tables: [Orders, Customers, Logs2026]
+        materializedViews: [DailySales]
+      - name: Web
+        tables: [Hits]
+  - id: {f1}
+    location: westeurope
+  - id: {f2}
+    location: westeurope
+{follower2_attachments}
+settings:
+  retryAfterSeconds: 0
+"#,
+        leader = cluster_id("leader1"),
+        f1 = cluster_id("follower1"),
+        f2 = cluster_id("follower2"),
+    )
+}
+
+/// The manifest head naming the small world's clusters; `f2_extra` goes under `f2:`.
+pub fn manifest(f2_extra: &str, attachments: &str) -> String {
+    format!(
+        r#"version: 1
+clusters:
+  lead:
+    id: {leader}
+    location: westeurope
+  f1:
+    id: {f1}
+  f2:
+    id: {f2}
+{f2_extra}
+attachments:
+{attachments}"#,
+        leader = cluster_id("leader1"),
+        f1 = cluster_id("follower1"),
+        f2 = cluster_id("follower2"),
+    )
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests of the `kfollow` binary against the emulator over real HTTP: one test
+//! binary made of modules (as ripgrep's `tests/tests.rs`).
+
+// A test that cannot go on should panic with what it found.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+mod examples;
+mod follower_settings;
+mod plan_apply;
+mod scale;
