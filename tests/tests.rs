@@ -10,3 +10,4 @@ mod examples;
 mod follower_settings;
 mod plan_apply;
 mod scale;
+mod validate;
