@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-use kfollow_apply::{ApplyOptions, AzureExecutor, Event};
-use kfollow_model::{Observed, Plan};
+use std::time::Duration;
+
+use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event};
+use kfollow_model::{Address, Desired, Observed, Operation, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
 
@@ -17,7 +19,7 @@ use crate::terminal;
 
 pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
     let connection = connect(&args.connection)?;
-    let (plan, observed) = match &args.plan {
+    let (plan, observed, desired) = match &args.plan {
         Some(path) => saved_plan(path, &connection).await?,
         None => {
             let manifest = pipeline::load_manifest(&args.manifest.file)?;
@@ -38,16 +40,22 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
             if !args.auto_approve {
                 approve()?;
             }
-            (plan, observed)
+            (plan, observed, manifest.desired)
         }
     };
     if plan.is_empty() {
         println!("{}", kfollow_render::summary_line(&plan));
         return Ok(ExitCode::SUCCESS);
     }
-    let code = execute(&plan, &observed, &connection, args.parallelism.into()).await;
+    let report = execute(&plan, &observed, &connection, args.parallelism.into()).await;
     connection.save_world()?;
-    Ok(code)
+    await_follower_settings(&plan, &report, &desired, &connection).await;
+    if report.is_complete() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("Run `kfollow plan` to see the remaining work.");
+        Ok(ExitCode::from(1))
+    }
 }
 
 /// Asks the user, or refuses when nobody can answer.
@@ -72,7 +80,7 @@ fn approve() -> Result<(), Failure> {
 async fn saved_plan(
     path: &std::path::Path,
     connection: &Connection,
-) -> Result<(Plan, Observed), Failure> {
+) -> Result<(Plan, Observed, Desired), Failure> {
     let saved = read_saved_plan(path)?;
     if saved.target != connection.target {
         return Err(miette!(
@@ -93,16 +101,16 @@ async fn saved_plan(
         )
         .into());
     }
-    Ok((saved.plan, observed))
+    Ok((saved.plan, observed, saved.desired))
 }
 
-/// Runs the plan, printing progress, and returns the exit code.
+/// Runs the plan, printing progress and the outcome.
 async fn execute(
     plan: &Plan,
     observed: &Observed,
     connection: &Connection,
     parallelism: usize,
-) -> ExitCode {
+) -> ApplyReport {
     let cluster_uris: HashMap<_, _> = observed
         .clusters
         .iter()
@@ -138,12 +146,74 @@ async fn execute(
         eprintln!("{}: {}", skipped.address, skipped.reason);
     }
     println!("{}", report.summary());
-    if report.is_complete() {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("Run `kfollow plan` to see the remaining work.");
-        ExitCode::from(1)
+    report
+}
+
+/// How often, and how long apart, follower database settings are re-read after apply.
+const SETTINGS_CHECKS: [Duration; 5] = [
+    Duration::ZERO,
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(16),
+];
+
+/// Follower commands take effect at the cluster's next schema refresh
+/// (`reference/docs/cluster-follower.md`), so the settings just changed are re-read, a few
+/// times with growing pauses, until they show; if they do not, the user is told, not failed.
+async fn await_follower_settings(
+    plan: &Plan,
+    report: &ApplyReport,
+    desired: &Desired,
+    connection: &Connection,
+) {
+    let changed: Vec<&Address> = report
+        .succeeded
+        .iter()
+        .map(|s| &s.address)
+        .filter(|address| {
+            plan.changes.iter().any(|c| {
+                &c.address == *address
+                    && c.operations
+                        .iter()
+                        .any(|op| matches!(op, Operation::KustoCommand { .. }))
+            })
+        })
+        .collect();
+    if changed.is_empty() {
+        return;
     }
+    let mut pending = Vec::new();
+    for (attempt, pause) in SETTINGS_CHECKS.iter().enumerate() {
+        tokio::time::sleep(*pause).await;
+        let Ok(observed) = kfollow_state::read(desired, &connection.clients).await else {
+            break;
+        };
+        let Ok(now) = kfollow_diff::diff(desired, &observed) else {
+            break;
+        };
+        pending = changed
+            .iter()
+            .filter(|address| now.changes.iter().any(|c| &&c.address == *address))
+            .map(|address| address.to_string())
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        if attempt == 0 {
+            println!(
+                "Waiting for follower database settings to take effect at the next schema refresh..."
+            );
+        }
+    }
+    eprintln!(
+        "Warning: the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
+        if pending.is_empty() {
+            "the follower databases".to_owned()
+        } else {
+            pending.join(", ")
+        }
+    );
 }
 
 fn print_event(event: Event) {
