@@ -9,13 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use kfollow_model::id::is_arm_name;
 use kfollow_model::{
     ClusterId, DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
-    FollowerDatabaseSettings, Role, SourceLocation, TableLevelSharing,
+    SourceLocation, TableLevelSharing,
 };
 
 use crate::diagnostic::Sink;
-use crate::manifest::{
-    At, AttachmentSpec, ClusterSpec, FollowerDatabaseSpec, Manifest, SharingSpec,
-};
+use crate::manifest::{At, AttachmentSpec, ClusterSpec, Manifest, SharingSpec};
 use crate::node::Pos;
 use crate::suggest::did_you_mean;
 
@@ -287,7 +285,8 @@ fn attachment(
         .as_ref()
         .map(|sharing| self::sharing(sink, spec, database.as_ref(), sharing))
         .unwrap_or_default();
-    let follower_databases = settings(sink, spec, database.as_ref(), &table_level_sharing);
+    let follower_databases =
+        crate::settings::settings(sink, spec, database.as_ref(), &table_level_sharing);
 
     let follower_cluster = follower.and_then(|d| d.cluster.as_ref())?;
     let leader_cluster = leader.and_then(|d| d.cluster.as_ref())?;
@@ -501,137 +500,5 @@ fn sharing(
         materialized_views_to_exclude: next(),
         functions_to_include: next(),
         functions_to_exclude: next(),
-    }
-}
-
-/// `followerDatabase` / `followerDatabases` → settings by leader database name.
-fn settings(
-    sink: &mut Sink,
-    spec: &AttachmentSpec,
-    database: Option<&DatabaseSelection>,
-    sharing: &TableLevelSharing,
-) -> BTreeMap<String, FollowerDatabaseSettings> {
-    let mut out = BTreeMap::new();
-    match database {
-        Some(DatabaseSelection::All) => {
-            if let Some(one) = &spec.follower_database {
-                sink.error(
-                    "kfollow::all-databases",
-                    one.pos,
-                    "`followerDatabase` needs a single database, not `\"*\"`",
-                    "not with `databaseName: \"*\"`",
-                )
-                .also("all databases", spec.database_name.pos)
-                .help("put the settings under `followerDatabases`, by leader database name");
-            }
-            for (database, one) in spec.follower_databases.iter().flatten() {
-                if !is_arm_name(&database.value) || database.value.contains('*') {
-                    sink.error(
-                        "kfollow::bad-name",
-                        database.pos,
-                        format!("`{}` is not a database name", database.value.escape_debug()),
-                        "not a database name",
-                    );
-                    continue;
-                }
-                out.insert(
-                    database.value.clone(),
-                    follower_settings(sink, one, sharing),
-                );
-            }
-        }
-        Some(DatabaseSelection::One(name)) => {
-            if let Some(many) = &spec.follower_databases {
-                let pos = many
-                    .first()
-                    .map_or(spec.database_name.pos, |(key, _)| key.pos);
-                sink.error(
-                    "kfollow::single-database",
-                    pos,
-                    "`followerDatabases` is for `databaseName: \"*\"`; this attachment follows one database",
-                    "not with a single database",
-                )
-                .also("one database", spec.database_name.pos)
-                .help("put the settings under `followerDatabase`");
-            }
-            if let Some(one) = &spec.follower_database {
-                out.insert(name.clone(), follower_settings(sink, one, sharing));
-            }
-        }
-        None => {}
-    }
-    out
-}
-
-fn follower_settings(
-    sink: &mut Sink,
-    spec: &FollowerDatabaseSpec,
-    sharing: &TableLevelSharing,
-) -> FollowerDatabaseSettings {
-    let overrides = |sink: &mut Sink,
-                     list: &Option<crate::manifest::Named<crate::manifest::CachingSpec>>,
-                     kind: &str,
-                     shared: &dyn Fn(&str) -> bool| {
-        list.as_ref().map(|list| {
-            list.iter()
-                .map(|(name, caching)| {
-                    if !shared(&name.value) {
-                        sink.warning(
-                            "kfollow::not-shared",
-                            name.pos,
-                            format!("{kind} `{}` is not shared by `tableLevelSharing`; its caching override has no effect", name.value),
-                            "not shared",
-                        )
-                        .help(format!("include the {kind} in `tableLevelSharing`, or remove this override"));
-                    }
-                    (name.value.clone(), caching.hot_cache_period.value)
-                })
-                .collect::<BTreeMap<_, _>>()
-        })
-    };
-    let tables = overrides(sink, &spec.tables, "table", &|t| sharing.shares_table(t));
-    let materialized_views = overrides(sink, &spec.materialized_views, "materialized view", &|v| {
-        sharing.shares_materialized_view(v)
-    });
-    let mut principals = BTreeMap::new();
-    if let Some(spec) = &spec.principals {
-        for (role, list) in [
-            (Role::Admins, &spec.admins),
-            (Role::Users, &spec.users),
-            (Role::Viewers, &spec.viewers),
-            (Role::UnrestrictedViewers, &spec.unrestricted_viewers),
-            (Role::Monitors, &spec.monitors),
-        ] {
-            if let Some(list) = list {
-                let mut seen: Vec<&At<kfollow_model::Principal>> = Vec::new();
-                for principal in list {
-                    if let Some(first) = seen.iter().find(|p| p.value == principal.value) {
-                        sink.warning(
-                            "kfollow::duplicate-principal",
-                            principal.pos,
-                            format!("`{}` is listed twice under `{role}`", principal.value),
-                            "repeated",
-                        )
-                        .also("first here", first.pos);
-                    } else {
-                        seen.push(principal);
-                    }
-                }
-                principals.insert(role, seen.into_iter().map(|p| p.value.clone()).collect());
-            }
-        }
-    }
-    FollowerDatabaseSettings {
-        hot_cache_period: spec.hot_cache_period.as_ref().map(|t| t.value),
-        tables,
-        materialized_views,
-        principals,
-        principals_modification_kind: spec.principals_modification_kind.as_ref().map(|k| k.value),
-        caching_policies_modification_kind: spec
-            .caching_policies_modification_kind
-            .as_ref()
-            .map(|k| k.value),
-        prefetch_extents: spec.prefetch_extents.as_ref().map(|p| p.value),
-        origin: location_of(spec.pos),
     }
 }

@@ -23,6 +23,7 @@ pub mod manifest;
 mod node;
 mod read;
 mod schema;
+mod settings;
 mod suggest;
 
 use kfollow_model::Desired;
