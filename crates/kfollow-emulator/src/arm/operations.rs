@@ -99,7 +99,16 @@ pub fn status(
             )
         })?;
     if !location_form {
-        return Ok(Reply::ok(body(&operation)));
+        let mut reply = Reply::ok(body(&operation));
+        // ARM repeats `Retry-After` on a status that is still running, telling the client
+        // when to ask again.
+        if matches!(operation.outcome, Outcome::Running) {
+            reply.headers = vec![(
+                "Retry-After",
+                ctx.state.world.settings.retry_after_seconds.to_string(),
+            )];
+        }
+        return Ok(reply);
     }
     match &operation.outcome {
         Outcome::Running => {

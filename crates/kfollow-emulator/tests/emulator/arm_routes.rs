@@ -155,6 +155,8 @@ async fn the_location_form_answers_202_then_the_resource() {
     assert!(!first.header("Retry-After").is_empty());
     let status = env.get(answer.header("Azure-AsyncOperation")).await;
     assert_eq!(status.body["status"], "Running");
+    // A running status says when to ask again, or clients fall back to slow default polls.
+    assert!(!status.header("Retry-After").is_empty());
     let last = loop {
         let poll = env.get(&location).await;
         if poll.status != StatusCode::ACCEPTED {
