@@ -11,13 +11,13 @@ use crate::transport::RequestLine;
 #[derive(Debug, thiserror::Error)]
 pub enum ArmError {
     /// The configured endpoint is refused.
-    #[error("the ARM endpoint is refused: {0}")]
+    #[error("the ARM endpoint is refused")]
     Endpoint(#[from] EndpointError),
     /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
+    #[error("could not build the HTTP client")]
     Client(#[source] reqwest::Error),
     /// No token.
-    #[error("{request} was not sent: {source}")]
+    #[error("{request} was not sent")]
     Credential {
         /// The request.
         request: RequestLine,
@@ -26,7 +26,7 @@ pub enum ArmError {
         source: CredentialError,
     },
     /// No response (connection refused or dropped, timeout, TLS).
-    #[error("{request} failed after {attempts} attempt(s): {source}")]
+    #[error("{request} failed after {attempts} attempt(s)")]
     Transport {
         /// The request.
         request: RequestLine,

@@ -30,7 +30,7 @@ const COMMAND_IN_MESSAGES: usize = 200;
 #[derive(Debug, thiserror::Error)]
 pub enum KustoError {
     /// The cluster uri is refused.
-    #[error("the cluster uri `{cluster}` is refused: {source}")]
+    #[error("the cluster uri `{cluster}` is refused")]
     Endpoint {
         /// The cluster uri.
         cluster: String,
@@ -39,10 +39,10 @@ pub enum KustoError {
         source: EndpointError,
     },
     /// The HTTP client could not be built.
-    #[error("could not build the HTTP client: {0}")]
+    #[error("could not build the HTTP client")]
     Client(#[source] reqwest::Error),
     /// No token.
-    #[error("`{command}` on database `{database}` of `{cluster}` was not sent: {source}")]
+    #[error("`{command}` on database `{database}` of `{cluster}` was not sent")]
     Credential {
         /// The cluster uri.
         cluster: String,
@@ -56,7 +56,7 @@ pub enum KustoError {
     },
     /// No response.
     #[error(
-        "`{command}` on database `{database}` of `{cluster}` failed after {attempts} attempt(s): {source}"
+        "`{command}` on database `{database}` of `{cluster}` failed after {attempts} attempt(s)"
     )]
     Transport {
         /// The cluster uri.
