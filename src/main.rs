@@ -15,6 +15,11 @@ use clap::Parser;
 use crate::pipeline::Failure;
 
 fn main() -> ExitCode {
+    // Messages carry their own line structure (lists of what was tried, what to do next);
+    // re-wrapping them at the terminal width breaks those lists apart.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

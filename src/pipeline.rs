@@ -46,9 +46,12 @@ pub struct Manifest {
 /// Reads and validates the manifest; on errors prints every diagnostic and stops.
 pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot read the manifest `{name}`"))?;
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        miette::miette!(
+            help = "name the manifest with `-f FILE` (the default is `kfollow.yaml` in the current folder)",
+            "cannot read the manifest `{name}`: {error}"
+        )
+    })?;
     match kfollow_spec::load(&name, &text) {
         Ok(validated) => {
             for warning in validated.warnings {

@@ -1,13 +1,13 @@
 //! `kfollow apply`: plan, show, ask, then change the live state; or run a reviewed saved plan
 //! after checking that the world has not moved since it was made.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::process::ExitCode;
-
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event};
-use kfollow_model::{Address, Desired, Observed, Operation, Plan};
+use kfollow_model::{Action, Address, Desired, Observed, Operation, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
 
@@ -130,14 +130,16 @@ async fn execute(
             std::future::pending::<()>().await;
         }
     };
+    let progress = Progress::start(terminal::stdout_color());
     let report = kfollow_apply::apply(
         plan,
         &executor,
         &ApplyOptions { parallelism },
         cancel,
-        print_event,
+        |event| progress.event(event),
     )
     .await;
+    progress.stop();
     println!();
     for failed in &report.failed {
         eprintln!("Error: {} failed: {}", failed.address, failed.error);
@@ -216,6 +218,79 @@ async fn await_follower_settings(
     );
 }
 
-fn print_event(event: Event) {
-    println!("{event}");
+/// Progress lines as changes start and end; on a terminal also a "still …" line every
+/// [`STILL_RUNNING_EVERY`] for each change in flight, as Terraform does, so a long operation
+/// does not look like a hang.
+struct Progress {
+    color: bool,
+    in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>>,
+    ticker: Option<tokio::task::JoinHandle<()>>,
+}
+
+const STILL_RUNNING_EVERY: Duration = Duration::from_secs(10);
+
+impl Progress {
+    fn start(terminal: bool) -> Progress {
+        let in_flight = Arc::new(Mutex::new(BTreeMap::new()));
+        let ticker = terminal.then(|| tokio::spawn(still_running(in_flight.clone())));
+        Progress {
+            color: terminal,
+            in_flight,
+            ticker,
+        }
+    }
+
+    fn event(&self, event: Event) {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let colour = match &event {
+            Event::Started { address, action } => {
+                in_flight.insert(address.to_string(), (*action, Instant::now()));
+                ""
+            }
+            Event::Succeeded { address, .. } => {
+                in_flight.remove(&address.to_string());
+                "\x1b[32m"
+            }
+            Event::Failed { address, .. } => {
+                in_flight.remove(&address.to_string());
+                "\x1b[31m"
+            }
+            Event::Skipped { .. } => "\x1b[33m",
+        };
+        if self.color && !colour.is_empty() {
+            println!("{colour}{event}\x1b[0m");
+        } else {
+            println!("{event}");
+        }
+    }
+
+    fn stop(self) {
+        if let Some(ticker) = self.ticker {
+            ticker.abort();
+        }
+    }
+}
+
+async fn still_running(in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>>) {
+    loop {
+        tokio::time::sleep(STILL_RUNNING_EVERY).await;
+        let in_flight = in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (address, (action, since)) in in_flight.iter() {
+            let verb = match action {
+                Action::Attach => "attaching",
+                Action::Update => "updating",
+                Action::Replace => "replacing",
+                Action::Detach => "detaching",
+            };
+            println!(
+                "{address}: Still {verb}... [{} elapsed]",
+                kfollow_apply::format_elapsed(since.elapsed())
+            );
+        }
+    }
 }
