@@ -105,6 +105,14 @@ pub fn put_attachment(
             follower.location
         )));
     }
+    // DESIGN.md §1: a cluster does not follow itself.
+    if attachment.cluster_resource_id == follower.id {
+        return Err(ArmError::bad_request(format!(
+            "cluster '{}' cannot follow itself; `clusterResourceId` must name another (leader) \
+             cluster",
+            follower.id.name()
+        )));
+    }
     let leader = world
         .cluster_by_id(&attachment.cluster_resource_id)
         .ok_or_else(|| {

@@ -236,8 +236,10 @@ async fn databases_delete() {
     conforms(&answer, &example, &[], &[]);
 }
 
-/// kustoCluster2 (westus) holds the attachments of the attachment examples; its own databases
-/// are what they follow (the examples name kustoCluster2 as its own leader).
+/// kustoCluster2 (westus) holds the attachments of the attachment examples, which follow
+/// KustoClusterLeader. The create example names kustoCluster2 as its own leader, which the
+/// service refuses (a cluster does not follow itself, DESIGN.md §1), so its request goes to
+/// kustoFollower instead and follows kustodatabase of kustoCluster2, as its body says.
 const ATTACHMENTS_WORLD: &str = r#"
 clusters:
   - id: /subscriptions/12345678-1234-1234-1234-123456789098/resourceGroups/kustorptest/providers/Microsoft.Kusto/clusters/kustoCluster2
@@ -268,6 +270,8 @@ clusters:
     location: westus
     databases:
       - { name: db1 }
+  - id: /subscriptions/12345678-1234-1234-1234-123456789098/resourceGroups/kustorptest/providers/Microsoft.Kusto/clusters/kustoFollower
+    location: westus
 settings: { operationMs: 0, retryAfterSeconds: 0 }
 "#;
 
@@ -277,7 +281,7 @@ async fn attached_database_configurations_create_or_update() {
     let env = env(ATTACHMENTS_WORLD);
     let path = format!(
         "{}/attachedDatabaseConfigurations/created",
-        cluster("kustoCluster2")
+        cluster("kustoFollower")
     );
     let answer = env
         .put(&path, request_body(&example, "parameters").unwrap())

@@ -222,3 +222,46 @@ async fn deleting_a_followed_leader_database() {
     env.wait(answer.header("Azure-AsyncOperation")).await;
     assert_eq!(env.emulator.world().clusters[0].databases.len(), 1);
 }
+
+#[tokio::test]
+async fn a_cluster_following_itself() {
+    let env = Env::new(WORLD);
+    let answer = attach(&env, PROD, "a", attach_body("Sales")).await;
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "'fcprod' cannot follow itself",
+    );
+    assert!(
+        env.emulator.world().clusters[0]
+            .attached_database_configurations
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn all_databases_with_a_prefix_that_collides_with_a_read_write_database() {
+    // fcnorth owns `P_LOGS`; `*` with prefix `p_` would make `p_Sales` and `p_Logs`.
+    let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
+    world.clusters[4]
+        .databases
+        .push(kfollow_emulator::WorldDatabase {
+            name: "P_LOGS".into(),
+            ..Default::default()
+        });
+    let env = Env::with(world);
+    let mut body = attach_body("*");
+    body["properties"]["databaseNamePrefix"] = json!("p_");
+    let answer = attach(&env, NORTH, "all", body.clone()).await;
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "'p_Logs' already exists on cluster 'fcnorth'",
+    );
+    // Another prefix makes names of its own.
+    body["properties"]["databaseNamePrefix"] = json!("q_");
+    let answer = attach(&env, NORTH, "all", body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+}
