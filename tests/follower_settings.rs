@@ -197,3 +197,33 @@ fn a_saved_plan_is_applied_only_while_fresh() {
     // What is left is the hand-made attachment, reported and left alone.
     assert!(after.stdout.contains("f1/web"), "{}", after.stdout);
 }
+
+#[test]
+fn apply_waits_for_settings_that_show_at_the_next_schema_refresh() {
+    // The emulator's `.show follower database` reports each change 1.5 s after it was made, as
+    // the service applies follower commands at its next schema refresh; apply re-reads after
+    // 0 s (still the old settings) and 2 s more (the new ones).
+    let world = small_world("").replace(
+        "settings:\n  retryAfterSeconds: 0\n",
+        "settings:\n  retryAfterSeconds: 0\n  schemaRefreshMs: 1500\n",
+    );
+    assert!(world.contains("schemaRefreshMs"), "{world}");
+    let env = Standalone::start(&world);
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(FIRST)));
+    let apply = env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    assert!(
+        apply
+            .stdout
+            .contains("Waiting for follower database settings to take effect"),
+        "{}",
+        apply.output()
+    );
+    assert!(
+        !apply.output().contains("do not show yet"),
+        "{}",
+        apply.output()
+    );
+    env.run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(0);
+}

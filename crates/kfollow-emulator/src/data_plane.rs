@@ -2,11 +2,14 @@
 //! the command through [`crate::kusto`]) and `GET /v1/rest/auth/metadata`. This module is the
 //! bridge: it shows a world cluster to the command executor through [`ClusterCatalog`].
 
+use std::time::{Duration, Instant};
+
 use axum::http::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::auth::{Access, Denied, authorize};
 use crate::kusto::{self, Catalog, DatabaseView, FollowerSettings, FollowerView};
+use crate::refresh::SchemaRefresh;
 use crate::reply::{Reply, one_api_error};
 use crate::state::State;
 use crate::world::World;
@@ -19,6 +22,10 @@ pub struct ClusterCatalog<'a> {
     pub cluster: usize,
     /// `http://127.0.0.1:PORT`, to name leader clusters by their data-plane address.
     pub base_url: &'a str,
+    /// The changes `.show follower database` does not report yet.
+    pub refresh: &'a SchemaRefresh,
+    /// The time of the request, for [`SchemaRefresh::shown`].
+    pub now: Instant,
 }
 
 impl Catalog for ClusterCatalog<'_> {
@@ -80,6 +87,16 @@ impl Catalog for ClusterCatalog<'_> {
         self.world
             .follower_settings_mut(self.cluster, follower_database)
     }
+
+    fn shown_settings(&mut self, follower_database: &str) -> Option<FollowerSettings> {
+        let cluster = self.world.clusters[self.cluster].id.name();
+        match self.refresh.shown(cluster, follower_database, self.now) {
+            Some(shown) => Some(shown.clone()),
+            None => self
+                .world
+                .follower_settings(self.cluster, follower_database),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,21 +157,49 @@ pub fn handle(
                 }
             };
             let before = state.world.clone();
+            let now = Instant::now();
             let reply = {
                 let mut catalog = ClusterCatalog {
                     world: &mut state.world,
                     cluster,
                     base_url,
+                    refresh: &state.refresh,
+                    now,
                 };
                 execute(&mut catalog, &request.db, &request.csl)
             };
             if state.world != before {
                 state.revision += 1;
+                await_refresh(state, &before, cluster, &request.csl, now);
             }
             reply
         }
         _ => not_found(name),
     }
+}
+
+/// Holds back from `.show` the change a command just made, until the next schema refresh.
+fn await_refresh(state: &mut State, before: &World, cluster: usize, csl: &str, now: Instant) {
+    let delay = Duration::from_millis(state.world.settings.schema_refresh_ms);
+    if delay.is_zero() {
+        return;
+    }
+    let Some(database) = kusto::parse(csl)
+        .ok()
+        .and_then(|command| command.follower_database().map(str::to_owned))
+    else {
+        return;
+    };
+    let (Some(previous), Some(current)) = (
+        before.follower_settings(cluster, &database),
+        state.world.follower_settings(cluster, &database),
+    ) else {
+        return;
+    };
+    let name = before.clusters[cluster].id.name();
+    state
+        .refresh
+        .changed(name, &database, previous, current, now, delay);
 }
 
 /// Runs a command through the Kusto module: v1 frames, or its status and OneApi body.

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod data_plane;
 pub mod faults;
 pub mod kusto;
+pub mod refresh;
 pub mod reply;
 pub mod server;
 pub mod state;

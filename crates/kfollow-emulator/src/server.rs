@@ -181,7 +181,7 @@ impl Emulator {
 
     /// Every request received so far (admin routes excluded), in order.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.shared.lock().log.clone()
+        self.shared.lock().log.iter().cloned().collect()
     }
 
     /// Clears the request log.
@@ -355,7 +355,7 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
             FaultKind::Drop => {
                 {
                     let mut state = shared.lock();
-                    state.log.push(record(None));
+                    state.record(record(None));
                     shared.save_if_changed(&state);
                 }
                 if let Some(kill) = kill {
@@ -377,7 +377,7 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
         };
         if let Some(reply) = reply {
             let mut state = shared.lock();
-            state.log.push(record(Some(reply.status.as_u16())));
+            state.record(record(Some(reply.status.as_u16())));
             shared.save_if_changed(&state);
             return reply.into_response();
         }
@@ -411,7 +411,7 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
         };
         arm::handle(&mut ctx, &request)
     };
-    state.log.push(record(Some(reply.status.as_u16())));
+    state.record(record(Some(reply.status.as_u16())));
     shared.save_if_changed(&state);
     if let Some(due) = state.next_due() {
         let shared = shared.clone();

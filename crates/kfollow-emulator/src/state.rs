@@ -1,16 +1,22 @@
-//! The emulator's mutable state: the world, the long-running operations, the request log.
+//! The emulator's mutable state: the world, the long-running operations, the pending schema
+//! refreshes, the request log.
 //!
 //! Operations complete lazily: [`State::settle`] runs at the start of every request (and from a
 //! timer, so `--save` writes promptly), applies the effect of every operation whose time has
 //! come, and marks it `Succeeded` or `Failed`. The world changes only then.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use kfollow_model::Timespan;
 use serde::Serialize;
 
+use crate::refresh::SchemaRefresh;
 use crate::world::{World, WorldAttachment};
+
+/// The most requests the log keeps. A standalone emulator serving a long session (or a load
+/// test) would otherwise grow without bound; the oldest records go first. Tests read far fewer.
+pub const LOG_LIMIT: usize = 100_000;
 
 /// One request the emulator received.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
@@ -139,8 +145,10 @@ pub struct State {
     pub world: World,
     /// Operations by id.
     pub operations: HashMap<String, Operation>,
-    /// Every request, in order.
-    pub log: Vec<RequestRecord>,
+    /// The follower databases whose changed settings `.show` does not report yet.
+    pub refresh: SchemaRefresh,
+    /// The last [`LOG_LIMIT`] requests, in order (push through [`State::record`]).
+    pub log: VecDeque<RequestRecord>,
     /// Bumped on every change of the world, so `--save` knows when to write.
     pub revision: u64,
 }
@@ -151,13 +159,23 @@ impl State {
         State {
             world,
             operations: HashMap::new(),
-            log: Vec::new(),
+            refresh: SchemaRefresh::default(),
+            log: VecDeque::new(),
             revision: 0,
         }
     }
 
-    /// Completes every operation whose time has come.
+    /// Logs a request, dropping the oldest record past [`LOG_LIMIT`].
+    pub fn record(&mut self, record: RequestRecord) {
+        if self.log.len() >= LOG_LIMIT {
+            self.log.pop_front();
+        }
+        self.log.push_back(record);
+    }
+
+    /// Completes every operation whose time has come, and forgets the schema refreshes done.
     pub fn settle(&mut self, now: Instant) {
+        self.refresh.settle(now);
         let due: Vec<String> = self
             .operations
             .values()
@@ -174,7 +192,14 @@ impl State {
                 None => {
                     op.outcome = Outcome::Succeeded;
                     let effect = op.effect.clone();
+                    let detached_from = match &effect {
+                        Effect::DeleteAttachment { follower, .. } => Some(follower.clone()),
+                        _ => None,
+                    };
                     apply(&mut self.world, effect);
+                    if let Some(follower) = detached_from {
+                        forget_detached(&mut self.refresh, &self.world, &follower);
+                    }
                     self.revision += 1;
                 }
             }
@@ -196,6 +221,19 @@ impl State {
             .filter_map(|op| op.due)
             .min()
     }
+}
+
+/// Forgets the pending refreshes of the follower databases a detach removed from `follower`.
+fn forget_detached(refresh: &mut SchemaRefresh, world: &World, follower: &str) {
+    let Some(cluster) = world.cluster_index(follower) else {
+        return;
+    };
+    let remaining = world.follower_databases(cluster);
+    refresh.retain_databases(follower, |database| {
+        remaining
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(database))
+    });
 }
 
 fn apply(world: &mut World, effect: Effect) {

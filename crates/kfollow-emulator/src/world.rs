@@ -1,11 +1,11 @@
 //! The world: the fake Azure the emulator serves, as a YAML file (DESIGN.md §5.1).
 //!
 //! The keys of §5.1 are fixed; this module adds a few optional ones: `callers` (who may do
-//! what), `settings.retryAfterSeconds`, `settings.faults`, and per attachment
-//! `followerDatabases` (the data-plane settings of each follower database it created).
-//! Follower databases themselves are not stored: they are derived from the attachments and the
-//! leaders' databases, so an attachment in the file has its follower databases at load time and
-//! a `"*"` attachment follows every database its leader has.
+//! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`, and per
+//! attachment `followerDatabases` (the data-plane settings of each follower database it
+//! created). Follower databases themselves are not stored: they are derived from the
+//! attachments and the leaders' databases, so an attachment in the file has its follower
+//! databases at load time and a `"*"` attachment follows every database its leader has.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -144,6 +144,12 @@ pub struct Settings {
     /// The `Retry-After` of long-running operations, in seconds (ARM's default is 1 s).
     #[serde(default = "one")]
     pub retry_after_seconds: u64,
+    /// How long a follower command's change stays out of `.show follower database` after the
+    /// command answered. The service applies follower commands "on the next periodic schema
+    /// refresh, which may result in a short delay" (`reference/docs/cluster-follower.md`); 0,
+    /// the default, shows every change at once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub schema_refresh_ms: u64,
     /// Faults still to inject, consumed in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
@@ -153,12 +159,17 @@ fn one() -> u64 {
     1
 }
 
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
 impl Default for Settings {
     fn default() -> Settings {
         Settings {
             operation_ms: 0,
             latency_ms: 0,
             retry_after_seconds: 1,
+            schema_refresh_ms: 0,
             faults: Vec::new(),
         }
     }

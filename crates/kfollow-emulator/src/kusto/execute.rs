@@ -17,7 +17,8 @@ const DEFAULT_DATABASE: &str = "NetDefaultDB";
 ///
 /// Answers a v1 response (`{"Tables":[…]}`) or the status and OneApi body of the failure. Every
 /// follower command that changes something answers the `.show follower database` row of the
-/// database it changed, as it stands after the change.
+/// database it changed, as it stands after the change; `.show follower database` reports
+/// [`Catalog::shown_settings`], which may lag until the next schema refresh.
 ///
 /// # Errors
 ///
@@ -61,8 +62,8 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
                 let Some(follower) = &view.follower else {
                     continue;
                 };
-                if let Some(settings) = catalog.settings_mut(&view.name) {
-                    rows.push((view, follower, settings.clone()));
+                if let Some(settings) = catalog.shown_settings(&view.name) {
+                    rows.push((view, follower, settings));
                 }
             }
             let rows: Vec<_> = rows.iter().map(|(v, f, s)| (*v, *f, s)).collect();

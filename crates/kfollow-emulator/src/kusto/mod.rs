@@ -99,6 +99,13 @@ pub trait Catalog {
     fn databases(&self) -> Vec<DatabaseView>;
     /// The settings of a follower database (name compared case-insensitively), if it is one.
     fn settings_mut(&mut self, follower_database: &str) -> Option<&mut FollowerSettings>;
+
+    /// The settings `.show follower database` reports, which may lag [`Catalog::settings_mut`]
+    /// until the next schema refresh (`crate::refresh`). By default they do not lag.
+    fn shown_settings(&mut self, follower_database: &str) -> Option<FollowerSettings> {
+        self.settings_mut(follower_database)
+            .map(|settings| settings.clone())
+    }
 }
 
 #[cfg(test)]

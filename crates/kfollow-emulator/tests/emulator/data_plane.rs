@@ -101,3 +101,67 @@ async fn auth_metadata_answers_as_the_public_cloud() {
     assert_eq!(answer.status, StatusCode::OK);
     assert!(answer.body["AzureAD"]["KustoServiceResourceId"].is_string());
 }
+
+/// `IsAutoPrefetchEnabled` of fcemea's `Sales` as `.show follower databases` reports it.
+async fn shown_prefetch(env: &Env) -> Value {
+    let (status, frame) = mgmt(env, Some("t"), "fcemea", ".show follower databases").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    frame["Tables"][0]["Rows"][0][column(&frame, "IsAutoPrefetchEnabled")].clone()
+}
+
+fn world_with_refresh(schema_refresh_ms: u64) -> kfollow_emulator::World {
+    let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
+    world.settings.schema_refresh_ms = schema_refresh_ms;
+    world
+}
+
+#[tokio::test]
+async fn show_reports_a_change_only_after_the_schema_refresh() {
+    // A refresh far away: the change is accepted and saved, `.show` still reports the old value.
+    let env = Env::with(world_with_refresh(600_000));
+    let csl = ".alter follower database Sales prefetch-extents = true";
+    let (status, frame) = mgmt(&env, Some("t"), "fcemea", csl).await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    assert_eq!(
+        frame["Tables"][0]["Rows"][0][column(&frame, "IsAutoPrefetchEnabled")],
+        true,
+        "the command answers the settings as they now stand"
+    );
+    assert_eq!(shown_prefetch(&env).await, false);
+    // A second change before the refresh does not show either.
+    let csl = ".alter follower database Sales policy caching hot = 7d";
+    assert_eq!(mgmt(&env, Some("t"), "fcemea", csl).await.0, StatusCode::OK);
+    let (_, frame) = mgmt(&env, Some("t"), "fcemea", ".show follower databases").await;
+    assert_eq!(
+        frame["Tables"][0]["Rows"][0][column(&frame, "CachingPolicyOverride")],
+        "null",
+        "{frame}"
+    );
+    // The world holds the accepted settings.
+    let world = env.emulator.world();
+    let settings =
+        &world.clusters[1].attached_database_configurations[0].follower_databases["Sales"];
+    assert!(settings.prefetch_extents);
+    assert!(settings.hot_cache_period.is_some());
+    let admin = crate::common::admin_json(&env, "/_emulator/world").await;
+    assert_eq!(
+        admin["clusters"][1]["attachedDatabaseConfigurations"][0]["followerDatabases"]["Sales"]["prefetchExtents"],
+        true
+    );
+    assert_eq!(admin["settings"]["schemaRefreshMs"], 600_000);
+
+    // A short refresh: once it has passed, `.show` reports the change.
+    let env = Env::with(world_with_refresh(100));
+    let csl = ".alter follower database Sales prefetch-extents = true";
+    assert_eq!(mgmt(&env, Some("t"), "fcemea", csl).await.0, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    assert_eq!(shown_prefetch(&env).await, true);
+}
+
+#[tokio::test]
+async fn without_a_schema_refresh_delay_show_reports_a_change_at_once() {
+    let env = Env::new(WORLD);
+    let csl = ".alter follower database Sales prefetch-extents = true";
+    assert_eq!(mgmt(&env, Some("t"), "fcemea", csl).await.0, StatusCode::OK);
+    assert_eq!(shown_prefetch(&env).await, true);
+}
