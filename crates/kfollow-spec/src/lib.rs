@@ -19,6 +19,7 @@
 mod across;
 mod check;
 mod diagnostic;
+mod events;
 pub mod manifest;
 mod node;
 mod read;

@@ -79,7 +79,18 @@ impl Value {
 }
 
 /// Parses a YAML document into a [`Node`] tree, or returns the parser's error.
+///
+/// The tree is built from the parser's events when that is sure to give what serde-saphyr
+/// gives (`events.rs`), and by serde-saphyr otherwise (syntax errors included).
 pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
+    match crate::events::parse(text) {
+        Some(root) => Ok(root),
+        None => parse_with_serde(text),
+    }
+}
+
+/// Parses a YAML document through serde-saphyr's typed path: the reference for [`parse`].
+pub(crate) fn parse_with_serde(text: &str) -> Result<Node, serde_saphyr::Error> {
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
     };
