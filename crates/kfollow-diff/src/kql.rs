@@ -73,6 +73,7 @@ const RESERVED: &[&str] = &[
     "monitors",
     "mv-apply",
     "mv-expand",
+    "none",
     "not",
     "null",
     "of",
@@ -88,6 +89,7 @@ const RESERVED: &[&str] = &[
     "real",
     "reduce",
     "render",
+    "replace",
     "restrict",
     "sample",
     "scan",
@@ -315,6 +317,9 @@ mod tests {
         assert_eq!(quote_name("1day"), "['1day']");
         assert_eq!(quote_name("table"), "['table']");
         assert_eq!(quote_name("Table"), "Table");
+        // Words of the follower grammar itself (`= none`, `= replace`).
+        assert_eq!(quote_name("none"), "['none']");
+        assert_eq!(quote_name("replace"), "['replace']");
         assert_eq!(quote_name(""), "['']");
     }
 
