@@ -8,6 +8,7 @@ mod support;
 
 mod examples;
 mod follower_settings;
+mod kusto_grammar;
 mod plan_apply;
 mod scale;
 mod validate;
