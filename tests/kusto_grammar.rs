@@ -96,8 +96,7 @@ fn the_matcher_refuses_what_the_doc_does_not_allow() {
         ".alter follower database MyDB policy caching hot = 7d extra",
         ".alter follower database MyDB policy caching",
         ".delete follower database MyDB tables Orders policy caching",
-        // The doc has no `.show follower databases` without names (kfollow sends it: see
-        // `KNOWN_UNDOCUMENTED` below).
+        // The doc has no `.show follower databases` without names.
         ".show follower databases",
     ] {
         assert!(
@@ -119,22 +118,16 @@ fn the_matcher_refuses_what_the_doc_does_not_allow() {
 // ---------------------------------------------------------------------------------------
 // What kfollow sends.
 
-/// Commands kfollow sends that the doc's grammar does not allow, each a finding reported on
-/// issue 5 and kept here only until it is fixed. `.show follower databases` without a list:
-/// the doc documents `.show follower database X` and `.show follower databases (X, …)`
-/// only; kfollow's state reader (`kfollow-state`) reads every follower database of a
-/// cluster in one call without naming them.
-const KNOWN_UNDOCUMENTED: &[&str] = &[".show follower databases"];
+/// Commands kfollow sends that the doc's grammar does not allow, each a finding to fix; none
+/// now (`kfollow-state` once sent `.show follower databases` without names, which the doc
+/// does not document; it names the follower databases since).
+const KNOWN_UNDOCUMENTED: &[&str] = &[];
 
 /// Documented syntaxes kfollow never sends, and why.
 const NOT_SENT: &[(&str, &str)] = &[
     (
         "`.show` `follower` `database` *DatabaseName*",
-        "settings are read for all follower databases of a cluster at once",
-    ),
-    (
-        "`.show` `follower` `databases` `(`*DatabaseName1*`,`...`,`*DatabaseNameN*`)`",
-        "kfollow sends the form without names (KNOWN_UNDOCUMENTED)",
+        "settings are read for all follower databases of a cluster at once, with the list form",
     ),
     (
         "`.delete` `follower` `database` *DatabaseName* `policy` `caching`",

@@ -16,7 +16,6 @@
 mod attachment;
 mod checks;
 mod error;
-pub mod kql;
 mod leader;
 mod settings;
 
@@ -28,6 +27,8 @@ use kfollow_model::{
 };
 
 pub use error::{DiffError, DiffErrors};
+/// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
+pub use kfollow_model::kql;
 pub use settings::NOTES_PREFIX;
 
 /// Everything that must change for the live state to match the manifest, or every reason

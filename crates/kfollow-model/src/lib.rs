@@ -11,6 +11,7 @@
 pub mod desired;
 pub mod id;
 pub mod kinds;
+pub mod kql;
 pub mod observed;
 pub mod plan;
 pub mod principal;

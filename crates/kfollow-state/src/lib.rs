@@ -3,7 +3,7 @@
 //!
 //! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
-//! settings, one `.show follower databases` on its management endpoint. The number of calls
+//! settings, one `.show follower databases (…)` naming them, on its management endpoint. The number of calls
 //! depends on the number of clusters, never on the number of attachments.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::try_join_all;
 use kfollow_azure::{ArmClient, ArmError, KustoClient, KustoError};
-use kfollow_model::{ClusterId, Desired, Observed, ObservedCluster};
+use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster, kql};
 
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
@@ -140,12 +140,42 @@ async fn read_cluster(
             alias: alias.to_owned(),
             id: id.clone(),
         })?;
-    let databases = async {
-        clients
+    let databases_and_settings = async {
+        let databases = clients
             .arm
             .list_databases(id)
             .await
-            .map_err(arm("the databases"))
+            .map_err(arm("the databases"))?;
+        // `.show follower databases` names the databases it asks about
+        // (`reference/docs/cluster-follower.md` has no form without names); ARM's list says
+        // which databases of the cluster are follower databases.
+        let followers: Vec<&str> = databases
+            .iter()
+            .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
+            .map(|d| d.name.as_str())
+            .collect();
+        let settings = if !roles.follower_settings || info.uri.is_empty() {
+            None
+        } else if followers.is_empty() {
+            Some(BTreeMap::new())
+        } else {
+            let frames = clients
+                .kusto
+                .mgmt(&info.uri, "", &kql::show_follower_databases(&followers))
+                .await
+                .map_err(|source| StateError::Kusto {
+                    alias: alias.to_owned(),
+                    source,
+                })?;
+            let settings = parse_show_follower_databases(&frames).map_err(|source| {
+                StateError::FollowerSettings {
+                    alias: alias.to_owned(),
+                    source,
+                }
+            })?;
+            Some(settings)
+        };
+        Ok((databases, settings))
     };
     let attachments = async {
         clients
@@ -165,28 +195,8 @@ async fn read_cluster(
             Ok(Vec::new())
         }
     };
-    let settings = async {
-        if roles.follower_settings && !info.uri.is_empty() {
-            let frames = clients
-                .kusto
-                .mgmt(&info.uri, "", ".show follower databases")
-                .await
-                .map_err(|source| StateError::Kusto {
-                    alias: alias.to_owned(),
-                    source,
-                })?;
-            parse_show_follower_databases(&frames)
-                .map(Some)
-                .map_err(|source| StateError::FollowerSettings {
-                    alias: alias.to_owned(),
-                    source,
-                })
-        } else {
-            Ok(None)
-        }
-    };
-    let (databases, attachments, followers, follower_settings) =
-        futures::try_join!(databases, attachments, followers, settings)?;
+    let ((databases, follower_settings), attachments, followers) =
+        futures::try_join!(databases_and_settings, attachments, followers)?;
     Ok(ObservedCluster {
         id: info.id,
         location: info.location,

@@ -1,10 +1,11 @@
-//! The follower management commands kfollow sends, with Kusto quoting.
+//! The follower management commands kfollow sends, with Kusto quoting: the changes
+//! `kfollow-diff` plans and the `.show` `kfollow-state` reads with.
 //!
 //! Every command follows the grammar of `reference/docs/cluster-follower.md`; names are
 //! quoted per `reference/docs/entity-names.md` (bare when they are plain identifiers,
 //! `['…']` otherwise) and principals and notes are string literals.
 
-use kfollow_model::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
+use crate::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
 
 /// Words a bare identifier must not be: KQL keywords and literals, and the words of the
 /// follower commands themselves. Quoting one of these is always correct, so the list errs
@@ -122,7 +123,7 @@ const RESERVED: &[&str] = &[
 /// digits and `_`, not starting with a digit, not a keyword), else `['name']`.
 ///
 /// ```
-/// use kfollow_diff::kql::quote_name;
+/// use kfollow_model::kql::quote_name;
 /// assert_eq!(quote_name("Sales"), "Sales");
 /// assert_eq!(quote_name("sales-emea"), "['sales-emea']");
 /// assert_eq!(quote_name("where"), "['where']");
@@ -144,7 +145,7 @@ pub fn quote_name(name: &str) -> String {
 /// A Kusto string literal: `'text'`, with `\`, `'` and control characters escaped.
 ///
 /// ```
-/// use kfollow_diff::kql::string_literal;
+/// use kfollow_model::kql::string_literal;
 /// assert_eq!(string_literal("it's"), r"'it\'s'");
 /// ```
 pub fn string_literal(text: &str) -> String {
@@ -172,6 +173,12 @@ fn quote_list<S: AsRef<str>>(items: &[S], quote: fn(&str) -> String) -> String {
 
 fn head(database: &str) -> String {
     format!(".alter follower database {}", quote_name(database))
+}
+
+/// `.show follower databases (A, B, …)`: the settings of the named follower databases.
+pub fn show_follower_databases<S: AsRef<str>>(databases: &[S]) -> String {
+    let names: Vec<String> = databases.iter().map(|d| quote_name(d.as_ref())).collect();
+    format!(".show follower databases ({})", names.join(", "))
 }
 
 /// `.alter follower database <db> policy caching hot = <span>`
