@@ -20,12 +20,9 @@ pub(crate) fn check(sink: &mut Sink, checked: &[Checked]) {
 
 /// Attachment names are unique per follower cluster, ignoring case.
 fn names(sink: &mut Sink, checked: &[Checked]) {
-    let mut seen: HashMap<(&str, String), &Checked> = HashMap::with_capacity(checked.len());
+    let mut seen: HashMap<(usize, String), &Checked> = HashMap::with_capacity(checked.len());
     for one in checked {
-        let key = (
-            one.follower_key.as_str(),
-            one.attachment.name.to_lowercase(),
-        );
+        let key = (one.follower_cluster, one.attachment.name.to_lowercase());
         if let Some(first) = seen.get(&key) {
             sink.error(
                 "kfollow::duplicate-attachment",
@@ -48,18 +45,21 @@ fn names(sink: &mut Sink, checked: &[Checked]) {
 /// leader database is not attached twice to the same follower.
 fn follower_databases(sink: &mut Sink, checked: &[Checked]) {
     // (follower, follower database name) → the attachment that produces it (single databases).
-    let mut produced: HashMap<(&str, String), &Checked> = HashMap::new();
+    let mut produced: HashMap<(usize, String), &Checked> = HashMap::with_capacity(checked.len());
     // (follower, leader, leader database) → the attachment that follows it (single databases).
-    let mut followed: HashMap<(&str, &str, String), &Checked> = HashMap::new();
+    let mut followed: HashMap<(usize, usize, String), &Checked> =
+        HashMap::with_capacity(checked.len());
+    // (follower, leader) → the first single-database attachment between them.
+    let mut first_single: HashMap<(usize, usize), &Checked> = HashMap::new();
     // (follower, leader) → the `"*"` attachment that follows every database of the leader.
-    let mut all_of: HashMap<(&str, &str), &Checked> = HashMap::new();
+    let mut all_of: HashMap<(usize, usize), &Checked> = HashMap::new();
     // (follower, prefix) → a `"*"` attachment whose names are prefix + every leader database.
-    let mut all_prefixed: HashMap<(&str, String), &Checked> = HashMap::new();
+    let mut all_prefixed: HashMap<(usize, String), &Checked> = HashMap::new();
 
     for one in checked {
         let a = &one.attachment;
-        let follower = one.follower_key.as_str();
-        let leader = one.leader_key.as_str();
+        let follower = one.follower_cluster;
+        let leader = one.leader_cluster;
         match &a.database {
             DatabaseSelection::One(database) => {
                 let key = (follower, leader, database.to_lowercase());
@@ -71,6 +71,7 @@ fn follower_databases(sink: &mut Sink, checked: &[Checked]) {
                     continue;
                 }
                 followed.insert(key, one);
+                first_single.entry((follower, leader)).or_insert(one);
                 let name = a.follower_database_name.apply(database);
                 let key = (follower, name.to_lowercase());
                 if let Some(first) = produced.get(&key) {
@@ -94,11 +95,7 @@ fn follower_databases(sink: &mut Sink, checked: &[Checked]) {
                     attached_twice(sink, one, first, "*");
                     continue;
                 }
-                if let Some(first) = followed
-                    .iter()
-                    .find(|((f, l, _), _)| *f == follower && *l == leader)
-                    .map(|(_, first)| *first)
-                {
+                if let Some(first) = first_single.get(&(follower, leader)) {
                     let database = first.attachment.database.as_arm().to_owned();
                     attached_twice(sink, one, first, &database);
                     continue;
@@ -156,24 +153,22 @@ fn attached_twice(sink: &mut Sink, one: &Checked, first: &Checked, database: &st
 /// a follower database is read-only and cannot lead (`reference/docs/follower.md`).
 fn chained(sink: &mut Sink, checked: &[Checked]) {
     // (cluster, database name) → the attachment that makes it a follower database there.
-    let mut follower_databases: HashMap<(&str, String), &Checked> = HashMap::new();
+    let mut follower_databases: HashMap<(usize, String), &Checked> =
+        HashMap::with_capacity(checked.len());
     // cluster → `"*"` attachments with a prefix, whose names start with it.
-    let mut prefixes: HashMap<&str, Vec<(String, &Checked)>> = HashMap::new();
+    let mut prefixes: HashMap<usize, Vec<(String, &Checked)>> = HashMap::new();
     for one in checked {
         let a = &one.attachment;
         match (&a.database, &a.follower_database_name) {
             (DatabaseSelection::One(database), name) => {
                 follower_databases.insert(
-                    (
-                        one.follower_key.as_str(),
-                        name.apply(database).to_lowercase(),
-                    ),
+                    (one.follower_cluster, name.apply(database).to_lowercase()),
                     one,
                 );
             }
             (DatabaseSelection::All, FollowerDatabaseName::Prefix(prefix)) => {
                 prefixes
-                    .entry(one.follower_key.as_str())
+                    .entry(one.follower_cluster)
                     .or_default()
                     .push((prefix.to_lowercase(), one));
             }
@@ -186,10 +181,10 @@ fn chained(sink: &mut Sink, checked: &[Checked]) {
         };
         let lower = database.to_lowercase();
         let source = follower_databases
-            .get(&(one.leader_key.as_str(), lower.clone()))
+            .get(&(one.leader_cluster, lower.clone()))
             .copied()
             .or_else(|| {
-                prefixes.get(one.leader_key.as_str()).and_then(|list| {
+                prefixes.get(&one.leader_cluster).and_then(|list| {
                     list.iter()
                         .find(|(prefix, _)| lower.starts_with(prefix.as_str()))
                         .map(|(_, by)| *by)

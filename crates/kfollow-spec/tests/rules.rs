@@ -475,6 +475,22 @@ fn a_leader_database_is_attached_once_per_follower() {
         &manifest(&format!("{all}{SALES}")),
         "kfollow::attached-twice",
     );
+    // With several single databases before the `"*"`, the first one in the file is named.
+    let orders = SALES.replace("sales", "orders").replace("Sales", "Orders");
+    let Err(diagnostics) =
+        kfollow_spec::load("kfollow.yaml", &manifest(&format!("{SALES}{orders}{all}")))
+    else {
+        panic!("expected attached-twice");
+    };
+    let messages: Vec<&str> = diagnostics
+        .errors
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["database `Sales` of `prod` is attached twice to `emea` (attachments `sales` and `all`)"]
+    );
 }
 
 #[test]
