@@ -96,14 +96,15 @@ impl Timespan {
 
     /// The .NET form the service prints: `[-][d.]hh:mm:ss[.fffffff]`, e.g. `7.00:00:00`.
     pub fn to_dotnet(self) -> String {
-        let sign = if self.ticks < 0 { "-" } else { "" };
-        let t = self.ticks.unsigned_abs();
-        let days = t / TICKS_PER_DAY as u64;
-        let rest = t % TICKS_PER_DAY as u64;
-        let hours = rest / TICKS_PER_HOUR as u64;
-        let minutes = rest % TICKS_PER_HOUR as u64 / TICKS_PER_MINUTE as u64;
-        let seconds = rest % TICKS_PER_MINUTE as u64 / TICKS_PER_SECOND as u64;
-        let fraction = rest % TICKS_PER_SECOND as u64;
+        let Parts {
+            sign,
+            days,
+            hours,
+            minutes,
+            minute_ticks,
+        } = self.parts();
+        let seconds = minute_ticks / TICKS_PER_SECOND as u64;
+        let fraction = minute_ticks % TICKS_PER_SECOND as u64;
         let mut out = String::from(sign);
         if days > 0 {
             out.push_str(&format!("{days}."));
@@ -117,13 +118,14 @@ impl Timespan {
 
     /// The ISO 8601 duration ARM uses for `hotCachePeriod`, e.g. `P7D`, `PT12H`, `P1DT6H`.
     pub fn to_iso8601(self) -> String {
-        let sign = if self.ticks < 0 { "-" } else { "" };
-        let t = self.ticks.unsigned_abs();
-        let days = t / TICKS_PER_DAY as u64;
-        let rest = t % TICKS_PER_DAY as u64;
-        let hours = rest / TICKS_PER_HOUR as u64;
-        let minutes = rest % TICKS_PER_HOUR as u64 / TICKS_PER_MINUTE as u64;
-        let ticks = rest % TICKS_PER_MINUTE as u64;
+        let Parts {
+            sign,
+            days,
+            hours,
+            minutes,
+            minute_ticks: ticks,
+        } = self.parts();
+        let rest = self.ticks.unsigned_abs() % TICKS_PER_DAY as u64;
         let mut out = format!("{sign}P");
         if days > 0 {
             out.push_str(&format!("{days}D"));
@@ -148,6 +150,19 @@ impl Timespan {
             }
         }
         out
+    }
+
+    /// The value split into the units both printed forms use.
+    fn parts(self) -> Parts {
+        let t = self.ticks.unsigned_abs();
+        let rest = t % TICKS_PER_DAY as u64;
+        Parts {
+            sign: if self.ticks < 0 { "-" } else { "" },
+            days: t / TICKS_PER_DAY as u64,
+            hours: rest / TICKS_PER_HOUR as u64,
+            minutes: rest % TICKS_PER_HOUR as u64 / TICKS_PER_MINUTE as u64,
+            minute_ticks: rest % TICKS_PER_MINUTE as u64,
+        }
     }
 
     /// Parses any form: a Kusto literal, `timespan(…)`, the .NET form, or ISO 8601.
@@ -177,6 +192,15 @@ impl Timespan {
             ticks: if negative { -ticks } else { ticks },
         })
     }
+}
+
+/// A timespan in days, hours, minutes and the ticks of the last minute.
+struct Parts {
+    sign: &'static str,
+    days: u64,
+    hours: u64,
+    minutes: u64,
+    minute_ticks: u64,
 }
 
 /// `<decimal><unit>`, e.g. `7d`, `1.5h`, `100ms`.
