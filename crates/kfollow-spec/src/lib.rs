@@ -60,6 +60,7 @@ pub fn load(source_name: &str, text: &str) -> Result<Validated, Diagnostics> {
         }
     };
     let manifest = read::manifest(&mut sink, &root);
+    drop(root); // the typed manifest owns what the rules need: free the tree before them
     let desired = check::desired(&mut sink, source_name, &manifest);
     if sink.has_errors() {
         return Err(finish_errors(source_name, sink));
