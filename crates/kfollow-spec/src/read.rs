@@ -322,28 +322,24 @@ impl Reader<'_> {
     }
 
     fn enum_value<E: ManifestEnum>(&mut self, node: &Node, key: &str) -> Option<At<E>> {
-        let spellings: Vec<&str> = E::values().iter().map(|v| v.spelling()).collect();
-        let listed = spellings
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let text = match &node.value {
             Value::Str(text) => text.as_str(),
             // `None` and `null` look alike to YAML: say so instead of "not null".
             Value::Null => "null",
             _ => {
-                self.type_error(node, key, &format!("one of {listed}"));
+                self.type_error(node, key, &format!("one of {}", E::listed()));
                 return None;
             }
         };
         if let Some(value) = E::values().iter().find(|v| v.spelling() == text) {
             return Some(At::new(*value, node.pos));
         }
+        // The valid case above allocates nothing: it runs for every attachment.
+        let spellings: Vec<&str> = E::values().iter().map(|v| v.spelling()).collect();
         let diagnostic = self.sink.error(
             "kfollow::bad-value",
             node.pos,
-            format!("`{key}` must be one of {listed}, not `{text}`"),
+            format!("`{key}` must be one of {}, not `{text}`", E::listed()),
             "not a valid value",
         );
         if matches!(node.value, Value::Null) && spellings.contains(&"None") {

@@ -73,6 +73,15 @@ pub(crate) trait ManifestEnum: Copy + 'static {
     fn values() -> &'static [Self];
     /// How the manifest spells a value.
     fn spelling(self) -> &'static str;
+
+    /// Every spelling, in backticks, for messages: `` `Union`, `Replace`, `None` ``.
+    fn listed() -> String {
+        let quoted: Vec<String> = Self::values()
+            .iter()
+            .map(|v| format!("`{}`", v.spelling()))
+            .collect();
+        quoted.join(", ")
+    }
 }
 
 macro_rules! manifest_enum {
