@@ -9,7 +9,7 @@ use kfollow_model::{
 };
 use serde_json::json;
 
-use crate::support::{CANARY, Reply, Server, cluster, example, example_body, token};
+use crate::support::{CANARY, Recorded, Reply, Server, cluster, example, example_body, token};
 
 const CLUSTER_PATH: &str = "/subscriptions/12345678-1234-1234-1234-123456789098/resourceGroups/kustorptest/providers/Microsoft.Kusto/clusters";
 
@@ -356,6 +356,86 @@ async fn a_failed_operation_surfaces_its_code_and_message() {
     );
     assert!(text.contains("PUT"), "{text}");
     assert!(text.contains("/databases/db?api-version="), "{text}");
+}
+
+/// A PUT answered without `Azure-AsyncOperation` or `Location` whose body shows a running
+/// `provisioningState`: the resource itself is polled until its state ends.
+fn provisioning_server(
+    last: &'static str,
+) -> impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static {
+    const CREATING: &str = r#"{"properties":{"provisioningState":"Creating"}}"#;
+    move |req, index| match (req.method.as_str(), index) {
+        ("PUT", _) => Reply::json(201, CREATING),
+        ("GET", 1) => Reply::json(200, CREATING).with("retry-after", "0"),
+        ("GET", _) => Reply::json(
+            200,
+            format!(r#"{{"properties":{{"provisioningState":"{last}"}}}}"#),
+        ),
+        _ => Reply::json(500, "{}"),
+    }
+}
+
+async fn put_hot_cache(arm: &ArmClient) -> Result<(), ArmError> {
+    arm.put_follower_hot_cache(
+        &cluster("kustoCluster"),
+        "db",
+        "westus",
+        Timespan::parse("7d").unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_put_without_polling_headers_polls_the_resource_until_it_settles() {
+    let server = Server::start(provisioning_server("Succeeded")).await;
+    put_hot_cache(&server.arm()).await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3, "one PUT, two polls");
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|r| r.method == "GET" && r.path() == requests[0].path())
+    );
+}
+
+#[tokio::test]
+async fn a_failed_provisioning_state_is_an_operation_failure() {
+    let server = Server::start(provisioning_server("Failed")).await;
+    let error = put_hot_cache(&server.arm()).await.unwrap_err();
+    assert!(
+        matches!(error, ArmError::OperationFailed { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.code(), Some("ProvisioningFailed"));
+    assert!(error.to_string().contains("`Failed`"), "{error}");
+    assert_eq!(server.count(), 3);
+}
+
+#[tokio::test]
+async fn a_canceled_operation_or_provisioning_state_is_reported_as_canceled() {
+    let server = Server::start(provisioning_server("Canceled")).await;
+    let error = put_hot_cache(&server.arm()).await.unwrap_err();
+    assert!(
+        matches!(error, ArmError::OperationCanceled { .. }),
+        "{error:?}"
+    );
+    let server = Server::start(|req, _| match req.method.as_str() {
+        "DELETE" => Reply::empty(202)
+            .with("azure-asyncoperation", "/operationResults/op4")
+            .with("retry-after", "0"),
+        _ => Reply::json(200, r#"{"status":"Cancelled"}"#),
+    })
+    .await;
+    let error = server
+        .arm()
+        .delete_attachment(&cluster("kustoCluster"), "canceled")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ArmError::OperationCanceled { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("DELETE"), "{error}");
 }
 
 #[tokio::test]
