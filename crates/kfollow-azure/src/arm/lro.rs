@@ -21,26 +21,52 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 
 use super::wire::{ErrorBody, OperationStatus, ProvisioningProbe};
-use super::{ArmClient, ArmError, success};
+use super::{ArmClient, ArmError, decode, success};
 use crate::retry::retry_after;
 use crate::transport::{RequestLine, Response, RetryClass};
 
 /// The shortest wait between two polls of one operation.
 const MIN_POLL_WAIT: Duration = Duration::from_millis(10);
 
-/// How an operation ended, read from a status word.
-enum Terminal {
+/// How an operation ended.
+enum Ended {
     Succeeded,
-    Failed,
+    /// Failed, with the code and message of the error to report.
+    Failed {
+        code: String,
+        message: String,
+    },
     Canceled,
 }
 
-fn terminal(status: &str) -> Option<Terminal> {
-    match status.to_ascii_lowercase().as_str() {
-        "succeeded" => Some(Terminal::Succeeded),
-        "failed" => Some(Terminal::Failed),
-        "canceled" | "cancelled" => Some(Terminal::Canceled),
-        _ => None,
+impl Ended {
+    /// Reads a status word (`Succeeded`, `Failed`, `Canceled`); `None` while the operation
+    /// runs. `failure` gives the code and message of a `Failed` one.
+    fn read(word: &str, failure: impl FnOnce() -> (String, String)) -> Option<Ended> {
+        match word.to_ascii_lowercase().as_str() {
+            "succeeded" => Some(Ended::Succeeded),
+            "failed" => {
+                let (code, message) = failure();
+                Some(Ended::Failed { code, message })
+            }
+            "canceled" | "cancelled" => Some(Ended::Canceled),
+            _ => None,
+        }
+    }
+
+    /// The write's result.
+    fn into_result(self, request: &RequestLine) -> Result<(), ArmError> {
+        match self {
+            Ended::Succeeded => Ok(()),
+            Ended::Failed { code, message } => Err(ArmError::OperationFailed {
+                request: request.clone(),
+                code,
+                message,
+            }),
+            Ended::Canceled => Err(ArmError::OperationCanceled {
+                request: request.clone(),
+            }),
+        }
     }
 }
 
@@ -69,7 +95,9 @@ impl ArmClient {
         let first_wait = retry_after(&response.headers);
         if let Some(link) = header(&response.headers, "azure-asyncoperation") {
             let url = self.follow(request, &link)?;
-            return self.poll_status(request, url, first_wait, deadline).await;
+            return self
+                .poll_until(request, url, first_wait, deadline, operation_status)
+                .await;
         }
         if let Some(link) = header(&response.headers, "location") {
             let url = self.follow(request, &link)?;
@@ -77,7 +105,13 @@ impl ArmClient {
         }
         if is_put && !provisioning_settled(&response.body) {
             return self
-                .poll_resource(request, resource.clone(), first_wait, deadline)
+                .poll_until(
+                    request,
+                    resource.clone(),
+                    first_wait,
+                    deadline,
+                    resource_state,
+                )
                 .await;
         }
         Ok(())
@@ -120,45 +154,23 @@ impl ArmClient {
             })
     }
 
-    async fn poll_status(
+    /// Polls `url` until `read` finds in a response's body that the operation ended.
+    async fn poll_until(
         &self,
         request: &RequestLine,
         url: Url,
         mut wait: Option<Duration>,
         deadline: Instant,
+        read: impl Fn(&RequestLine, &[u8]) -> Result<Option<Ended>, ArmError>,
     ) -> Result<(), ArmError> {
         loop {
             self.pause(request, wait, deadline).await?;
             let poll_line = RequestLine::new(&Method::GET, &url);
             let response = success(&poll_line, self.poll(request, &url).await?)?;
-            let status: OperationStatus =
-                serde_json::from_slice(&response.body).map_err(|e| ArmError::Decode {
-                    request: poll_line.clone(),
-                    reason: e.to_string(),
-                })?;
-            let word = status.status.unwrap_or_default();
-            match terminal(&word) {
-                Some(Terminal::Succeeded) => return Ok(()),
-                Some(Terminal::Failed) => {
-                    let error = status.error.unwrap_or_default();
-                    return Err(ArmError::OperationFailed {
-                        request: request.clone(),
-                        code: error.code.unwrap_or_else(|| "OperationFailed".to_owned()),
-                        message: error
-                            .message
-                            .unwrap_or_else(|| "the operation reported `Failed`".to_owned()),
-                    });
-                }
-                Some(Terminal::Canceled) => {
-                    return Err(ArmError::OperationCanceled {
-                        request: request.clone(),
-                    });
-                }
-                None => {
-                    tracing::debug!(url = %url, status = %word, "operation in progress");
-                    wait = retry_after(&response.headers);
-                }
+            if let Some(ended) = read(&poll_line, &response.body)? {
+                return ended.into_result(request);
             }
+            wait = retry_after(&response.headers);
         }
     }
 
@@ -186,52 +198,47 @@ impl ArmClient {
             }
         }
     }
+}
 
-    async fn poll_resource(
-        &self,
-        request: &RequestLine,
-        url: Url,
-        mut wait: Option<Duration>,
-        deadline: Instant,
-    ) -> Result<(), ArmError> {
-        loop {
-            self.pause(request, wait, deadline).await?;
-            let poll_line = RequestLine::new(&Method::GET, &url);
-            let response = success(&poll_line, self.poll(request, &url).await?)?;
-            let probe: ProvisioningProbe =
-                serde_json::from_slice(&response.body).unwrap_or_default();
-            let state = probe
-                .properties
-                .and_then(|p| p.provisioning_state)
-                .unwrap_or_default();
-            if state.is_empty() {
-                return Ok(());
-            }
-            match terminal(&state) {
-                Some(Terminal::Succeeded) => return Ok(()),
-                Some(Terminal::Failed) => {
-                    return Err(ArmError::OperationFailed {
-                        request: request.clone(),
-                        code: "ProvisioningFailed".to_owned(),
-                        message: format!("the resource's `provisioningState` is `{state}`"),
-                    });
-                }
-                Some(Terminal::Canceled) => {
-                    return Err(ArmError::OperationCanceled {
-                        request: request.clone(),
-                    });
-                }
-                None => wait = retry_after(&response.headers),
-            }
-        }
+/// An `Azure-AsyncOperation` status (`reference/arm-examples/KustoOperationResultsGet.json`).
+fn operation_status(poll_line: &RequestLine, body: &[u8]) -> Result<Option<Ended>, ArmError> {
+    let status: OperationStatus = decode(poll_line, body)?;
+    let word = status.status.unwrap_or_default();
+    let ended = Ended::read(&word, || {
+        let error = status.error.unwrap_or_default();
+        (
+            error.code.unwrap_or_else(|| "OperationFailed".to_owned()),
+            error
+                .message
+                .unwrap_or_else(|| "the operation reported `Failed`".to_owned()),
+        )
+    });
+    if ended.is_none() {
+        tracing::debug!(url = %poll_line.url, status = %word, "operation in progress");
     }
+    Ok(ended)
+}
+
+/// A polled resource's `provisioningState`; a resource that shows none is done.
+fn resource_state(_: &RequestLine, body: &[u8]) -> Result<Option<Ended>, ArmError> {
+    let state = provisioning_state(body).unwrap_or_default();
+    if state.is_empty() {
+        return Ok(Some(Ended::Succeeded));
+    }
+    Ok(Ended::read(&state, || {
+        (
+            "ProvisioningFailed".to_owned(),
+            format!("the resource's `provisioningState` is `{state}`"),
+        )
+    }))
+}
+
+fn provisioning_state(body: &[u8]) -> Option<String> {
+    let probe: ProvisioningProbe = serde_json::from_slice(body).unwrap_or_default();
+    probe.properties.and_then(|p| p.provisioning_state)
 }
 
 /// True when a PUT's response body shows no `provisioningState` or a terminal one.
 fn provisioning_settled(body: &[u8]) -> bool {
-    let probe: ProvisioningProbe = serde_json::from_slice(body).unwrap_or_default();
-    match probe.properties.and_then(|p| p.provisioning_state) {
-        None => true,
-        Some(state) => terminal(&state).is_some(),
-    }
+    provisioning_state(body).is_none_or(|state| Ended::read(&state, Default::default).is_some())
 }
