@@ -146,7 +146,7 @@ pub fn put_attachment(
         properties.remove("attachedDatabaseNames");
     }
     let follower_name = follower.id.name().to_owned();
-    let headers = start_operation(
+    Ok(start_operation(
         ctx,
         cluster,
         if is_new {
@@ -162,10 +162,8 @@ pub fn put_attachment(
             cluster: follower_name,
             name: name.to_owned(),
         },
-    );
-    let mut reply = Reply::with(status, body);
-    reply.headers = headers;
-    Ok(reply)
+        Reply::with(status, body),
+    ))
 }
 
 fn same_region(a: &str, b: &str) -> bool {
@@ -327,16 +325,14 @@ pub fn delete_attachment(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Resul
         name: existing.name.clone(),
     };
     check_writable(ctx, cluster)?;
-    let headers = start_operation(
+    Ok(start_operation(
         ctx,
         cluster,
         "FollowerDatabaseDelete",
         effect,
         FinalResult::Nothing,
-    );
-    let mut reply = Reply::empty(StatusCode::ACCEPTED);
-    reply.headers = headers;
-    Ok(reply)
+        Reply::empty(StatusCode::ACCEPTED),
+    ))
 }
 
 /// `Clusters_DetachFollowerDatabases` on the leader: removes the follower's attachment.
@@ -381,16 +377,14 @@ pub fn detach(
         name: attachment.name.clone(),
     };
     check_writable(ctx, cluster)?;
-    let headers = start_operation(
+    Ok(start_operation(
         ctx,
         cluster,
         "DetachFollowerDatabases",
         effect,
         FinalResult::Nothing,
-    );
-    let mut reply = Reply::empty(StatusCode::ACCEPTED);
-    reply.headers = headers;
-    Ok(reply)
+        Reply::empty(StatusCode::ACCEPTED),
+    ))
 }
 
 /// `AttachedDatabaseConfigurations_CheckNameAvailability`
@@ -495,7 +489,7 @@ pub fn update_database(
         "properties": properties,
     });
     let cluster_name = owner.id.name().to_owned();
-    let headers = start_operation(
+    Ok(start_operation(
         ctx,
         cluster,
         "DatabaseUpdate",
@@ -508,10 +502,8 @@ pub fn update_database(
             cluster: cluster_name,
             name: follower.name,
         },
-    );
-    let mut reply = Reply::with(StatusCode::ACCEPTED, reply_body);
-    reply.headers = headers;
-    Ok(reply)
+        Reply::with(StatusCode::ACCEPTED, reply_body),
+    ))
 }
 
 /// `Databases_Delete`: a follower database cannot be deleted, nor a followed leader database
@@ -557,8 +549,12 @@ pub fn delete_database(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Result<
         database: database.name.clone(),
     };
     check_writable(ctx, cluster)?;
-    let headers = start_operation(ctx, cluster, "DatabaseDelete", effect, FinalResult::Nothing);
-    let mut reply = Reply::empty(StatusCode::ACCEPTED);
-    reply.headers = headers;
-    Ok(reply)
+    Ok(start_operation(
+        ctx,
+        cluster,
+        "DatabaseDelete",
+        effect,
+        FinalResult::Nothing,
+        Reply::empty(StatusCode::ACCEPTED),
+    ))
 }

@@ -396,14 +396,16 @@ fn check_running(name: &str, state: &str) -> Result<(), ArmError> {
     }
 }
 
-/// Starts a long-running operation on a cluster and returns its id and the ARM headers.
+/// Starts a long-running operation on a cluster and returns `reply` with the operation's ARM
+/// headers.
 fn start_operation(
     ctx: &mut Ctx<'_>,
     cluster: usize,
     kind: &'static str,
     effect: Effect,
     result: FinalResult,
-) -> Vec<(&'static str, String)> {
+    mut reply: Reply,
+) -> Reply {
     let owner = &ctx.state.world.clusters[cluster];
     let operation = operations::new_operation(
         owner,
@@ -414,8 +416,8 @@ fn start_operation(
         ctx.state.world.settings.operation_ms,
         ctx.operation_fault.take(),
     );
-    let headers = operations::headers(ctx.base_url, &ctx.state.world.settings, &operation);
+    reply.headers = operations::headers(ctx.base_url, &ctx.state.world.settings, &operation);
     ctx.state.operations.insert(operation.id.clone(), operation);
     ctx.state.settle(ctx.now);
-    headers
+    reply
 }
