@@ -2,6 +2,8 @@ use kfollow_model::{
     Action, Address, LeaderFollower, Operation, TableLevelSharing, UnmanagedPolicy,
 };
 
+use serde_json::json;
+
 use crate::build::{World, id};
 
 /// `prod` is followed by `fcoutside` (not in the manifest), attachment `spy`.
@@ -48,6 +50,34 @@ fn unmanaged_followers_are_detached_where_the_leader_says_so() {
             follower: id("outside"),
             attachment_name: "spy".into(),
         }]
+    );
+}
+
+#[test]
+fn a_detached_follower_shows_what_it_followed_and_its_sharing_lists() {
+    let mut world = followed_from_outside();
+    world.live("prod").followers[0].table_level_sharing = TableLevelSharing {
+        tables_to_include: vec!["Orders".into(), "Logs*".into()],
+        ..TableLevelSharing::default()
+    };
+    world.declared("prod").unmanaged_followers = UnmanagedPolicy::Detach;
+    let plan = world.plan();
+    let shown: Vec<_> = plan.changes[0]
+        .attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.before.clone(), a.after.clone()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("follower", Some(json!(id("outside").to_string())), None),
+            ("databaseName", Some(json!("Sales")), None),
+            (
+                "tableLevelSharing.tablesToInclude",
+                Some(json!(["Orders", "Logs*"])),
+                None
+            ),
+        ]
     );
 }
 
