@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use kfollow_model::{
     Action, Address, AttachmentBody, AttributeChange, Change, ObservedAttachment, Operation,
-    Unmanaged, UnmanagedPolicy, eq_ignore_case,
+    TableLevelSharing, Unmanaged, UnmanagedPolicy, eq_ignore_case,
 };
 use serde_json::Value;
 
@@ -113,26 +113,17 @@ fn fields(live: Option<&AttachmentBody>, wanted: Option<&AttachmentBody>) -> Vec
             forces,
         });
     }
-    let lists = |body: Option<&AttachmentBody>| {
-        body.map(|b| b.table_level_sharing.lists().map(|(_, list)| list.clone()))
-    };
-    let (live_lists, wanted_lists) = (lists(live), lists(wanted));
-    for (index, (name, _)) in kfollow_model::TableLevelSharing::default()
-        .lists()
-        .iter()
-        .enumerate()
-    {
-        let before = live_lists.as_ref().map(|l| l[index].clone());
-        let after = wanted_lists.as_ref().map(|l| l[index].clone());
-        let same = match (&before, &after) {
-            (Some(a), Some(b)) => as_set(a) == as_set(b),
-            _ => false,
-        };
+    let none = TableLevelSharing::default();
+    let live_lists = live.map(|b| b.table_level_sharing.lists());
+    let wanted_lists = wanted.map(|b| b.table_level_sharing.lists());
+    for (index, (name, _)) in none.lists().into_iter().enumerate() {
+        let before = live_lists.map(|l| l[index].1.as_slice());
+        let after = wanted_lists.map(|l| l[index].1.as_slice());
         out.push(Field {
             name: format!("tableLevelSharing.{name}"),
-            before: before.filter(|l| !l.is_empty()).map(list_value),
-            after: after.filter(|l| !l.is_empty()).map(list_value),
-            same,
+            before: before.and_then(list_value),
+            after: after.and_then(list_value),
+            same: matches!((before, after), (Some(a), Some(b)) if as_set(a) == as_set(b)),
             forces: false,
         });
     }
@@ -143,8 +134,9 @@ fn as_set(list: &[String]) -> BTreeSet<&str> {
     list.iter().map(String::as_str).collect()
 }
 
-fn list_value(list: Vec<String>) -> Value {
-    Value::Array(list.into_iter().map(Value::String).collect())
+/// A sharing list as the plan shows it; an empty one shows as absent.
+pub(crate) fn list_value(list: &[String]) -> Option<Value> {
+    (!list.is_empty()).then(|| Value::Array(list.iter().cloned().map(Value::String).collect()))
 }
 
 /// A field that has a value on one side at least counts for the plan.

@@ -7,6 +7,7 @@ use kfollow_model::{
 use serde_json::Value;
 
 use crate::Context;
+use crate::attachment::list_value;
 
 /// Reports (or, where the leader says `unmanagedFollowers: detach`, detaches from the
 /// leader side) followers that no manifest attachment declares.
@@ -84,12 +85,8 @@ fn attributes(follower: &LeaderFollower) -> Vec<AttributeChange> {
         ),
     ];
     for (name, list) in follower.table_level_sharing.lists() {
-        if !list.is_empty() {
-            let values = list.iter().cloned().map(Value::String).collect();
-            out.push(gone(
-                &format!("tableLevelSharing.{name}"),
-                Value::Array(values),
-            ));
+        if let Some(values) = list_value(list) {
+            out.push(gone(&format!("tableLevelSharing.{name}"), values));
         }
     }
     out
