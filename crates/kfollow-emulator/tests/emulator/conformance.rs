@@ -398,10 +398,18 @@ clusters:
 settings: { operationMs: 0, retryAfterSeconds: 0 }
 "#;
 
+/// [`FOLLOWERS_WORLD`] without kustoCluster2: only the two followers the list examples show.
+fn followers_world_without_cluster2() -> &'static str {
+    let cluster2 = FOLLOWERS_WORLD
+        .find(&format!("  - id: {}\n", cluster("kustoCluster2")))
+        .unwrap();
+    &FOLLOWERS_WORLD[..cluster2]
+}
+
 #[tokio::test]
 async fn cluster_list_follower_databases() {
     let example = example("KustoClusterListFollowerDatabases");
-    let env = env(&FOLLOWERS_WORLD[..FOLLOWERS_WORLD.find("  - id: /subscriptions/12345678-1234-1234-1234-123456789098/resourceGroups/kustorptest/providers/Microsoft.Kusto/clusters/kustoCluster2").unwrap()]);
+    let env = env(followers_world_without_cluster2());
     let answer = env
         .post(
             &format!("{}/listFollowerDatabases", cluster("kustoCluster")),
@@ -414,7 +422,7 @@ async fn cluster_list_follower_databases() {
 #[tokio::test]
 async fn cluster_list_follower_databases_get() {
     let example = example("KustoClusterListFollowerDatabasesGet");
-    let env = env(&FOLLOWERS_WORLD[..FOLLOWERS_WORLD.find("  - id: /subscriptions/12345678-1234-1234-1234-123456789098/resourceGroups/kustorptest/providers/Microsoft.Kusto/clusters/kustoCluster2").unwrap()]);
+    let env = env(followers_world_without_cluster2());
     let answer = env
         .get(&format!(
             "{}/listFollowerDatabases",
