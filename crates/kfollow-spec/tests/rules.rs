@@ -193,6 +193,33 @@ fn wrong_types_are_refused() {
 }
 
 #[test]
+fn lists_say_what_their_items_must_be() {
+    let messages = |extra: &str| match kfollow_spec::load(
+        "kfollow.yaml",
+        &manifest(&format!("{SALES}{extra}")),
+    ) {
+        Ok(_) => Vec::new(),
+        Err(diagnostics) => diagnostics.errors.into_iter().map(|d| d.message).collect(),
+    };
+    assert_eq!(
+        messages("    tableLevelSharing: { tablesToInclude: Orders }\n"),
+        ["`tablesToInclude` must be a list of strings, not a string"]
+    );
+    assert_eq!(
+        messages("    followerDatabase: { principals: { viewers: 'aaduser=a@b.c' } }\n"),
+        ["`viewers` must be a list of principals, not a string"]
+    );
+    // A bad item is reported and the list goes on to the next one.
+    assert_eq!(
+        messages("    tableLevelSharing: { tablesToInclude: [A, [B], {C: 1}] }\n"),
+        [
+            "`tablesToInclude` must be a string, not a list",
+            "`tablesToInclude` must be a string, not a mapping",
+        ]
+    );
+}
+
+#[test]
 fn enum_values_are_the_spec_spellings() {
     for (key, good, bad) in [
         ("defaultPrincipalsModificationKind", "None", "Merge"),
