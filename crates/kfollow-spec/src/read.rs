@@ -280,18 +280,20 @@ impl Reader<'_> {
         }
     }
 
-    fn strings(&mut self, node: &Node, key: &str) -> Option<Vec<At<String>>> {
-        if !matches!(node.value, Value::Seq(_)) {
-            self.type_error(node, key, "a list of strings");
+    /// A list whose items `item` reads, `what` naming it for a type error (`a list of
+    /// strings`); items that do not read are reported by `item` and left out.
+    fn list_of<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        what: &str,
+        item: fn(&mut Self, &Node, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let Value::Seq(items) = &node.value else {
+            self.type_error(node, key, what);
             return None;
-        }
-        let items = self.list(node, key);
-        Some(
-            items
-                .iter()
-                .filter_map(|item| self.string(item, key))
-                .collect(),
-        )
+        };
+        Some(items.iter().filter_map(|n| item(self, n, key)).collect())
     }
 
     fn bool(&mut self, node: &Node, key: &str) -> Option<At<bool>> {
@@ -511,7 +513,10 @@ impl Reader<'_> {
 
     fn sharing(&mut self, node: &Node) -> Option<SharingSpec> {
         let fields = self.fields(node, "`tableLevelSharing`", keys::SHARING)?;
-        let list = |r: &mut Self, key| fields.get(key).and_then(|n| r.strings(n, key));
+        let list = |r: &mut Self, key| {
+            let node = fields.get(key)?;
+            r.list_of(node, key, "a list of strings", Self::string)
+        };
         Some(SharingSpec {
             tables_to_include: list(self, "tablesToInclude"),
             tables_to_exclude: list(self, "tablesToExclude"),
@@ -579,17 +584,7 @@ impl Reader<'_> {
         let fields = self.fields(node, "`principals`", keys::PRINCIPALS)?;
         let role = |r: &mut Self, key: &str| {
             let node = fields.get(key)?;
-            if !matches!(node.value, Value::Seq(_)) {
-                r.type_error(node, key, "a list of principals");
-                return None;
-            }
-            let items = r.list(node, key);
-            Some(
-                items
-                    .iter()
-                    .filter_map(|item| r.principal(item, key))
-                    .collect(),
-            )
+            r.list_of(node, key, "a list of principals", Self::principal)
         };
         Some(PrincipalsSpec {
             admins: role(self, "admins"),
