@@ -27,6 +27,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Render a plan saved with `kfollow plan --out`.
     Show(ShowArgs),
+    /// Print a manifest that describes the live state of follower clusters.
+    Export(ExportArgs),
     /// Print the manifest's JSON Schema.
     Schema,
 }
@@ -115,4 +117,15 @@ pub struct ShowArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A follower cluster to export, with its attachments and follower database settings:
+    /// its resource id, or `<subscription>/<resource group>/<name>`. Repeat for more; the
+    /// leaders they follow are declared too.
+    #[arg(long = "cluster", value_name = "ID", required = true, num_args = 1..)]
+    pub clusters: Vec<String>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use crate::support::{Workspace, kfollow};
 
-const EXAMPLES: [&str; 3] = ["fourth-coffee", "fabrikam", "litware"];
+pub(crate) const EXAMPLES: [&str; 3] = ["fourth-coffee", "fabrikam", "litware"];
 
 /// A scratch copy of an example's manifest and world.
-fn example(name: &str) -> Workspace {
+pub(crate) fn example(name: &str) -> Workspace {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(name);

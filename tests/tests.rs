@@ -7,6 +7,7 @@
 mod support;
 
 mod examples;
+mod export;
 mod follower_settings;
 mod kusto_grammar;
 mod plan_apply;

@@ -2,6 +2,7 @@
 //! prints.
 
 mod apply;
+mod export;
 mod plan;
 mod schema;
 mod show;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Show(args) => show::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
+        Command::Export(args) => runtime()?.block_on(export::run(&args)),
     }
 }
 

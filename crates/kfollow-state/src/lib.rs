@@ -4,7 +4,8 @@
 //! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
 //! settings, one `.show follower databases (…)` naming them, on its management endpoint. The number of calls
-//! depends on the number of clusters, never on the number of attachments.
+//! depends on the number of clusters, never on the number of attachments. [`read_clusters`]
+//! reads clusters named by id instead, for `kfollow export`.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
@@ -112,6 +113,35 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
                 .unwrap_or_default();
             read_cluster(&cluster.alias, &cluster.id, roles, clients)
         });
+    let clusters = try_join_all(reads).await?;
+    Ok(Observed {
+        clusters: clusters.into_iter().map(|c| (c.id.clone(), c)).collect(),
+    })
+}
+
+/// Reads clusters named by id rather than by a manifest (`kfollow export`): each cluster
+/// resource, its databases and its attachments, and with `with_settings` the settings of its
+/// follower databases. Leader-side lists (`listFollowerDatabases`) are not read. Messages name
+/// each cluster by its cluster name; a repeated id is read once.
+///
+/// # Errors
+///
+/// [`StateError::ClusterNotFound`] for an id that does not exist (or that the caller cannot
+/// see), and any failed read.
+pub async fn read_clusters(
+    ids: &[ClusterId],
+    with_settings: bool,
+    clients: &Clients,
+) -> Result<Observed, StateError> {
+    let mut seen = BTreeSet::new();
+    let roles = Roles {
+        leader: false,
+        follower_settings: with_settings,
+    };
+    let reads = ids
+        .iter()
+        .filter(|id| seen.insert((*id).clone()))
+        .map(|id| read_cluster(id.name(), id, roles.clone(), clients));
     let clusters = try_join_all(reads).await?;
     Ok(Observed {
         clusters: clusters.into_iter().map(|c| (c.id.clone(), c)).collect(),

@@ -1,0 +1,539 @@
+//! The pure half of `kfollow export`: the live state of some follower clusters → a manifest (DESIGN.md
+//! §3) that `kfollow plan` reads back as "No changes".
+//!
+//! Every attachment of the exported clusters is written, with only what differs from what an
+//! attach does by default; each follower database's settings likewise. Leaders are declared
+//! with their id and location only: their own followers elsewhere stay unmanaged (reported by
+//! a plan, never touched).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use kfollow_diff::NOTES_PREFIX;
+use kfollow_model::{
+    CachingPoliciesModificationKind, ClusterId, DatabaseKind, Observed, ObservedAttachment,
+    ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
+    PrincipalsModificationKind, Role, Timespan,
+};
+
+use super::yaml::{self, Yaml};
+
+/// Where editors find the manifest's JSON Schema, relative to the manifest.
+const SCHEMA_PATH: &str = "schemas/kfollow.schema.json";
+
+/// An exported manifest and what it holds.
+#[derive(Debug)]
+pub struct Exported {
+    /// The manifest's text.
+    pub text: String,
+    /// How many clusters it declares.
+    pub clusters: usize,
+    /// How many attachments it declares.
+    pub attachments: usize,
+    /// What could not be written exactly as it is live, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// The leaders the attachments of `followers` follow, in the order they are met (followers in
+/// the order given, attachments by name), without the followers themselves.
+pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId> {
+    let mut leaders: Vec<ClusterId> = Vec::new();
+    for id in followers {
+        for attachment in observed
+            .cluster(id)
+            .map(sorted_attachments)
+            .unwrap_or_default()
+        {
+            if !followers.contains(&attachment.leader) && !leaders.contains(&attachment.leader) {
+                leaders.push(attachment.leader.clone());
+            }
+        }
+    }
+    leaders
+}
+
+/// The manifest of the clusters `followers` (each read with its follower database settings)
+/// and the leaders they follow, from `observed`, which holds all of them.
+pub fn manifest(followers: &[ClusterId], observed: &Observed) -> Exported {
+    let leaders = leaders_of(followers, observed);
+    let mut aliases = Aliases::default();
+    let mut out = Yaml::default();
+    let names: Vec<&str> = followers.iter().map(ClusterId::name).collect();
+    out.comment(0, &format!("yaml-language-server: $schema={SCHEMA_PATH}"));
+    out.comment(0, "");
+    out.comment(
+        0,
+        &format!(
+            "Exported by `kfollow export` from the live state of {}.",
+            names.join(", ")
+        ),
+    );
+    out.comment(
+        0,
+        &format!(
+            "The schema path is relative to this file: `kfollow schema > {SCHEMA_PATH}` writes it."
+        ),
+    );
+    out.raw(0, "version", "1");
+    out.blank();
+    out.open(0, "clusters");
+    for id in leaders.iter().chain(followers) {
+        let live = observed.cluster(id);
+        let alias = aliases.assign(id);
+        out.open(2, &alias);
+        out.entry(4, "id", &live.map_or(id, |c| &c.id).to_string());
+        if let Some(live) = live.filter(|c| !c.location.trim().is_empty()) {
+            out.entry(4, "location", &live.location);
+        }
+    }
+    let mut warnings = Vec::new();
+    let mut attachments = 0;
+    for id in followers {
+        let Some(follower) = observed.cluster(id) else {
+            continue;
+        };
+        let list = sorted_attachments(follower);
+        if list.is_empty() {
+            continue;
+        }
+        out.blank();
+        if attachments == 0 {
+            out.open(0, "attachments");
+        }
+        out.comment(2, &format!("Attachments on `{}`.", id.name()));
+        for attachment in list {
+            let mut cx = Writing {
+                aliases: &aliases,
+                follower,
+                warnings: &mut warnings,
+            };
+            cx.attachment(&mut out, attachment);
+            attachments += 1;
+        }
+    }
+    if attachments == 0 {
+        out.blank();
+        out.raw(0, "attachments", "[]");
+    }
+    Exported {
+        text: out.finish(),
+        clusters: leaders.len() + followers.len(),
+        attachments,
+        warnings,
+    }
+}
+
+fn sorted_attachments(cluster: &ObservedCluster) -> Vec<&ObservedAttachment> {
+    let mut list: Vec<&ObservedAttachment> = cluster.attachments.iter().collect();
+    list.sort_by_key(|a| a.name.to_ascii_lowercase());
+    list
+}
+
+/// Aliases: the cluster name, lower-cased, with `-2`, `-3`, … when two clusters share a name.
+#[derive(Debug, Default)]
+struct Aliases {
+    by_key: HashMap<String, String>,
+    used: HashSet<String>,
+}
+
+impl Aliases {
+    fn assign(&mut self, id: &ClusterId) -> String {
+        if let Some(alias) = self.by_key.get(&id.key()) {
+            return alias.clone();
+        }
+        let base = id.name().to_lowercase();
+        let mut alias = base.clone();
+        let mut n = 2;
+        while self.used.contains(&alias) {
+            alias = format!("{base}-{n}");
+            n += 1;
+        }
+        self.used.insert(alias.clone());
+        self.by_key.insert(id.key(), alias.clone());
+        alias
+    }
+
+    /// The alias of a cluster; every exported cluster has one, so the fallback is the name.
+    fn of(&self, id: &ClusterId) -> String {
+        self.by_key
+            .get(&id.key())
+            .cloned()
+            .unwrap_or_else(|| id.name().to_lowercase())
+    }
+}
+
+/// What writing one follower cluster's attachments needs.
+struct Writing<'a> {
+    aliases: &'a Aliases,
+    follower: &'a ObservedCluster,
+    warnings: &'a mut Vec<String>,
+}
+
+impl Writing<'_> {
+    fn attachment(&mut self, out: &mut Yaml, attachment: &ObservedAttachment) {
+        out.item_entry(2, "name", &attachment.name);
+        out.entry(4, "follower", &self.aliases.of(&self.follower.id));
+        out.entry(4, "leader", &self.aliases.of(&attachment.leader));
+        out.entry(4, "databaseName", &attachment.database_name);
+        if let Some(name) = non_empty(attachment.database_name_override.as_deref()) {
+            out.entry(4, "databaseNameOverride", name);
+        }
+        if let Some(prefix) = non_empty(attachment.database_name_prefix.as_deref()) {
+            out.entry(4, "databaseNamePrefix", prefix);
+        }
+        let default_kind = attachment.default_principals_modification_kind;
+        if default_kind != PrincipalsModificationKind::default() {
+            out.entry(
+                4,
+                "defaultPrincipalsModificationKind",
+                default_kind.as_str(),
+            );
+        }
+        if !attachment.table_level_sharing.is_empty() {
+            out.open(4, "tableLevelSharing");
+            for (key, list) in attachment.table_level_sharing.lists() {
+                if !list.is_empty() {
+                    out.raw(6, key, &yaml::flow_list(list));
+                }
+            }
+        }
+        let databases = self.follower_databases(attachment);
+        if attachment.database_name == "*" {
+            let mut each = Yaml::default();
+            for (leader_database, follower_database) in &databases {
+                if let Some(settings) = self.settings(follower_database, default_kind, 8) {
+                    each.open(6, leader_database);
+                    each.append(settings);
+                }
+            }
+            if !each.is_empty() {
+                out.open(4, "followerDatabases");
+                out.append(each);
+            }
+        } else if let Some((_, follower_database)) = databases.first()
+            && let Some(settings) = self.settings(follower_database, default_kind, 6)
+        {
+            out.open(4, "followerDatabase");
+            out.append(settings);
+        }
+    }
+
+    /// The follower databases an attachment made, as (leader database, follower database),
+    /// by leader database name: from ARM's list, which names the attachment of each; for a
+    /// single database not listed yet, the name the attachment gives it.
+    fn follower_databases(&self, attachment: &ObservedAttachment) -> Vec<(String, String)> {
+        let prefix = non_empty(attachment.database_name_prefix.as_deref()).unwrap_or_default();
+        let mut found: Vec<(String, String)> = self
+            .follower
+            .databases
+            .iter()
+            .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
+            .filter(|d| {
+                d.attached_database_configuration_name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&attachment.name))
+            })
+            .map(|d| {
+                let leader = d.original_database_name.clone().unwrap_or_else(|| {
+                    if attachment.database_name == "*" {
+                        strip_prefix_ignore_case(&d.name, prefix).to_owned()
+                    } else {
+                        attachment.database_name.clone()
+                    }
+                });
+                (leader, d.name.clone())
+            })
+            .collect();
+        if found.is_empty() && attachment.database_name != "*" {
+            let name = non_empty(attachment.database_name_override.as_deref()).map_or_else(
+                || format!("{prefix}{}", attachment.database_name),
+                str::to_owned,
+            );
+            found.push((attachment.database_name.clone(), name));
+        }
+        found.sort_by_key(|(leader, _)| leader.to_ascii_lowercase());
+        found
+    }
+
+    /// The settings of one follower database that differ from a fresh attach, at `indent`;
+    /// `None` when there are none (or they were not read).
+    fn settings(
+        &mut self,
+        database: &str,
+        default_kind: PrincipalsModificationKind,
+        indent: usize,
+    ) -> Option<Yaml> {
+        let live = self
+            .follower
+            .follower_settings
+            .as_ref()?
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(database))
+            .map(|(_, live)| live)?;
+        let mut out = Yaml::default();
+        if let Some(hot) = live.hot_cache_period {
+            out.raw(indent, "hotCachePeriod", &span(hot));
+        }
+        overrides(&mut out, indent, "tables", &live.tables);
+        overrides(
+            &mut out,
+            indent,
+            "materializedViews",
+            &live.materialized_views,
+        );
+        self.principals(&mut out, indent, live);
+        // A fresh follower database takes the attachment's kind; only a different one is set.
+        let kind = live.principals_modification_kind;
+        if kind != PrincipalsModificationKind::default() || kind != default_kind {
+            out.entry(indent, "principalsModificationKind", kind.as_str());
+        }
+        let caching = live.caching_policies_modification_kind;
+        if caching != CachingPoliciesModificationKind::default() {
+            out.entry(indent, "cachingPoliciesModificationKind", caching.as_str());
+        }
+        if live.prefetch_extents {
+            out.raw(indent, "prefetchExtents", "true");
+        }
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn principals(&mut self, out: &mut Yaml, indent: usize, live: &ObservedFollowerSettings) {
+        let mut roles = Yaml::default();
+        for role in Role::ALL {
+            let mut written: Vec<Principal> = Vec::new();
+            let mut raw: Vec<String> = Vec::new();
+            for principal in live.principals.get(&role).into_iter().flatten() {
+                match as_written(principal) {
+                    Some(p) if !written.contains(&p) => written.push(p),
+                    Some(_) => {}
+                    None => {
+                        self.warnings.push(format!(
+                            "principal `{}` ({}) of `{}` is in no form a manifest takes; \
+                             it is written as the service stores it, fix it before use",
+                            principal.fqn, role, live.database_name
+                        ));
+                        raw.push(principal.fqn.clone());
+                    }
+                }
+            }
+            if written.is_empty() && raw.is_empty() {
+                continue;
+            }
+            roles.open(indent + 2, role.manifest_name());
+            for principal in written.iter().map(ToString::to_string).chain(raw) {
+                roles.item(indent + 4, &principal);
+            }
+        }
+        if !roles.is_empty() {
+            out.open(indent, "principals");
+            out.append(roles);
+        }
+    }
+}
+
+/// A live principal as the user wrote it: the principal kfollow's notes name, else the
+/// display name, else the fully qualified name, whichever is a principal string first.
+fn as_written(principal: &ObservedPrincipal) -> Option<Principal> {
+    let noted = principal
+        .notes
+        .trim()
+        .strip_prefix(NOTES_PREFIX.trim_end())
+        .map(str::trim);
+    [
+        noted,
+        Some(principal.display_name.trim()),
+        Some(principal.fqn.trim()),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|text| text.parse().ok())
+}
+
+fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, Timespan>) {
+    if live.is_empty() {
+        return;
+    }
+    out.open(indent, key);
+    for (name, hot) in live {
+        out.raw(
+            indent + 2,
+            name,
+            &format!("{{ hotCachePeriod: {} }}", span(*hot)),
+        );
+    }
+}
+
+fn span(value: Timespan) -> String {
+    yaml::timespan(&value.to_literal()).into_owned()
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+fn strip_prefix_ignore_case<'a>(name: &'a str, prefix: &str) -> &'a str {
+    match name.get(..prefix.len()) {
+        Some(head) if head.eq_ignore_ascii_case(prefix) => &name[prefix.len()..],
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kfollow_model::{ObservedDatabase, TableLevelSharing};
+
+    use super::*;
+
+    fn id(group: &str, name: &str) -> ClusterId {
+        ClusterId::new("sub", group, name).unwrap()
+    }
+
+    fn cluster(id: &ClusterId) -> ObservedCluster {
+        ObservedCluster {
+            id: id.clone(),
+            location: "West Europe".into(),
+            state: "Running".into(),
+            uri: String::new(),
+            databases: Vec::new(),
+            attachments: Vec::new(),
+            followers: Vec::new(),
+            follower_settings: Some(BTreeMap::new()),
+        }
+    }
+
+    fn attachment(name: &str, leader: &ClusterId, database: &str) -> ObservedAttachment {
+        ObservedAttachment {
+            name: name.into(),
+            location: "West Europe".into(),
+            leader: leader.clone(),
+            database_name: database.into(),
+            database_name_override: None,
+            database_name_prefix: None,
+            default_principals_modification_kind: PrincipalsModificationKind::Union,
+            table_level_sharing: TableLevelSharing::default(),
+            attached_database_names: Vec::new(),
+            provisioning_state: Some("Succeeded".into()),
+        }
+    }
+
+    fn principal(fqn: &str, display_name: &str, notes: &str) -> ObservedPrincipal {
+        ObservedPrincipal {
+            fqn: fqn.into(),
+            display_name: display_name.into(),
+            notes: notes.into(),
+        }
+    }
+
+    #[test]
+    fn principals_are_written_as_the_user_wrote_them() {
+        let fqn = "aaduser=87654321-abcd;55555555-4444";
+        let ours = principal(
+            fqn,
+            "Alice (upn: alice@contoso.com)",
+            "kfollow: aaduser=alice@contoso.com",
+        );
+        assert_eq!(
+            as_written(&ours).unwrap().to_string(),
+            "aaduser=alice@contoso.com"
+        );
+        let shown = principal(fqn, "aadgroup=team@contoso.com", "added by hand");
+        assert_eq!(
+            as_written(&shown).unwrap().to_string(),
+            "aadgroup=team@contoso.com"
+        );
+        let stored = principal(fqn, "Alice (upn: alice@contoso.com)", "");
+        assert_eq!(as_written(&stored).unwrap().to_string(), fqn);
+        assert!(as_written(&principal("who?", "nobody", "")).is_none());
+    }
+
+    #[test]
+    fn clusters_of_one_name_get_distinct_aliases() {
+        let mut aliases = Aliases::default();
+        assert_eq!(aliases.assign(&id("rg-a", "FC")), "fc");
+        assert_eq!(aliases.assign(&id("rg-b", "fc")), "fc-2");
+        assert_eq!(aliases.assign(&id("RG-A", "fc")), "fc");
+        assert_eq!(aliases.of(&id("rg-b", "FC")), "fc-2");
+    }
+
+    /// A follower of two leaders named alike, one attachment of every database whose
+    /// follower databases ARM lists without their original name, settings at their defaults
+    /// but one, and a principal in no manifest form: the manifest still loads, and says only
+    /// what differs.
+    #[test]
+    fn only_what_differs_from_an_attach_is_written() {
+        let follower = id("rg-f", "follower");
+        let (lead_a, lead_b) = (id("rg-a", "lead"), id("rg-b", "lead"));
+        let mut live = cluster(&follower);
+        let mut all = attachment("all", &lead_a, "*");
+        all.database_name_prefix = Some("x_".into());
+        live.attachments = vec![all, attachment("one", &lead_b, "Web")];
+        live.databases = vec![ObservedDatabase {
+            name: "x_Sales".into(),
+            kind: DatabaseKind::ReadOnlyFollowing,
+            leader_cluster_id: Some(lead_a.clone()),
+            attached_database_configuration_name: Some("ALL".into()),
+            original_database_name: None,
+            hot_cache_period: None,
+        }];
+        let mut sales = ObservedFollowerSettings {
+            database_name: "x_Sales".into(),
+            prefetch_extents: true,
+            ..ObservedFollowerSettings::default()
+        };
+        sales
+            .principals
+            .insert(Role::Viewers, vec![principal("who?", "nobody", "")]);
+        let web = ObservedFollowerSettings {
+            database_name: "Web".into(),
+            ..ObservedFollowerSettings::default()
+        };
+        live.follower_settings = Some(BTreeMap::from([
+            ("x_Sales".to_owned(), sales),
+            ("Web".to_owned(), web),
+        ]));
+        let observed = Observed {
+            clusters: [cluster(&lead_a), cluster(&lead_b), live]
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect(),
+        };
+        let exported = manifest(std::slice::from_ref(&follower), &observed);
+        assert_eq!((exported.clusters, exported.attachments), (3, 2));
+        assert_eq!(exported.warnings.len(), 1, "{:?}", exported.warnings);
+        let body = exported.text.split_once("version: 1\n").unwrap().1;
+        assert_eq!(
+            body,
+            r#"
+clusters:
+  lead:
+    id: /subscriptions/sub/resourceGroups/rg-a/providers/Microsoft.Kusto/clusters/lead
+    location: "West Europe"
+  lead-2:
+    id: /subscriptions/sub/resourceGroups/rg-b/providers/Microsoft.Kusto/clusters/lead
+    location: "West Europe"
+  follower:
+    id: /subscriptions/sub/resourceGroups/rg-f/providers/Microsoft.Kusto/clusters/follower
+    location: "West Europe"
+
+attachments:
+  # Attachments on `follower`.
+  - name: all
+    follower: follower
+    leader: lead
+    databaseName: "*"
+    databaseNamePrefix: x_
+    followerDatabases:
+      Sales:
+        principals:
+          viewers:
+            - "who?"
+        prefetchExtents: true
+  - name: one
+    follower: follower
+    leader: lead-2
+    databaseName: Web
+"#
+        );
+        let fixed = exported.text.replace("\"who?\"", "aaduser=who@contoso.com");
+        kfollow_spec::load("exported.yaml", &fixed).unwrap();
+    }
+}

@@ -1,0 +1,84 @@
+//! `kfollow export`: read the live state of some follower clusters and print a manifest that
+//! describes it, so that a `kfollow plan` with it says "No changes".
+
+mod manifest;
+mod yaml;
+
+use std::process::ExitCode;
+
+use kfollow_model::{ClusterId, Observed};
+use kfollow_state::StateError;
+use miette::{IntoDiagnostic, WrapErr, miette};
+
+use crate::cli::ExportArgs;
+use crate::connect::connect;
+use crate::pipeline::Failure;
+
+pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
+    let mut followers: Vec<ClusterId> = Vec::new();
+    for text in &args.clusters {
+        let id = parse_cluster(text)?;
+        if !followers.contains(&id) {
+            followers.push(id);
+        }
+    }
+    let connection = connect(&args.connection)?;
+    let clients = &connection.clients;
+    let mut observed = read(
+        kfollow_state::read_clusters(&followers, true, clients).await,
+        "",
+    )?;
+    let leaders = manifest::leaders_of(&followers, &observed);
+    if !leaders.is_empty() {
+        let read = read(
+            kfollow_state::read_clusters(&leaders, false, clients).await,
+            " (a leader that an attachment follows)",
+        )?;
+        observed.clusters.extend(read.clusters);
+    }
+    let exported = manifest::manifest(&followers, &observed);
+    for warning in &exported.warnings {
+        eprintln!("Warning: {warning}");
+    }
+    print!("{}", exported.text);
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    eprintln!(
+        "exported {}, {}",
+        plural(exported.clusters, "cluster", "clusters"),
+        plural(exported.attachments, "attachment", "attachments")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A cluster as `--cluster` takes it: a resource id, or `subscription/resourceGroup/name`.
+fn parse_cluster(text: &str) -> miette::Result<ClusterId> {
+    let text = text.trim();
+    let parts: Vec<&str> = text.split('/').collect();
+    let parsed = match parts.as_slice() {
+        [subscription, group, name] => ClusterId::new(subscription, group, name),
+        _ => text.parse(),
+    };
+    parsed.map_err(|error| {
+        miette!(
+            help = "give `--cluster` a resource id \
+                    (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Kusto/clusters/<name>) \
+                    or `<subscription>/<resource group>/<name>`",
+            "{error}"
+        )
+    })
+}
+
+/// The live state, or why it could not be read; a missing cluster is named by its id.
+fn read(result: Result<Observed, StateError>, role: &str) -> Result<Observed, Failure> {
+    match result {
+        Err(StateError::ClusterNotFound { id, .. }) => Err(miette!(
+            help = "check the id, and that the credential may read the cluster",
+            "cluster `{id}`{role} does not exist, or the caller cannot see it; nothing was exported"
+        )
+        .into()),
+        other => Ok(other
+            .into_diagnostic()
+            .wrap_err("cannot read the live state; nothing was exported")?),
+    }
+}
