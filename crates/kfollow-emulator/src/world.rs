@@ -113,6 +113,23 @@ pub struct WorldAttachment {
     pub follower_databases: BTreeMap<String, FollowerSettings>,
 }
 
+impl WorldAttachment {
+    /// True when this attachment follows a leader database of this name: every one for `*`,
+    /// else the one it names (case-insensitive).
+    pub fn follows(&self, leader_database: &str) -> bool {
+        self.database_name == "*" || self.database_name.eq_ignore_ascii_case(leader_database)
+    }
+
+    /// The settings a follower database of this attachment starts with: the attachment's
+    /// default principals modification kind, no overrides.
+    pub fn initial_follower_settings(&self) -> FollowerSettings {
+        FollowerSettings {
+            principals_modification_kind: self.default_principals_modification_kind,
+            ..FollowerSettings::default()
+        }
+    }
+}
+
 /// A caller (bearer token) and the clusters it may write (ARM) or administer (Kusto).
 /// Entries are cluster names, cluster ids, or `*`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -314,10 +331,7 @@ impl World {
         self.clusters[leader]
             .databases
             .iter()
-            .filter(|db| {
-                attachment.database_name == "*"
-                    || db.name.eq_ignore_ascii_case(&attachment.database_name)
-            })
+            .filter(|db| attachment.follows(&db.name))
             .map(|db| FollowerDatabase {
                 name: follower_database_name(attachment, &db.name),
                 attachment: attachment.name.clone(),
@@ -349,7 +363,7 @@ impl World {
     pub fn is_followed(&self, leader: usize, database: &str) -> bool {
         self.followers_of(leader)
             .iter()
-            .any(|(_, a)| a.database_name == "*" || a.database_name.eq_ignore_ascii_case(database))
+            .any(|(_, a)| a.follows(database))
     }
 
     /// Gives every follower database a settings entry (the attachment's default principals
@@ -364,14 +378,11 @@ impl World {
                     .iter_mut()
                     .find(|a| a.name == database.attachment)
                 {
-                    let kind = attachment.default_principals_modification_kind;
+                    let initial = attachment.initial_follower_settings();
                     attachment
                         .follower_databases
                         .entry(database.name)
-                        .or_insert_with(|| FollowerSettings {
-                            principals_modification_kind: kind,
-                            ..FollowerSettings::default()
-                        });
+                        .or_insert(initial);
                 }
             }
         }
@@ -387,19 +398,16 @@ impl World {
             .follower_databases(cluster)
             .into_iter()
             .find(|f| f.name.eq_ignore_ascii_case(database))?;
-        let kind_source = self.clusters[cluster]
+        let attachment = self.clusters[cluster]
             .attached_database_configurations
             .iter_mut()
             .find(|a| a.name == follower.attachment)?;
-        let kind = kind_source.default_principals_modification_kind;
+        let initial = attachment.initial_follower_settings();
         Some(
-            kind_source
+            attachment
                 .follower_databases
                 .entry(follower.name)
-                .or_insert_with(|| FollowerSettings {
-                    principals_modification_kind: kind,
-                    ..FollowerSettings::default()
-                }),
+                .or_insert(initial),
         )
     }
 
@@ -418,10 +426,7 @@ impl World {
                 .follower_databases
                 .get(&follower.name)
                 .cloned()
-                .unwrap_or_else(|| FollowerSettings {
-                    principals_modification_kind: attachment.default_principals_modification_kind,
-                    ..FollowerSettings::default()
-                }),
+                .unwrap_or_else(|| attachment.initial_follower_settings()),
         )
     }
 }

@@ -534,7 +534,7 @@ pub fn delete_database(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Result<
         let followers: Vec<String> = world
             .followers_of(cluster)
             .into_iter()
-            .filter(|(_, a)| a.database_name == "*" || a.database_name.eq_ignore_ascii_case(name))
+            .filter(|(_, a)| a.follows(name))
             .map(|(f, a)| format!("{}/{}", world.clusters[f].id.name(), a.name))
             .collect();
         return Err(ArmError::bad_request(format!(
