@@ -33,13 +33,9 @@ enum State {
     /// Dependencies met, not started.
     Ready,
     /// Holds a slot; `sending` while one of its operations is in flight.
-    Running {
-        started: Instant,
-        sending: bool,
-    },
-    Succeeded,
-    Failed,
-    NotAttempted,
+    Running { started: Instant, sending: bool },
+    /// Done, one way or another.
+    Settled(Outcome),
 }
 
 struct Node {
@@ -66,9 +62,9 @@ pub(crate) struct Scheduler<'p> {
     ready: Vec<BTreeSet<usize>>,
     running: usize,
     cancelled: bool,
-    outcome: Vec<Option<Outcome>>,
 }
 
+#[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Succeeded(std::time::Duration),
     Failed { completed: usize, error: String },
@@ -133,10 +129,9 @@ impl<'p> Scheduler<'p> {
             clusters,
             running: 0,
             cancelled: false,
-            outcome: (0..plan.changes.len()).map(|_| None).collect(),
         };
         for (index, dependency) in missing {
-            if scheduler.outcome[index].is_none() {
+            if !matches!(scheduler.nodes[index].state, State::Settled(_)) {
                 scheduler.give_up(
                     index,
                     NotAttemptedReason::MissingDependency { dependency },
@@ -221,7 +216,6 @@ impl<'p> Scheduler<'p> {
             Err(error) => {
                 self.running -= 1;
                 let completed = self.nodes[change].next;
-                self.nodes[change].state = State::Failed;
                 // Its unsent operations will never be sent.
                 self.forget_remaining(change, completed + 1);
                 let operations = plan_change.operations.len();
@@ -242,7 +236,7 @@ impl<'p> Scheduler<'p> {
                     action: plan_change.action,
                     error: error.clone(),
                 });
-                self.outcome[change] = Some(Outcome::Failed { completed, error });
+                self.nodes[change].state = State::Settled(Outcome::Failed { completed, error });
                 let dependency = plan_change.address.clone();
                 self.stop_dependents(
                     change,
@@ -283,29 +277,33 @@ impl<'p> Scheduler<'p> {
             elapsed,
             ..ApplyReport::default()
         };
-        for (change, outcome) in self.plan.changes.iter().zip(self.outcome) {
+        for (change, node) in self.plan.changes.iter().zip(self.nodes) {
             let address = change.address.clone();
             let action = change.action;
-            match outcome {
-                Some(Outcome::Succeeded(elapsed)) => report.succeeded.push(Succeeded {
+            match node.state {
+                State::Settled(Outcome::Succeeded(elapsed)) => report.succeeded.push(Succeeded {
                     address,
                     action,
                     elapsed,
                 }),
-                Some(Outcome::Failed { completed, error }) => report.failed.push(Failed {
-                    address,
-                    action,
-                    completed_operations: completed,
-                    operations: change.operations.len(),
-                    error,
-                }),
-                Some(Outcome::NotAttempted(reason)) => report.not_attempted.push(NotAttempted {
-                    address,
-                    action,
-                    reason,
-                }),
+                State::Settled(Outcome::Failed { completed, error }) => {
+                    report.failed.push(Failed {
+                        address,
+                        action,
+                        completed_operations: completed,
+                        operations: change.operations.len(),
+                        error,
+                    })
+                }
+                State::Settled(Outcome::NotAttempted(reason)) => {
+                    report.not_attempted.push(NotAttempted {
+                        address,
+                        action,
+                        reason,
+                    })
+                }
                 // Unreachable once every change is settled; report it rather than panic.
-                None => report.not_attempted.push(NotAttempted {
+                _ => report.not_attempted.push(NotAttempted {
                     address,
                     action,
                     reason: NotAttemptedReason::Cancelled,
@@ -391,8 +389,7 @@ impl<'p> Scheduler<'p> {
         now: Instant,
         events: &mut impl FnMut(Event),
     ) {
-        self.nodes[index].state = State::Succeeded;
-        self.outcome[index] = Some(Outcome::Succeeded(elapsed));
+        self.nodes[index].state = State::Settled(Outcome::Succeeded(elapsed));
         events(Event::Succeeded {
             address: self.plan.changes[index].address.clone(),
             action: self.plan.changes[index].action,
@@ -436,9 +433,10 @@ impl<'p> Scheduler<'p> {
     ) {
         let mut stack = self.nodes[index].dependents.clone();
         while let Some(dependent) = stack.pop() {
-            if self.outcome[dependent].is_some()
-                || matches!(self.nodes[dependent].state, State::Running { .. })
-            {
+            if matches!(
+                self.nodes[dependent].state,
+                State::Running { .. } | State::Settled(_)
+            ) {
                 continue;
             }
             self.settle_not_attempted(dependent, reason.clone(), events);
@@ -456,14 +454,13 @@ impl<'p> Scheduler<'p> {
             let cluster = self.cluster_of_next(index);
             self.ready[cluster].remove(&index);
         }
-        self.nodes[index].state = State::NotAttempted;
         self.forget_remaining(index, 0);
         events(Event::Skipped {
             address: self.plan.changes[index].address.clone(),
             action: self.plan.changes[index].action,
             reason: reason.clone(),
         });
-        self.outcome[index] = Some(Outcome::NotAttempted(reason));
+        self.nodes[index].state = State::Settled(Outcome::NotAttempted(reason));
     }
 
     /// Takes the operations of `index` from `from` on out of the per-cluster work left.
