@@ -51,13 +51,12 @@ pub(crate) struct Scheduler<'p> {
     plan: &'p Plan,
     parallelism: usize,
     nodes: Vec<Node>,
-    /// Operations not yet sent per cluster, counting only changes that may still run.
-    remaining: HashMap<&'p ClusterId, usize>,
+    /// Operations not yet sent per cluster index, counting only changes that may still run.
+    remaining: Vec<usize>,
     /// Clusters with an operation in flight.
     busy: BTreeSet<usize>,
     /// Cluster ids by a small index, so sets of them are cheap and ordered.
     cluster_index: HashMap<&'p ClusterId, usize>,
-    clusters: Vec<&'p ClusterId>,
     /// Ready changes by the cluster of their first operation.
     ready: Vec<BTreeSet<usize>>,
     running: usize,
@@ -76,16 +75,15 @@ impl<'p> Scheduler<'p> {
     /// does not hold are settled as not attempted at once, as are their dependents.
     pub fn new(plan: &'p Plan, parallelism: usize, events: &mut impl FnMut(Event)) -> Self {
         let mut cluster_index: HashMap<&ClusterId, usize> = HashMap::new();
-        let mut clusters = Vec::new();
-        let mut remaining: HashMap<&ClusterId, usize> = HashMap::new();
+        let mut remaining: Vec<usize> = Vec::new();
         for change in &plan.changes {
             for operation in &change.operations {
                 let cluster = operation.cluster();
-                cluster_index.entry(cluster).or_insert_with(|| {
-                    clusters.push(cluster);
-                    clusters.len() - 1
+                let index = *cluster_index.entry(cluster).or_insert_with(|| {
+                    remaining.push(0);
+                    remaining.len() - 1
                 });
-                *remaining.entry(cluster).or_default() += 1;
+                remaining[index] += 1;
             }
         }
 
@@ -122,11 +120,10 @@ impl<'p> Scheduler<'p> {
             plan,
             parallelism: parallelism.max(1),
             nodes,
-            remaining,
             busy: BTreeSet::new(),
-            ready: vec![BTreeSet::new(); clusters.len()],
+            ready: vec![BTreeSet::new(); remaining.len()],
+            remaining,
             cluster_index,
-            clusters,
             running: 0,
             cancelled: false,
         };
@@ -321,10 +318,7 @@ impl<'p> Scheduler<'p> {
             *sending = true;
         }
         let operation = node.next;
-        let cluster_id = self.clusters[cluster];
-        if let Some(left) = self.remaining.get_mut(cluster_id) {
-            *left = left.saturating_sub(1);
-        }
+        self.remaining[cluster] = self.remaining[cluster].saturating_sub(1);
         Dispatch {
             change: index,
             operation,
@@ -341,11 +335,7 @@ impl<'p> Scheduler<'p> {
             if self.busy.contains(&cluster) {
                 continue;
             }
-            let left = self
-                .remaining
-                .get(self.clusters[cluster])
-                .copied()
-                .unwrap_or(0);
+            let left = self.remaining[cluster];
             let better = match best {
                 None => true,
                 Some((best_left, best_change)) => {
@@ -466,9 +456,8 @@ impl<'p> Scheduler<'p> {
     /// Takes the operations of `index` from `from` on out of the per-cluster work left.
     fn forget_remaining(&mut self, index: usize, from: usize) {
         for operation in self.plan.changes[index].operations.iter().skip(from) {
-            if let Some(left) = self.remaining.get_mut(operation.cluster()) {
-                *left = left.saturating_sub(1);
-            }
+            let cluster = self.cluster_index[operation.cluster()];
+            self.remaining[cluster] = self.remaining[cluster].saturating_sub(1);
         }
     }
 }
