@@ -152,3 +152,89 @@ fn grant_role(value: &Value) -> Option<Role> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A `.show follower databases` answer with the doc's columns, one database with every
+    /// kind of override and one with none.
+    fn answer() -> V1Response {
+        let columns: Vec<Value> = [
+            ("DatabaseName", "String"),
+            ("LeaderClusterMetadataPath", "String"),
+            ("CachingPolicyOverride", "String"),
+            ("AuthorizedPrincipalsOverride", "String"),
+            ("AuthorizedPrincipalsModificationKind", "String"),
+            ("CachingPoliciesModificationKind", "String"),
+            ("IsAutoPrefetchEnabled", "Boolean"),
+            ("TableMetadataOverrides", "String"),
+        ]
+        .iter()
+        .map(|(name, kind)| json!({"ColumnName": name, "DataType": kind}))
+        .collect();
+        let principals = json!([
+            {"Principal": {"FullyQualifiedName": "aaduser=1d2c;72f9", "DisplayName": "aaduser=alice@contoso.com"},
+             "Role": 2, "Notes": "kfollow: aaduser=alice@contoso.com"},
+            {"Principal": {"FullyQualifiedName": "aadgroup=9a1b;72f9", "DisplayName": "ops"},
+             "Role": "Admin", "Notes": ""}
+        ]);
+        let tables = json!({
+            "Orders": {"CachingPolicyOverride": {"DataHotSpan": {"Value": "30.00:00:00"}}},
+            "_MV_DailySales": {"CachingPolicyOverride": {"DataHotSpan": {"Value": "12:00:00"}}}
+        });
+        serde_json::from_value(json!({"Tables": [{
+            "TableName": "Table_0",
+            "Columns": columns,
+            "Rows": [
+                ["Sales", "https://a.blob.core.windows.net/sales",
+                 "{\"DataHotSpan\":{\"Value\":\"7.00:00:00\"}}", principals.to_string(),
+                 "Replace", "union", true, tables.to_string()],
+                ["Web", "https://a.blob.core.windows.net/web", "null", "[]", "Union", "Union", false, null]
+            ]
+        }]}))
+        .expect("a v1 response")
+    }
+
+    #[test]
+    fn reads_every_override() {
+        let settings = parse_show_follower_databases(&answer()).expect("readable");
+        let sales = &settings["Sales"];
+        assert_eq!(sales.hot_cache_period, Some(Timespan::from_days(7)));
+        assert_eq!(sales.tables["Orders"], Timespan::from_days(30));
+        assert_eq!(
+            sales.materialized_views["DailySales"],
+            Timespan::parse("12h").unwrap()
+        );
+        assert_eq!(
+            sales.principals[&Role::Viewers][0].notes,
+            "kfollow: aaduser=alice@contoso.com"
+        );
+        assert_eq!(sales.principals[&Role::Admins][0].fqn, "aadgroup=9a1b;72f9");
+        assert_eq!(
+            sales.principals_modification_kind,
+            PrincipalsModificationKind::Replace
+        );
+        assert_eq!(
+            sales.caching_policies_modification_kind,
+            CachingPoliciesModificationKind::Union
+        );
+        assert!(sales.prefetch_extents);
+        let web = &settings["Web"];
+        assert_eq!(web.hot_cache_period, None);
+        assert!(web.tables.is_empty() && web.principals.is_empty() && !web.prefetch_extents);
+    }
+
+    #[test]
+    fn an_unreadable_policy_is_an_error_naming_it() {
+        let mut response = answer();
+        response.tables[0].rows[0][2] = Value::from("{\"DataHotSpan\":{\"Value\":\"a week\"}}");
+        let error = parse_show_follower_databases(&response).expect_err("unreadable");
+        assert!(
+            error.to_string().contains("CachingPolicyOverride"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("Sales"), "{error}");
+    }
+}
