@@ -227,7 +227,13 @@ fn a_failed_operation_stops_only_its_own_change() {
         "{}",
         apply.output()
     );
-    assert!(apply.stdout.contains("1 attached"), "{}", apply.stdout);
+    assert!(
+        apply.stdout.contains(
+            "Apply incomplete: 1 attached, 0 changed, 0 replaced, 0 detached; 1 failed, 0 not attempted."
+        ),
+        "{}",
+        apply.stdout
+    );
     let plan = env
         .run(&["plan", "--detailed-exitcode"], &[])
         .expect_code(2);

@@ -204,15 +204,26 @@ impl ApplyReport {
     }
 
     /// `Apply complete! 2 attached, 1 changed, 0 replaced, 0 detached.`, counting the changes
-    /// that succeeded.
+    /// that succeeded; when some failed or were not attempted, `Apply incomplete: …; 1 failed,
+    /// 2 not attempted.`
     pub fn summary(&self) -> String {
-        format!(
-            "Apply complete! {} attached, {} changed, {} replaced, {} detached.",
+        let done = format!(
+            "{} attached, {} changed, {} replaced, {} detached",
             self.succeeded_count(Action::Attach),
             self.succeeded_count(Action::Update),
             self.succeeded_count(Action::Replace),
             self.succeeded_count(Action::Detach),
-        )
+        );
+        if self.is_complete() {
+            format!("Apply complete! {done}.")
+        } else {
+            // "complete" would be a lie: say what did not happen in the same line.
+            format!(
+                "Apply incomplete: {done}; {} failed, {} not attempted.",
+                self.failed.len(),
+                self.not_attempted.len()
+            )
+        }
     }
 }
 
@@ -252,7 +263,7 @@ mod tests {
         };
         assert_eq!(
             report.summary(),
-            "Apply complete! 2 attached, 1 changed, 0 replaced, 1 detached."
+            "Apply incomplete: 2 attached, 1 changed, 0 replaced, 1 detached; 1 failed, 0 not attempted."
         );
         assert!(!report.is_complete());
     }

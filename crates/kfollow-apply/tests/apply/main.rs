@@ -156,7 +156,7 @@ async fn a_failure_stops_its_dependents_and_independent_changes_finish() {
     }));
     assert_eq!(
         report.summary(),
-        "Apply complete! 2 attached, 0 changed, 0 replaced, 0 detached."
+        "Apply incomplete: 2 attached, 0 changed, 0 replaced, 0 detached; 1 failed, 2 not attempted."
     );
 }
 
