@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use kfollow_model::{
-    Action, Address, AttributeChange, Change, DatabaseSelection, FollowerDatabaseSettings,
+    Action, Address, AttributeChange, Change, DatabaseSelection, FollowerDatabaseSettings, Managed,
     ObservedFollowerSettings, ObservedPrincipal, Operation, Principal, Role, Timespan,
 };
 use serde_json::Value;
@@ -154,13 +154,19 @@ fn settings_diff(
             || kql::alter_principals_modification_kind(database, kind),
         );
     }
-    if let Some(hot) = wanted.hot_cache_period {
-        diff.scalar(
-            "hotCachePeriod",
-            live.hot_cache_period.map(span),
-            span(hot),
-            || kql::alter_database_caching(database, hot),
-        );
+    match (wanted.hot_cache_period, live.hot_cache_period) {
+        (Managed::Unmanaged, _) => {}
+        (Managed::Set(hot), before) => {
+            diff.scalar("hotCachePeriod", before.map(span), span(hot), || {
+                kql::alter_database_caching(database, hot)
+            })
+        }
+        // `hotCachePeriod: null`: no database-level override wanted.
+        (Managed::Unset, None) => diff.unchanged += 1,
+        (Managed::Unset, Some(before)) => {
+            diff.attribute("hotCachePeriod".to_owned(), Some(span(before)), None);
+            diff.commands.push(kql::delete_database_caching(database));
+        }
     }
     if let Some(tables) = &wanted.tables {
         overrides_diff(&mut diff, database, Entity::Table, tables, &live.tables);

@@ -145,17 +145,53 @@ pub struct DesiredAttachment {
     pub origin: SourceLocation,
 }
 
+/// A single setting the manifest may manage, set to a value, or explicitly want absent.
+///
+/// Unlike `Option<T>`, it tells "the manifest does not mention the key" ([`Managed::Unmanaged`],
+/// the live value is left alone) from "the manifest says `key: null`" ([`Managed::Unset`], a
+/// live value is deleted). Serialised as `"unmanaged"`, `"unset"` or `{"set": <value>}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Managed<T> {
+    /// The manifest leaves the key out: kfollow does not touch the live value.
+    #[default]
+    Unmanaged,
+    /// The manifest writes `null`: there must be no value; a live one is deleted.
+    Unset,
+    /// The manifest writes a value: the live value must be this one.
+    Set(T),
+}
+
+impl<T> Managed<T> {
+    /// True unless the manifest leaves the key out.
+    pub fn is_managed(&self) -> bool {
+        !matches!(self, Managed::Unmanaged)
+    }
+
+    /// The wanted value, if the manifest sets one.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Managed::Set(value) => Some(value),
+            Managed::Unmanaged | Managed::Unset => None,
+        }
+    }
+}
+
 /// Settings of one follower database (data-plane commands of
 /// `reference/docs/cluster-follower.md`).
 ///
 /// `None` (or an absent map key) means "not managed": kfollow leaves the live value alone.
 /// A value that is present is authoritative: a `tables` map removes live table overrides it
 /// does not list, a role's principal list drops live principals it does not list.
+/// The database-level `hotCachePeriod` is a [`Managed`]: left out it is not managed, set it is
+/// the wanted override, and `hotCachePeriod: null` means "no database-level override" (a live
+/// one is deleted with `.delete follower database <db> policy caching`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FollowerDatabaseSettings {
     /// Database-level hot cache override.
-    pub hot_cache_period: Option<Timespan>,
+    #[serde(default)]
+    pub hot_cache_period: Managed<Timespan>,
     /// Table-level hot cache overrides, by table name.
     pub tables: Option<BTreeMap<String, Timespan>>,
     /// Materialized-view-level hot cache overrides, by view name.
@@ -182,5 +218,43 @@ impl Desired {
     /// `FILE:LINE:COLUMN` of a manifest node, for messages.
     pub fn locate(&self, origin: SourceLocation) -> String {
         format!("{}:{}:{}", self.source_name, origin.line, origin.column)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn managed_hot_cache_keeps_its_three_meanings_through_json() {
+        for (wanted, json) in [
+            (Managed::Unmanaged, r#""unmanaged""#),
+            (Managed::Unset, r#""unset""#),
+            (Managed::Set(Timespan::from_days(7)), r#"{"set":"7d"}"#),
+        ] {
+            let settings = FollowerDatabaseSettings {
+                hot_cache_period: wanted,
+                ..FollowerDatabaseSettings::default()
+            };
+            let text = serde_json::to_string(&settings).unwrap();
+            assert!(
+                text.contains(&format!(r#""hotCachePeriod":{json}"#)),
+                "{text}"
+            );
+            let back: FollowerDatabaseSettings = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, settings);
+        }
+    }
+
+    #[test]
+    fn a_left_out_hot_cache_reads_as_unmanaged() {
+        let back: FollowerDatabaseSettings = serde_json::from_str(
+            r#"{"tables":null,"materializedViews":null,"principals":{},
+                "principalsModificationKind":null,"cachingPoliciesModificationKind":null,
+                "prefetchExtents":null}"#,
+        )
+        .unwrap();
+        assert_eq!(back.hot_cache_period, Managed::Unmanaged);
     }
 }

@@ -21,7 +21,7 @@ pub mod timespan;
 
 pub use desired::{
     DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
-    FollowerDatabaseSettings, SourceLocation,
+    FollowerDatabaseSettings, Managed, SourceLocation,
 };
 pub use id::{ClusterId, ClusterIdError, eq_ignore_case};
 pub use kinds::{

@@ -189,9 +189,10 @@ pub struct SharingSpec {
 #[derive(Debug, Clone, Default, JsonSchema)]
 #[schemars(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FollowerDatabaseSpec {
-    /// Database-level hot cache period, a Kusto timespan (`7d`, `12h`, …).
+    /// Database-level hot cache period, a Kusto timespan (`7d`, `12h`, …); `null` means the
+    /// follower database has no database-level override (a live one is deleted).
     #[schemars(with = "Option<TimespanText>")]
-    pub hot_cache_period: Option<At<Timespan>>,
+    pub hot_cache_period: Option<At<Option<Timespan>>>,
     /// Table-level hot cache periods, by table name; tables not listed lose their override.
     #[schemars(with = "Option<BTreeMap<String, CachingSpec>>")]
     pub tables: Option<Named<CachingSpec>>,

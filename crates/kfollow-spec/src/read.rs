@@ -352,6 +352,16 @@ impl Reader<'_> {
         None
     }
 
+    /// A timespan, or `null` for "no value" (only where the manifest gives null a meaning:
+    /// the database-level `hotCachePeriod`).
+    fn nullable_timespan(&mut self, node: &Node, key: &str) -> Option<At<Option<Timespan>>> {
+        if node.value == Value::Null {
+            return Some(At::new(None, node.pos));
+        }
+        self.timespan(node, key)
+            .map(|t| At::new(Some(t.value), t.pos))
+    }
+
     fn timespan(&mut self, node: &Node, key: &str) -> Option<At<Timespan>> {
         let text = match &node.value {
             Value::Str(text) => text,
@@ -545,7 +555,7 @@ impl Reader<'_> {
         Some(FollowerDatabaseSpec {
             hot_cache_period: fields
                 .get("hotCachePeriod")
-                .and_then(|n| self.timespan(n, "hotCachePeriod")),
+                .and_then(|n| self.nullable_timespan(n, "hotCachePeriod")),
             tables,
             materialized_views,
             principals: fields.get("principals").and_then(|n| self.principals(n)),

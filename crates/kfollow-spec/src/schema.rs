@@ -15,8 +15,21 @@ use crate::manifest::Manifest;
 pub fn manifest_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(Manifest).to_value();
     without_null(&mut schema);
+    for (def, key) in NULLABLE {
+        if let Some(property) = schema
+            .pointer_mut(&format!("/$defs/{def}/properties/{key}"))
+            .and_then(serde_json::Value::as_object_mut)
+            && let Some(only) = property.get("type").cloned()
+        {
+            property.insert("type".to_owned(), serde_json::json!([only, "null"]));
+        }
+    }
     schema
 }
+
+/// The keys where `null` means something (and the checker accepts it), by `$defs` entry:
+/// `hotCachePeriod: null` on a follower database asks for no database-level override.
+const NULLABLE: &[(&str, &str)] = &[("FollowerDatabaseSpec", "hotCachePeriod")];
 
 /// Removes the `null` that the derive allows for optional keys: a key the manifest leaves out
 /// is absent, and the checker refuses `key: null` (YAML's `key:` with nothing after it).
@@ -226,5 +239,21 @@ mod tests {
         ] {
             assert_eq!(properties(def), sorted(list));
         }
+    }
+
+    /// Only the database-level `hotCachePeriod` takes `null`.
+    #[test]
+    fn only_the_database_hot_cache_is_nullable() {
+        let schema = super::manifest_schema();
+        let text = schema.to_string();
+        assert_eq!(text.matches(r#""null""#).count(), 1, "{text}");
+        assert_eq!(
+            schema["$defs"]["FollowerDatabaseSpec"]["properties"]["hotCachePeriod"]["type"],
+            serde_json::json!(["string", "null"])
+        );
+        assert_eq!(
+            schema["$defs"]["CachingSpec"]["properties"]["hotCachePeriod"]["type"],
+            "string"
+        );
     }
 }

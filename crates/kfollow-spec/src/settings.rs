@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use kfollow_model::id::is_arm_name;
-use kfollow_model::{DatabaseSelection, FollowerDatabaseSettings, Role, TableLevelSharing};
+use kfollow_model::{
+    DatabaseSelection, FollowerDatabaseSettings, Managed, Role, TableLevelSharing,
+};
 
 use crate::check::location_of;
 use crate::diagnostic::Sink;
@@ -128,7 +130,11 @@ fn follower_settings(
         }
     }
     FollowerDatabaseSettings {
-        hot_cache_period: spec.hot_cache_period.as_ref().map(|t| t.value),
+        hot_cache_period: match spec.hot_cache_period.as_ref().map(|t| t.value) {
+            None => Managed::Unmanaged,
+            Some(None) => Managed::Unset,
+            Some(Some(hot)) => Managed::Set(hot),
+        },
         tables,
         materialized_views,
         principals,

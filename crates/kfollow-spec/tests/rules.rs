@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // tests may unwrap
 
 use kfollow_model::{
-    DatabaseSelection, FollowerDatabaseName, PrincipalsModificationKind, Role, Timespan,
+    DatabaseSelection, FollowerDatabaseName, Managed, PrincipalsModificationKind, Role, Timespan,
     UnmanagedPolicy,
 };
 
@@ -113,7 +113,10 @@ fn a_full_manifest_becomes_desired() {
     assert!(sales.protect);
     assert_eq!((sales.origin.line, sales.origin.column), (14, 5));
     let settings = &sales.follower_databases["Sales"];
-    assert_eq!(settings.hot_cache_period, Some(Timespan::from_days(7)));
+    assert_eq!(
+        settings.hot_cache_period,
+        Managed::Set(Timespan::from_days(7))
+    );
     assert_eq!(
         settings.tables.as_ref().unwrap()["Orders"],
         Timespan::from_days(30)
@@ -130,7 +133,7 @@ fn a_full_manifest_becomes_desired() {
     assert_eq!(everything.database, DatabaseSelection::All);
     assert_eq!(
         everything.follower_databases["Sales"].hot_cache_period,
-        Some(Timespan::from_secs(12 * 3600))
+        Managed::Set(Timespan::from_secs(12 * 3600))
     );
     assert!(everything.follower_databases["Sales"].tables.is_none());
 }
@@ -568,6 +571,44 @@ fn timespans_are_non_negative_kusto_literals() {
     refused(
         &manifest(&format!(
             "{SALES}    followerDatabase: {{ hotCachePeriod: 7 }}\n"
+        )),
+        "kfollow::wrong-type",
+    );
+}
+
+/// `hotCachePeriod: null` on a follower database means "no database-level override";
+/// left out, it is not managed; null anywhere else is still refused.
+#[test]
+fn a_null_database_hot_cache_asks_for_no_override() {
+    for null in ["null", "~"] {
+        let validated = valid(&manifest(&format!(
+            "{SALES}    followerDatabase: {{ hotCachePeriod: {null} }}\n"
+        )));
+        let settings = &validated.desired.attachments[0].follower_databases["Sales"];
+        assert_eq!(settings.hot_cache_period, Managed::Unset);
+    }
+    let everything = valid(&manifest(
+        "  - name: everything
+    follower: paris
+    leader: prod
+    databaseName: '*'
+    followerDatabases:
+      Sales: { hotCachePeriod: null }
+      Logs: { prefetchExtents: true }
+",
+    ));
+    let settings = &everything.desired.attachments[0].follower_databases;
+    assert_eq!(settings["Sales"].hot_cache_period, Managed::Unset);
+    assert_eq!(settings["Logs"].hot_cache_period, Managed::Unmanaged);
+    refused(
+        &manifest(&format!(
+            "{SALES}    followerDatabase: {{ tables: {{ Orders: {{ hotCachePeriod: null }} }} }}\n"
+        )),
+        "kfollow::wrong-type",
+    );
+    refused(
+        &manifest(&format!(
+            "{SALES}    followerDatabase: {{ prefetchExtents: null }}\n"
         )),
         "kfollow::wrong-type",
     );

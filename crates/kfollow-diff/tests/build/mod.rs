@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use kfollow_model::{
     DatabaseKind, DatabaseSelection, Desired, DesiredAttachment, DesiredCluster,
-    FollowerDatabaseName, FollowerDatabaseSettings, LeaderFollower, Observed, ObservedAttachment,
-    ObservedCluster, ObservedDatabase, ObservedFollowerSettings, ObservedPrincipal, Operation,
-    Plan, Principal, PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan,
-    UnmanagedPolicy,
+    FollowerDatabaseName, FollowerDatabaseSettings, LeaderFollower, Managed, Observed,
+    ObservedAttachment, ObservedCluster, ObservedDatabase, ObservedFollowerSettings,
+    ObservedPrincipal, Operation, Plan, Principal, PrincipalsModificationKind, SourceLocation,
+    TableLevelSharing, Timespan, UnmanagedPolicy,
 };
 
 pub fn id(cluster: &str) -> kfollow_model::ClusterId {
@@ -301,8 +301,10 @@ impl World {
                 };
                 let live = all.entry(database.clone()).or_default();
                 live.database_name = database;
-                if let Some(hot) = wanted.hot_cache_period {
-                    live.hot_cache_period = Some(span(&hot.to_dotnet()));
+                match wanted.hot_cache_period {
+                    Managed::Unmanaged => {}
+                    Managed::Unset => live.hot_cache_period = None,
+                    Managed::Set(hot) => live.hot_cache_period = Some(span(&hot.to_dotnet())),
                 }
                 if let Some(tables) = &wanted.tables {
                     live.tables = tables

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use kfollow_model::{
-    CachingPoliciesModificationKind, FollowerDatabaseName, PrincipalsModificationKind, Role,
+    CachingPoliciesModificationKind, FollowerDatabaseName, Managed, PrincipalsModificationKind,
+    Role,
 };
 use proptest::prelude::*;
 
@@ -15,7 +16,7 @@ struct Spec {
     naming: u8,
     kind: u8,
     tables: Vec<String>,
-    hot: Option<i64>,
+    hot: Managed<i64>,
     overrides: BTreeMap<String, i64>,
     viewers: Vec<String>,
     prefetch: Option<bool>,
@@ -27,7 +28,11 @@ fn spec() -> impl Strategy<Value = Spec> {
         0u8..3,
         0u8..3,
         prop::collection::vec("[A-Z][a-z]{0,4}", 0..4),
-        prop::option::of(0i64..400),
+        prop_oneof![
+            Just(Managed::Unmanaged),
+            Just(Managed::Unset),
+            (0i64..400).prop_map(Managed::Set),
+        ],
         prop::collection::btree_map("[A-Z][a-z]{0,4}", 0i64..100, 0..3),
         prop::collection::vec(
             "(aaduser|aadgroup)=[a-z]{1,5}@(Contoso|fabrikam)\\.com",
@@ -70,7 +75,11 @@ proptest! {
             }
             let leader_database = if s.database == "*" { "Logs" } else { s.database };
             let settings = world.settings(&format!("att{i}"), leader_database);
-            settings.hot_cache_period = s.hot.map(|h| span(&format!("{h}h")));
+            settings.hot_cache_period = match s.hot {
+                Managed::Unmanaged => Managed::Unmanaged,
+                Managed::Unset => Managed::Unset,
+                Managed::Set(h) => Managed::Set(span(&format!("{h}h"))),
+            };
             settings.tables = Some(s.overrides.iter().map(|(t, d)| (t.clone(), span(&format!("{d}d")))).collect());
             settings.principals.insert(Role::Viewers, s.viewers.iter().map(|p| principal(p)).collect());
             settings.prefetch_extents = s.prefetch;
@@ -95,7 +104,7 @@ fn a_thousand_attachments_plan_empty_after_apply() {
         let follower = format!("f{}", i % 50);
         let a = world.attach(&format!("a{i}"), &follower, "prod", "Sales");
         a.follower_database_name = FollowerDatabaseName::Override(format!("Sales{i}"));
-        world.settings(&format!("a{i}"), "Sales").hot_cache_period = Some(span("7d"));
+        world.settings(&format!("a{i}"), "Sales").hot_cache_period = Managed::Set(span("7d"));
     }
     let plan = world.plan();
     assert_eq!(plan.changes.len(), 2000);

@@ -1,8 +1,8 @@
 use std::collections::BTreeMap;
 
 use kfollow_model::{
-    Action, Address, CachingPoliciesModificationKind, FollowerDatabaseName, ObservedPrincipal,
-    Operation, Plan, PrincipalsModificationKind, Role,
+    Action, Address, CachingPoliciesModificationKind, FollowerDatabaseName, Managed,
+    ObservedPrincipal, Operation, Plan, PrincipalsModificationKind, Role,
 };
 use serde_json::json;
 
@@ -36,7 +36,7 @@ fn with_settings() -> World {
         .attach("sales", "emea", "prod", "Sales")
         .follower_database_name = FollowerDatabaseName::Override("sales-emea".into());
     let s = world.settings("sales", "Sales");
-    s.hot_cache_period = Some(span("7d"));
+    s.hot_cache_period = Managed::Set(span("7d"));
     s.tables = Some(BTreeMap::from([
         ("Orders".into(), span("30d")),
         ("Customers".into(), span("30d")),
@@ -108,6 +108,58 @@ fn applied_settings_show_no_changes() {
     assert!(again.is_empty(), "{again:#?}");
 }
 
+/// `hotCachePeriod: null` deletes a live database-level override, and says nothing when
+/// there is none; left out, a live override is left alone.
+#[test]
+fn a_null_hot_cache_deletes_the_database_override() {
+    let mut world = with_settings();
+    let plan = world.plan();
+    world.apply(&plan);
+    world.settings("sales", "Sales").hot_cache_period = Managed::Unset;
+    let plan = world.plan();
+    assert_eq!(plan.changes.len(), 1);
+    let change = &plan.changes[0];
+    assert_eq!(change.action, Action::Update);
+    assert_eq!(change.attributes.len(), 1);
+    let removed = &change.attributes[0];
+    assert_eq!(removed.name, "hotCachePeriod");
+    assert_eq!(removed.before, Some(json!("7d")));
+    assert_eq!(removed.after, None);
+    assert_eq!(
+        commands(&plan, "sales-emea"),
+        [".delete follower database ['sales-emea'] policy caching"]
+    );
+    world.apply(&plan);
+    let live = &world.observed.clusters[&crate::build::id("emea")]
+        .follower_settings
+        .as_ref()
+        .unwrap()["sales-emea"];
+    assert_eq!(live.hot_cache_period, None);
+    let again = world.plan();
+    // Nothing live: null already holds.
+    assert!(again.is_empty(), "{again:#?}");
+}
+
+#[test]
+fn a_null_hot_cache_on_a_new_follower_database_sends_nothing() {
+    let mut world = World::new();
+    world.attach("sales", "emea", "prod", "Sales");
+    world.settings("sales", "Sales").hot_cache_period = Managed::Unset;
+    let plan = world.plan();
+    assert_eq!(plan.count(Action::Attach), 1);
+    assert_eq!(plan.changes.len(), 1, "{plan:#?}");
+}
+
+#[test]
+fn a_left_out_hot_cache_leaves_the_live_override_alone() {
+    let mut world = with_settings();
+    let plan = world.plan();
+    world.apply(&plan);
+    world.settings("sales", "Sales").hot_cache_period = Managed::Unmanaged;
+    let plan = world.plan();
+    assert!(plan.is_empty(), "{plan:#?}");
+}
+
 #[test]
 fn principals_and_overrides_change_as_set_differences() {
     let mut world = with_settings();
@@ -133,7 +185,7 @@ fn principals_and_overrides_change_as_set_differences() {
             notes: String::new(),
         });
     let s = world.settings("sales", "Sales");
-    s.hot_cache_period = Some(span("168h"));
+    s.hot_cache_period = Managed::Set(span("168h"));
     s.tables.as_mut().unwrap().remove("Logs");
     s.principals.insert(
         Role::Viewers,
