@@ -89,6 +89,59 @@ fn settings_converge_and_changes_are_exact() {
     assert!(viewers.iter().any(|v| v.contains("bob")), "{viewers:?}");
 }
 
+/// `hotCachePeriod: null` removes the database-level override; left out, it is not managed.
+/// Applied through a saved plan, whose manifest must keep the null.
+#[test]
+fn a_null_hot_cache_period_deletes_the_database_override() {
+    let env = Standalone::start(&small_world(""));
+    let hot = |env: &Standalone| {
+        env.emulator.world().clusters[1].attached_database_configurations[0]
+            .follower_databases
+            .get("Sales")
+            .and_then(|s| s.hot_cache_period)
+            .map(|t| t.to_literal())
+    };
+    let write = |settings: &str| {
+        env.workspace
+            .write("kfollow.yaml", &manifest("", &sales_with(settings)));
+    };
+    write("      hotCachePeriod: 7d\n");
+    env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    assert_eq!(hot(&env), Some("7d".to_owned()));
+
+    // Left out: not managed, the live override stays.
+    write("      prefetchExtents: false\n");
+    env.run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(0);
+
+    write("      hotCachePeriod: null\n");
+    let plan = env
+        .run(&["plan", "--detailed-exitcode", "--out", "null.plan"], &[])
+        .expect_code(2);
+    assert!(
+        plan.stdout.contains(r#"- hotCachePeriod = "7d" -> null"#),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains(".delete follower database Sales policy caching"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to attach, 1 to change, 0 to replace, 0 to detach."),
+        "{}",
+        plan.stdout
+    );
+
+    env.run(&["apply", "null.plan"], &[]).expect_code(0);
+    env.run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(0);
+    assert_eq!(hot(&env), None);
+}
+
 #[test]
 fn every_command_kfollow_sends_parses_under_the_documented_grammar() {
     let env = Standalone::start(&small_world(""));

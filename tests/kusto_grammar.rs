@@ -124,16 +124,10 @@ fn the_matcher_refuses_what_the_doc_does_not_allow() {
 const KNOWN_UNDOCUMENTED: &[&str] = &[];
 
 /// Documented syntaxes kfollow never sends, and why.
-const NOT_SENT: &[(&str, &str)] = &[
-    (
-        "`.show` `follower` `database` *DatabaseName*",
-        "settings are read for all follower databases of a cluster at once, with the list form",
-    ),
-    (
-        "`.delete` `follower` `database` *DatabaseName* `policy` `caching`",
-        "a manifest without `hotCachePeriod` leaves the database-level override unmanaged",
-    ),
-];
+const NOT_SENT: &[(&str, &str)] = &[(
+    "`.show` `follower` `database` *DatabaseName*",
+    "settings are read for all follower databases of a cluster at once, with the list form",
+)];
 
 /// The leader's databases: names that need quoting (`Web-Events`, `web-logs`, `Daily-Totals`)
 /// and keyword-like ones (`where`, and `table`, `none`, `replace` of the grammar itself).
@@ -187,9 +181,9 @@ fn stage(sales: &str) -> String {
 }
 
 /// Three stages that make kfollow send every kind of command it has: overrides set (one name
-/// and several of one period), changed and removed (one and several), every role's
-/// principals added and dropped (several, then one), each modification kind and prefetch
-/// value.
+/// and several of one period), changed and removed (one and several; the database-level one
+/// by `hotCachePeriod: null`), every role's principals added and dropped (several, then
+/// one), each modification kind and prefetch value.
 fn stages() -> [String; 3] {
     let first = format!(
         r#"      hotCachePeriod: 7d
@@ -226,7 +220,7 @@ fn stages() -> [String; 3] {
         principals(&["ada"])
     );
     let third = format!(
-        r#"      hotCachePeriod: 3d
+        r#"      hotCachePeriod: null
       tables:
         Orders: {{ hotCachePeriod: 30d }}
       materializedViews: {{}}
