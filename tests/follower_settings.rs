@@ -280,3 +280,17 @@ fn apply_waits_for_settings_that_show_at_the_next_schema_refresh() {
     env.run(&["plan", "--detailed-exitcode"], &[])
         .expect_code(0);
 }
+
+#[test]
+fn a_saved_plan_applies_against_the_in_process_emulator() {
+    // Each `--emulator` run serves the world on a new port; the plan must not call that a
+    // change of the world.
+    let ws = Workspace::new();
+    ws.write("world.yaml", &small_world(""));
+    ws.write("kfollow.yaml", &manifest("", &sales_with(FIRST)));
+    ws.emulated(&["plan", "--out", "reviewed.plan"])
+        .expect_code(0);
+    let apply = ws.emulated(&["apply", "reviewed.plan"]).expect_code(0);
+    assert!(apply.stdout.contains("Apply complete!"), "{}", apply.stdout);
+    ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
