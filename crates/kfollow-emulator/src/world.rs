@@ -394,37 +394,34 @@ impl World {
         cluster: usize,
         database: &str,
     ) -> Option<&mut FollowerSettings> {
+        let (index, name) = self.follower_attachment(cluster, database)?;
+        let attachment = &mut self.clusters[cluster].attached_database_configurations[index];
+        let initial = attachment.initial_follower_settings();
+        Some(attachment.follower_databases.entry(name).or_insert(initial))
+    }
+
+    /// The attachment (by index on `cluster`) that made a follower database, and the follower
+    /// database's name as the world spells it.
+    fn follower_attachment(&self, cluster: usize, database: &str) -> Option<(usize, String)> {
         let follower = self
             .follower_databases(cluster)
             .into_iter()
             .find(|f| f.name.eq_ignore_ascii_case(database))?;
-        let attachment = self.clusters[cluster]
+        let index = self.clusters[cluster]
             .attached_database_configurations
-            .iter_mut()
-            .find(|a| a.name == follower.attachment)?;
-        let initial = attachment.initial_follower_settings();
-        Some(
-            attachment
-                .follower_databases
-                .entry(follower.name)
-                .or_insert(initial),
-        )
+            .iter()
+            .position(|a| a.name == follower.attachment)?;
+        Some((index, follower.name))
     }
 
     /// The settings of a follower database, read-only.
     pub fn follower_settings(&self, cluster: usize, database: &str) -> Option<FollowerSettings> {
-        let follower = self
-            .follower_databases(cluster)
-            .into_iter()
-            .find(|f| f.name.eq_ignore_ascii_case(database))?;
-        let attachment = self.clusters[cluster]
-            .attached_database_configurations
-            .iter()
-            .find(|a| a.name == follower.attachment)?;
+        let (index, name) = self.follower_attachment(cluster, database)?;
+        let attachment = &self.clusters[cluster].attached_database_configurations[index];
         Some(
             attachment
                 .follower_databases
-                .get(&follower.name)
+                .get(&name)
                 .cloned()
                 .unwrap_or_else(|| attachment.initial_follower_settings()),
         )
