@@ -43,7 +43,7 @@ fn schema_keys() -> BTreeSet<String> {
 /// commas and "and"/"or"); `None` for text that says more than names.
 fn only_names(text: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() < 3 || parts.len() % 2 == 0 {
+    if parts.len() < 3 || parts.len().is_multiple_of(2) {
         return None;
     }
     let mut names = Vec::new();
