@@ -129,3 +129,174 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
+
+#[cfg(test)]
+mod tests {
+    //! `docs/cli.md` documents every command, flag, argument and environment variable of the
+    //! command line. Each command has a section headed `` ## `kfollow <command>` `` whose
+    //! tables list its flags and arguments in their first cell; the global flags (and clap's
+    //! `--help` and `--version`) are in the table of "Global flags"; every environment
+    //! variable a flag or the credential chain reads is in a table. A flag added without its
+    //! row makes the test fail, naming it.
+
+    use std::collections::BTreeSet;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    fn cli_doc() -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("cannot read `{}`: {error}", path.display()))
+    }
+
+    /// The doc cut at its `## ` headings: (heading, lines under it).
+    fn sections(doc: &str) -> Vec<(&str, Vec<&str>)> {
+        let mut out: Vec<(&str, Vec<&str>)> = vec![("", Vec::new())];
+        for line in doc.lines() {
+            if let Some(heading) = line.strip_prefix("## ") {
+                out.push((heading, Vec::new()));
+            } else if let Some((_, lines)) = out.last_mut() {
+                lines.push(line);
+            }
+        }
+        out
+    }
+
+    /// What the tables of these lines list: the first word of each code span in a row's first
+    /// cell (`` `-f`, `--file FILE` `` lists `-f` and `--file`).
+    fn listed<'a>(lines: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        lines
+            .into_iter()
+            .filter_map(|line| line.trim().strip_prefix('|'))
+            .filter_map(|row| row.split('|').next())
+            .flat_map(|cell| {
+                cell.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .filter_map(|span| span.split_whitespace().next())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// How the doc names an argument: `--long`, or a positional's value name (`PLAN`).
+    fn spelling(arg: &clap::Arg) -> Option<String> {
+        if let Some(long) = arg.get_long() {
+            return Some(format!("--{long}"));
+        }
+        if arg.is_positional() {
+            return arg
+                .get_value_names()
+                .and_then(|names| names.first())
+                .map(ToString::to_string);
+        }
+        None
+    }
+
+    /// Everything the command line has that `doc` does not document, one line each.
+    fn undocumented(doc: &str) -> Vec<String> {
+        let mut command = Cli::command();
+        command.build();
+        let sections = sections(doc);
+        let global = sections
+            .iter()
+            .find(|(heading, _)| *heading == "Global flags")
+            .map(|(_, lines)| listed(lines.iter().copied()))
+            .unwrap_or_default();
+        let everywhere = listed(doc.lines());
+        let mut missing = Vec::new();
+        let is_global = |arg: &clap::Arg| {
+            arg.is_global_set() || matches!(arg.get_id().as_str(), "help" | "version")
+        };
+        for arg in command.get_arguments() {
+            if let Some(name) = spelling(arg)
+                && !global.contains(&name)
+            {
+                missing.push(format!(
+                    "global flag `{name}` (in the table of `## Global flags`)"
+                ));
+            }
+        }
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let title = format!("`kfollow {}`", sub.get_name());
+            let Some((_, lines)) = sections
+                .iter()
+                .find(|(heading, _)| heading.contains(&title))
+            else {
+                missing.push(format!("command {title} (a `## {title}` section)"));
+                continue;
+            };
+            let here = listed(lines.iter().copied());
+            for arg in sub.get_arguments() {
+                let Some(name) = spelling(arg) else { continue };
+                let documented = if is_global(arg) {
+                    global.contains(&name)
+                } else {
+                    here.contains(&name)
+                };
+                if !documented {
+                    missing.push(format!("`{name}` of {title} (a row in its section)"));
+                }
+            }
+            for variable in sub.get_arguments().filter_map(clap::Arg::get_env) {
+                let variable = variable.to_string_lossy().into_owned();
+                if !everywhere.contains(&variable) {
+                    missing.push(format!("environment variable `{variable}` of {title}"));
+                }
+            }
+        }
+        for variable in kfollow_azure::CHAIN_VARIABLES {
+            if !everywhere.contains(variable) {
+                missing.push(format!(
+                    "environment variable `{variable}` of the credential chain"
+                ));
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        missing
+    }
+
+    #[test]
+    fn the_docs_cover_every_command_flag_and_variable() {
+        let missing = undocumented(&cli_doc());
+        assert!(
+            missing.is_empty(),
+            "docs/cli.md does not document:\n  {}",
+            missing.join("\n  ")
+        );
+    }
+
+    /// The check itself: a flag whose row is gone is reported, though prose still names it.
+    #[test]
+    fn a_flag_removed_from_the_docs_is_reported() {
+        let doc = cli_doc();
+        let without: String = doc
+            .lines()
+            .filter(|line| !(line.starts_with("| `--parallelism")))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(without.contains("--parallelism"));
+        assert_eq!(
+            undocumented(&without),
+            ["`--parallelism` of `kfollow apply` (a row in its section)"]
+        );
+        let without: String = doc
+            .lines()
+            .filter(|line| !line.starts_with("| `KFOLLOW_CLOUD`"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(without.contains("KFOLLOW_CLOUD"));
+        assert_eq!(
+            undocumented(&without),
+            [
+                "environment variable `KFOLLOW_CLOUD` of `kfollow apply`",
+                "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
+                "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",
+            ]
+        );
+    }
+}
