@@ -29,7 +29,7 @@ pub use kinds::{
     UnmanagedPolicy,
 };
 pub use observed::{
-    LeaderFollower, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
+    LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
     ObservedFollowerSettings, ObservedPrincipal,
 };
 pub use plan::{

@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use kfollow_diff::NOTES_PREFIX;
 use kfollow_model::{
     CachingPoliciesModificationKind, ClusterId, DatabaseKind, Observed, ObservedAttachment,
     ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
@@ -333,19 +332,11 @@ impl Writing<'_> {
 /// A live principal as the user wrote it: the principal kfollow's notes name, else the
 /// display name, else the fully qualified name, whichever is a principal string first.
 fn as_written(principal: &ObservedPrincipal) -> Option<Principal> {
-    let noted = principal
-        .notes
-        .trim()
-        .strip_prefix(NOTES_PREFIX.trim_end())
-        .map(str::trim);
-    [
-        noted,
-        Some(principal.display_name.trim()),
-        Some(principal.fqn.trim()),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|text| text.parse().ok())
+    principal.noted().or_else(|| {
+        [&principal.display_name, &principal.fqn]
+            .into_iter()
+            .find_map(|text| text.trim().parse().ok())
+    })
 }
 
 fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, Timespan>) {
