@@ -1,10 +1,11 @@
-//! The pure half of `kfollow export`: the live state of some follower clusters → a manifest (DESIGN.md
-//! §3) that `kfollow plan` reads back as "No changes".
+//! Writing a manifest: the live state of some follower clusters → the manifest text that
+//! [`load`](crate::load) reads back, and that `kfollow plan` compares with the same live state
+//! as "No changes".
 //!
 //! Every attachment of the exported clusters is written, with only what differs from what an
 //! attach does by default; each follower database's settings likewise. Leaders are declared
 //! with their id and location only: their own followers elsewhere stay unmanaged (reported by
-//! a plan, never touched).
+//! a plan, never touched). The text itself is written by [`emit`](crate::emit).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -14,7 +15,7 @@ use kfollow_model::{
     PrincipalsModificationKind, Role, Timespan,
 };
 
-use super::yaml::{self, Yaml};
+use crate::emit::{self, Yaml};
 
 /// Where editors find the manifest's JSON Schema, relative to the manifest.
 const SCHEMA_PATH: &str = "schemas/kfollow.schema.json";
@@ -52,7 +53,7 @@ pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId
 
 /// The manifest of the clusters `followers` (each read with its follower database settings)
 /// and the leaders they follow, from `observed`, which holds all of them.
-pub fn manifest(followers: &[ClusterId], observed: &Observed) -> Exported {
+pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
     let leaders = leaders_of(followers, observed);
     let mut aliases = Aliases::default();
     let mut out = Yaml::default();
@@ -191,7 +192,7 @@ impl Writing<'_> {
             out.open(4, "tableLevelSharing");
             for (key, list) in attachment.table_level_sharing.lists() {
                 if !list.is_empty() {
-                    out.raw(6, key, &yaml::flow_list(list));
+                    out.raw(6, key, &emit::flow_list(list));
                 }
             }
         }
@@ -354,7 +355,7 @@ fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, T
 }
 
 fn span(value: Timespan) -> String {
-    yaml::timespan(&value.to_literal()).into_owned()
+    emit::timespan(&value.to_literal()).into_owned()
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
@@ -487,7 +488,7 @@ mod tests {
                 .map(|c| (c.id.clone(), c))
                 .collect(),
         };
-        let exported = manifest(std::slice::from_ref(&follower), &observed);
+        let exported = export(std::slice::from_ref(&follower), &observed);
         assert_eq!((exported.clusters, exported.attachments), (3, 2));
         assert_eq!(exported.warnings.len(), 1, "{:?}", exported.warnings);
         let body = exported.text.split_once("version: 1\n").unwrap().1;
@@ -525,6 +526,6 @@ attachments:
 "#
         );
         let fixed = exported.text.replace("\"who?\"", "aaduser=who@contoso.com");
-        kfollow_spec::load("exported.yaml", &fixed).unwrap();
+        crate::load("exported.yaml", &fixed).unwrap();
     }
 }

@@ -1,9 +1,6 @@
 //! `kfollow export`: read the live state of some follower clusters and print a manifest that
 //! describes it, so that a `kfollow plan` with it says "No changes".
 
-mod manifest;
-mod yaml;
-
 use std::process::ExitCode;
 
 use kfollow_model::{ClusterId, Observed};
@@ -28,7 +25,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
         kfollow_state::read_clusters(&followers, true, clients).await,
         "",
     )?;
-    let leaders = manifest::leaders_of(&followers, &observed);
+    let leaders = kfollow_spec::leaders_of(&followers, &observed);
     if !leaders.is_empty() {
         let read = read(
             kfollow_state::read_clusters(&leaders, false, clients).await,
@@ -36,7 +33,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
         )?;
         observed.clusters.extend(read.clusters);
     }
-    let exported = manifest::manifest(&followers, &observed);
+    let exported = kfollow_spec::export(&followers, &observed);
     for warning in &exported.warnings {
         eprintln!("Warning: {warning}");
     }
