@@ -8,6 +8,7 @@ use kfollow_state::StateError;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::cli::ExportArgs;
+use crate::commands::plural;
 use crate::connect::connect;
 use crate::pipeline::Failure;
 
@@ -38,8 +39,6 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
         eprintln!("Warning: {warning}");
     }
     print!("{}", exported.text);
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
         "exported {}, {}",
         plural(exported.clusters, "cluster", "clusters"),
