@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use kfollow_model::{Desired, Observed, Plan, SavedPlan, digest};
+use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
@@ -102,23 +102,4 @@ pub fn make_plan(desired: &Desired, observed: &Observed) -> Result<Plan, Failure
     plan.changes = kfollow_graph::order(std::mem::take(&mut plan.changes))
         .map_err(|cycle| Failure::Error(miette::miette!("{cycle}")))?;
     Ok(plan)
-}
-
-/// A saved plan for `plan --out`.
-pub fn saved_plan(
-    manifest: &Manifest,
-    connection: &Connection,
-    observed: &Observed,
-    plan: &Plan,
-) -> SavedPlan {
-    SavedPlan {
-        format_version: kfollow_model::SAVED_PLAN_FORMAT_VERSION,
-        kfollow_version: env!("CARGO_PKG_VERSION").to_owned(),
-        manifest: manifest.name.clone(),
-        manifest_digest: manifest.digest.clone(),
-        target: connection.target.clone(),
-        desired: manifest.desired.clone(),
-        plan: plan.clone(),
-        fingerprints: kfollow_state::fingerprints(observed),
-    }
 }

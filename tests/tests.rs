@@ -12,4 +12,5 @@ mod follower_settings;
 mod kusto_grammar;
 mod plan_apply;
 mod scale;
+mod show;
 mod validate;

@@ -72,13 +72,20 @@ fn every_invalid_example_exits_1() {
 
 #[test]
 fn an_unreadable_manifest_is_a_clear_error() {
-    let (code, stdout, stderr) = kfollow(&["validate", "-f", "no/such/kfollow.yaml"]);
-    assert_eq!(code, 1);
-    assert!(stdout.is_empty());
-    assert!(
-        stderr.contains("cannot read the manifest `no/such/kfollow.yaml`"),
-        "{stderr}"
-    );
+    // validate reads the manifest as every other command does: the same message and help.
+    for command in ["validate", "plan"] {
+        let (code, stdout, stderr) = kfollow(&[command, "-f", "no/such/kfollow.yaml"]);
+        assert_eq!(code, 1, "{command}: {stderr}");
+        assert!(stdout.is_empty(), "{command}: {stdout}");
+        assert!(
+            stderr.contains("cannot read the manifest `no/such/kfollow.yaml`"),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("help: name the manifest with `-f FILE`"),
+            "{command}: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event};
-use kfollow_model::{Action, Address, Desired, Observed, Operation, Plan};
+use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
+use kfollow_model::{Action, Desired, Observed, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
 
@@ -151,69 +151,47 @@ async fn execute(
     report
 }
 
-/// How often, and how long apart, follower database settings are re-read after apply.
-const SETTINGS_CHECKS: [Duration; 5] = [
-    Duration::ZERO,
-    Duration::from_secs(2),
-    Duration::from_secs(4),
-    Duration::from_secs(8),
-    Duration::from_secs(16),
-];
-
-/// Follower commands take effect at the cluster's next schema refresh
-/// (`reference/docs/cluster-follower.md`), so the settings just changed are re-read, a few
-/// times with growing pauses, until they show; if they do not, the user is told, not failed.
+/// Follower commands take effect at the cluster's next schema refresh: waits until the
+/// settings just changed show, and if they do not, tells the user (it is no failure).
 async fn await_follower_settings(
     plan: &Plan,
     report: &ApplyReport,
     desired: &Desired,
     connection: &Connection,
 ) {
-    let changed: Vec<&Address> = report
-        .succeeded
-        .iter()
-        .map(|s| &s.address)
-        .filter(|address| {
-            plan.changes.iter().any(|c| {
-                &c.address == *address
-                    && c.operations
-                        .iter()
-                        .any(|op| matches!(op, Operation::KustoCommand { .. }))
-            })
-        })
-        .collect();
-    if changed.is_empty() {
-        return;
-    }
-    let mut pending = Vec::new();
-    for (attempt, pause) in SETTINGS_CHECKS.iter().enumerate() {
-        tokio::time::sleep(*pause).await;
-        let Ok(observed) = kfollow_state::read(desired, &connection.clients).await else {
-            break;
-        };
-        let Ok(now) = kfollow_diff::diff(desired, &observed) else {
-            break;
-        };
-        pending = changed
-            .iter()
-            .filter(|address| now.changes.iter().any(|c| &&c.address == *address))
-            .map(|address| address.to_string())
-            .collect();
-        if pending.is_empty() {
-            return;
-        }
-        if attempt == 0 {
+    let clients = &connection.clients;
+    let replan = move || async move {
+        let observed = kfollow_state::read(desired, clients)
+            .await
+            .map_err(|error| error.to_string())?;
+        kfollow_diff::diff(desired, &observed).map_err(|errors| errors.to_string())
+    };
+    let settled = kfollow_apply::settle(
+        &kfollow_apply::awaiting_refresh(plan, report),
+        &kfollow_apply::SETTLE_PAUSES,
+        replan,
+        || {
             println!(
                 "Waiting for follower database settings to take effect at the next schema refresh..."
             );
+        },
+    )
+    .await;
+    let pending = match settled {
+        Settled::Shown => return,
+        Settled::NotShown(pending) => pending,
+        Settled::ReadFailed { pending, error } => {
+            tracing::debug!("cannot read the follower database settings again: {error}");
+            pending
         }
-    }
+    };
+    let names: Vec<String> = pending.iter().map(ToString::to_string).collect();
     eprintln!(
         "Warning: the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
-        if pending.is_empty() {
+        if names.is_empty() {
             "the follower databases".to_owned()
         } else {
-            pending.join(", ")
+            names.join(", ")
         }
     );
 }

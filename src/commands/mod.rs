@@ -17,7 +17,7 @@ use crate::pipeline::Failure;
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     init_logging(cli.verbose);
     match cli.command {
-        Command::Validate(args) => Ok(validate::run(&args)?),
+        Command::Validate(args) => validate::run(&args),
         Command::Schema => Ok(schema::run()),
         Command::Show(args) => show::run(&args),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
@@ -46,4 +46,9 @@ fn init_logging(verbose: u8) {
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// `1 cluster`, `2 clusters`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use kfollow_model::{Plan, SavedPlan};
+use kfollow_model::{Plan, SavedPlan, SavedPlanError};
 use kfollow_render::{MarkdownOptions, PlanJsonMeta, TextOptions};
 use miette::{IntoDiagnostic, WrapErr};
 
@@ -19,7 +19,15 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
     let connection = connect(&args.connection)?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
     let plan = pipeline::make_plan(&manifest.desired, &observed)?;
-    let saved = pipeline::saved_plan(&manifest, &connection, &observed, &plan);
+    let saved = SavedPlan::new(
+        env!("CARGO_PKG_VERSION"),
+        &manifest.name,
+        &manifest.digest,
+        &connection.target,
+        manifest.desired,
+        plan,
+        kfollow_state::fingerprints(&observed),
+    );
     print!("{}", render(&saved, args.format));
     if let Some(out) = &args.out {
         write_saved_plan(out, &saved)?;
@@ -31,7 +39,7 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
             );
         }
     }
-    Ok(if args.detailed_exitcode && !plan.is_empty() {
+    Ok(if args.detailed_exitcode && !saved.plan.is_empty() {
         ExitCode::from(CHANGES_PRESENT)
     } else {
         ExitCode::SUCCESS
@@ -65,8 +73,7 @@ pub fn render(saved: &SavedPlan, format: Format) -> String {
 }
 
 fn write_saved_plan(path: &std::path::Path, saved: &SavedPlan) -> miette::Result<()> {
-    let json = serde_json::to_string_pretty(saved).into_diagnostic()?;
-    std::fs::write(path, json + "\n")
+    std::fs::write(path, saved.to_json().into_diagnostic()?)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write the plan to `{}`", path.display()))
 }
@@ -76,22 +83,17 @@ pub fn read_saved_plan(path: &std::path::Path) -> miette::Result<SavedPlan> {
     let text = std::fs::read_to_string(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read the saved plan `{}`", path.display()))?;
-    let saved: SavedPlan = serde_json::from_str(&text)
-        .into_diagnostic()
-        .wrap_err_with(|| {
-            format!(
+    SavedPlan::from_json(&text).map_err(|error| match error {
+        SavedPlanError::NotASavedPlan(source) => {
+            miette::Report::from_err(source).wrap_err(format!(
                 "`{}` is not a plan saved by `kfollow plan --out`",
                 path.display()
-            )
-        })?;
-    if saved.format_version != kfollow_model::SAVED_PLAN_FORMAT_VERSION {
-        miette::bail!(
+            ))
+        }
+        SavedPlanError::FormatVersion { found, expected } => miette::miette!(
             help = "make the plan again with this kfollow version",
-            "`{}` is a saved plan of format {}, this kfollow reads format {}",
-            path.display(),
-            saved.format_version,
-            kfollow_model::SAVED_PLAN_FORMAT_VERSION
-        );
-    }
-    Ok(saved)
+            "`{}` is a saved plan of format {found}, this kfollow reads format {expected}",
+            path.display()
+        ),
+    })
 }

@@ -11,7 +11,8 @@
 //! only ever hands it operations taken from the plan. [`AzureExecutor`] is the real one (one
 //! `kfollow-azure` call per operation); [`fake::FakeExecutor`] is a scripted one for tests.
 //! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
-//! and loading plans, and reading live state, belong elsewhere.
+//! and loading plans, and reading live state, belong elsewhere. After apply, [`settle`] waits
+//! for follower database settings to show, reading live state through a closure it is given.
 //!
 //! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
@@ -22,6 +23,7 @@ pub mod fake;
 mod report;
 mod run;
 mod schedule;
+mod settle;
 mod stale;
 
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
@@ -30,4 +32,5 @@ pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, format_elapsed,
 };
 pub use run::{ApplyOptions, apply};
+pub use settle::{SETTLE_PAUSES, Settled, awaiting_refresh, settle};
 pub use stale::{Fingerprints, StalePlan, check_fresh};

@@ -29,7 +29,6 @@ use kfollow_model::{
 pub use error::{DiffError, DiffErrors};
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
 pub use kfollow_model::kql;
-pub use settings::NOTES_PREFIX;
 
 /// Everything that must change for the live state to match the manifest, or every reason
 /// the plan cannot be made.

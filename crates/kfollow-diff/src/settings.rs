@@ -10,17 +10,13 @@ use std::collections::BTreeMap;
 
 use kfollow_model::{
     Action, Address, AttributeChange, Change, DatabaseSelection, FollowerDatabaseSettings, Managed,
-    ObservedFollowerSettings, ObservedPrincipal, Operation, Principal, Role, Timespan,
+    NOTES_PREFIX, ObservedFollowerSettings, ObservedPrincipal, Operation, Principal, Role,
+    Timespan,
 };
 use serde_json::Value;
 
 use crate::kql::{self, Entity};
 use crate::{Context, Outcome, Resolved, checks};
-
-/// The start of the notes kfollow gives each `.add`; the rest is the principal as the user
-/// wrote it. The service answers `aaduser=<object id>;<tenant>` for a UPN, so the notes are
-/// how a later plan recognises the principal it added.
-pub const NOTES_PREFIX: &str = "kfollow: ";
 
 /// One `Change` per follower database whose managed settings differ from the live ones.
 pub(crate) fn diff_settings(cx: &mut Context<'_>, resolved: &[Resolved<'_>], outcomes: &[Outcome]) {
@@ -318,19 +314,10 @@ fn stored_name(principal: &ObservedPrincipal) -> &str {
     }
 }
 
-/// The principal kfollow's notes name, if the notes are kfollow's.
-fn noted(principal: &ObservedPrincipal) -> Option<Principal> {
-    principal
-        .notes
-        .trim()
-        .strip_prefix(NOTES_PREFIX.trim_end())
-        .and_then(|rest| rest.trim().parse().ok())
-}
-
 /// True when a live principal is the wanted one: by kfollow's notes (the service normalises
 /// a UPN to `<object id>;<tenant>`), by its fully qualified name or by its display name.
 fn matches(live: &ObservedPrincipal, wanted: &Principal) -> bool {
-    noted(live).as_ref() == Some(wanted)
+    live.noted().as_ref() == Some(wanted)
         || [&live.fqn, &live.display_name]
             .into_iter()
             .filter_map(|text| text.parse::<Principal>().ok())
@@ -340,7 +327,9 @@ fn matches(live: &ObservedPrincipal, wanted: &Principal) -> bool {
 /// How a live principal the manifest does not list is shown: as kfollow added it, else as
 /// the service stores it.
 fn label(principal: &ObservedPrincipal) -> String {
-    noted(principal).map_or_else(|| stored_name(principal).to_owned(), |p| p.to_string())
+    principal
+        .noted()
+        .map_or_else(|| stored_name(principal).to_owned(), |p| p.to_string())
 }
 
 #[cfg(test)]

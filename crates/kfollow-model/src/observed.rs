@@ -5,9 +5,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin,
+    CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin, Principal,
     PrincipalsModificationKind, Role, TableLevelSharing, Timespan,
 };
+
+/// The start of the notes kfollow gives each `.add`; the rest is the principal as the user
+/// wrote it. The service answers `aaduser=<object id>;<tenant>` for a UPN, so the notes are
+/// how a later read recognises the principal kfollow added (see [`ObservedPrincipal::noted`]).
+pub const NOTES_PREFIX: &str = "kfollow: ";
 
 /// Everything `kfollow-state` read, by cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -164,4 +169,42 @@ pub struct ObservedPrincipal {
     pub display_name: String,
     /// The notes given with `.add`.
     pub notes: String,
+}
+
+impl ObservedPrincipal {
+    /// The principal kfollow's notes name, if the notes are kfollow's and name one.
+    pub fn noted(&self) -> Option<Principal> {
+        self.notes
+            .trim()
+            .strip_prefix(NOTES_PREFIX.trim_end())
+            .and_then(|rest| rest.trim().parse().ok())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn with_notes(notes: &str) -> ObservedPrincipal {
+        ObservedPrincipal {
+            fqn: "aaduser=87654321-abcd;55555555-4444".into(),
+            display_name: "Alice (upn: alice@contoso.com)".into(),
+            notes: notes.into(),
+        }
+    }
+
+    #[test]
+    fn only_kfollow_notes_name_a_principal() {
+        assert_eq!(
+            with_notes(" kfollow:  aaduser=alice@contoso.com ")
+                .noted()
+                .unwrap()
+                .to_string(),
+            "aaduser=alice@contoso.com"
+        );
+        assert_eq!(with_notes("added by hand").noted(), None);
+        assert_eq!(with_notes("kfollow: not a principal").noted(), None);
+        assert_eq!(with_notes("").noted(), None);
+    }
 }

@@ -1,7 +1,9 @@
 //! The saved-plan file of `kfollow plan --out FILE`, read back by `kfollow show` and
-//! `kfollow apply FILE`.
+//! `kfollow apply FILE`: its contents ([`SavedPlan`]) and its text ([`SavedPlan::to_json`],
+//! [`SavedPlan::from_json`]). Reading and writing the file itself is the caller's.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +36,100 @@ pub struct SavedPlan {
     pub fingerprints: BTreeMap<String, String>,
 }
 
+impl SavedPlan {
+    /// A plan to save, in the format this build writes ([`SAVED_PLAN_FORMAT_VERSION`]).
+    pub fn new(
+        kfollow_version: &str,
+        manifest: &str,
+        manifest_digest: &str,
+        target: &str,
+        desired: Desired,
+        plan: Plan,
+        fingerprints: BTreeMap<String, String>,
+    ) -> SavedPlan {
+        SavedPlan {
+            format_version: SAVED_PLAN_FORMAT_VERSION,
+            kfollow_version: kfollow_version.to_owned(),
+            manifest: manifest.to_owned(),
+            manifest_digest: manifest_digest.to_owned(),
+            target: target.to_owned(),
+            desired,
+            plan,
+            fingerprints,
+        }
+    }
+
+    /// The file's text: indented JSON, ending with a newline.
+    ///
+    /// # Errors
+    ///
+    /// When a value cannot be written as JSON; none of kfollow's can.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        Ok(serde_json::to_string_pretty(self)? + "\n")
+    }
+
+    /// Reads the text of a saved plan.
+    ///
+    /// # Errors
+    ///
+    /// [`SavedPlanError::FormatVersion`] for a plan saved in another format (told before the
+    /// rest is read, since another format may differ anywhere);
+    /// [`SavedPlanError::NotASavedPlan`] for anything else that is not a saved plan.
+    pub fn from_json(text: &str) -> Result<SavedPlan, SavedPlanError> {
+        /// The one field every format version has.
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: u32,
+        }
+        if let Ok(Version { format_version }) = serde_json::from_str(text)
+            && format_version != SAVED_PLAN_FORMAT_VERSION
+        {
+            return Err(SavedPlanError::FormatVersion {
+                found: format_version,
+                expected: SAVED_PLAN_FORMAT_VERSION,
+            });
+        }
+        serde_json::from_str(text).map_err(SavedPlanError::NotASavedPlan)
+    }
+}
+
+/// Why a text is not a saved plan this build can apply.
+#[derive(Debug)]
+pub enum SavedPlanError {
+    /// The text is not JSON of a saved plan's shape.
+    NotASavedPlan(serde_json::Error),
+    /// A saved plan, of a format version this build does not read.
+    FormatVersion {
+        /// The version in the text.
+        found: u32,
+        /// The version this build reads, [`SAVED_PLAN_FORMAT_VERSION`].
+        expected: u32,
+    },
+}
+
+impl fmt::Display for SavedPlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SavedPlanError::NotASavedPlan(_) => {
+                f.write_str("not a plan saved by `kfollow plan --out`")
+            }
+            SavedPlanError::FormatVersion { found, expected } => write!(
+                f,
+                "a saved plan of format {found}, this kfollow reads format {expected}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SavedPlanError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SavedPlanError::NotASavedPlan(error) => Some(error),
+            SavedPlanError::FormatVersion { .. } => None,
+        }
+    }
+}
+
 /// A short, stable digest of bytes (FNV-1a, 64 bits, hex). It tells whether something
 /// changed; it is not a cryptographic seal.
 pub fn digest(bytes: &[u8]) -> String {
@@ -46,8 +142,126 @@ pub fn digest(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::digest;
+    use super::*;
+    use crate::{Action, Address, Change, Principal, Role};
+
+    fn saved() -> SavedPlan {
+        let change = Change {
+            address: Address::Attachment {
+                follower: "fc".into(),
+                name: "sales".into(),
+            },
+            action: Action::Attach,
+            attributes: Vec::new(),
+            unchanged_attributes: 0,
+            reason: None,
+            operations: Vec::new(),
+            depends_on: Vec::new(),
+            origin: None,
+        };
+        SavedPlan::new(
+            "0.1.0",
+            "kfollow.yaml",
+            &digest(b"version: 1"),
+            "emulator:world.yaml",
+            Desired {
+                source_name: "kfollow.yaml".into(),
+                ..Desired::default()
+            },
+            Plan {
+                changes: vec![change],
+                ..Plan::default()
+            },
+            BTreeMap::from([("attachment fc/sales".to_owned(), digest(b"{}"))]),
+        )
+    }
+
+    #[test]
+    fn a_saved_plan_reads_back_as_written() {
+        let saved = saved();
+        assert_eq!(saved.format_version, SAVED_PLAN_FORMAT_VERSION);
+        let text = saved.to_json().unwrap();
+        assert!(text.ends_with("}\n"), "{text}");
+        assert!(text.starts_with("{\n  \"format_version\": 1,\n"), "{text}");
+        assert_eq!(SavedPlan::from_json(&text).unwrap(), saved);
+    }
+
+    #[test]
+    fn another_format_version_names_both_versions() {
+        let mut text = saved().to_json().unwrap();
+        text = text.replace("\"format_version\": 1,", "\"format_version\": 7,");
+        let error = SavedPlan::from_json(&text).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SavedPlanError::FormatVersion {
+                    found: 7,
+                    expected: SAVED_PLAN_FORMAT_VERSION
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "a saved plan of format 7, this kfollow reads format 1"
+        );
+        // Another format may differ anywhere: its version is told, not what else differs.
+        let other_shape = r#"{"format_version": 2, "changes": []}"#;
+        assert!(matches!(
+            SavedPlan::from_json(other_shape),
+            Err(SavedPlanError::FormatVersion { found: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn what_is_not_a_saved_plan_says_so_and_why() {
+        for text in [
+            "",
+            "version: 1\nclusters: {}\n",
+            r#"{"format_version": 1}"#,
+            r#"{"format_version": "1"}"#,
+        ] {
+            let error = SavedPlan::from_json(text).unwrap_err();
+            assert!(
+                matches!(error, SavedPlanError::NotASavedPlan(_)),
+                "{text}: {error:?}"
+            );
+            assert_eq!(
+                error.to_string(),
+                "not a plan saved by `kfollow plan --out`"
+            );
+            let source = std::error::Error::source(&error).unwrap().to_string();
+            assert!(!source.is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_manifest_s_values_survive_the_file() {
+        let mut saved = saved();
+        let settings = crate::FollowerDatabaseSettings {
+            principals: BTreeMap::from([(
+                Role::Viewers,
+                vec!["aaduser=alice@contoso.com".parse::<Principal>().unwrap()],
+            )]),
+            ..crate::FollowerDatabaseSettings::default()
+        };
+        saved.desired.attachments.push(crate::DesiredAttachment {
+            name: "sales".into(),
+            follower: "fc".into(),
+            leader: "prod".into(),
+            database: crate::DatabaseSelection::All,
+            follower_database_name: crate::FollowerDatabaseName::Prefix("x_".into()),
+            default_principals_modification_kind: crate::PrincipalsModificationKind::None,
+            table_level_sharing: crate::TableLevelSharing::default(),
+            follower_databases: BTreeMap::from([("Sales".to_owned(), settings)]),
+            protect: true,
+            origin: crate::SourceLocation { line: 9, column: 5 },
+        });
+        let back = SavedPlan::from_json(&saved.to_json().unwrap()).unwrap();
+        assert_eq!(back, saved);
+    }
 
     #[test]
     fn digest_is_stable_and_discriminating() {

@@ -9,6 +9,9 @@
 //! names, `"*"`, sharing limits, regions, collisions, chained following). The JSON Schema of
 //! `kfollow schema` is derived from the same typed manifest ([`manifest_schema`]).
 //!
+//! Writing goes the other way: [`export`] turns the live state of follower clusters into a
+//! manifest's text, which [`load`] reads back as the same topology (`kfollow export`).
+//!
 //! This crate does no I/O and knows nothing of live state: rules that need Azure (does the
 //! leader database exist, is the cluster running) belong to `kfollow-diff`.
 //!
@@ -19,7 +22,9 @@
 mod across;
 mod check;
 mod diagnostic;
+mod emit;
 mod events;
+mod export;
 pub mod manifest;
 mod node;
 mod read;
@@ -30,6 +35,7 @@ mod suggest;
 use kfollow_model::Desired;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use export::{Exported, export, leaders_of};
 pub use manifest::Manifest;
 pub use miette::Severity;
 pub use schema::{manifest_schema, manifest_schema_text};

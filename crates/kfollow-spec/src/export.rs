@@ -1,21 +1,21 @@
-//! The pure half of `kfollow export`: the live state of some follower clusters → a manifest (DESIGN.md
-//! §3) that `kfollow plan` reads back as "No changes".
+//! Writing a manifest: the live state of some follower clusters → the manifest text that
+//! [`load`](crate::load) reads back, and that `kfollow plan` compares with the same live state
+//! as "No changes".
 //!
 //! Every attachment of the exported clusters is written, with only what differs from what an
 //! attach does by default; each follower database's settings likewise. Leaders are declared
 //! with their id and location only: their own followers elsewhere stay unmanaged (reported by
-//! a plan, never touched).
+//! a plan, never touched). The text itself is written by [`emit`](crate::emit).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use kfollow_diff::NOTES_PREFIX;
 use kfollow_model::{
     CachingPoliciesModificationKind, ClusterId, DatabaseKind, Observed, ObservedAttachment,
     ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
     PrincipalsModificationKind, Role, Timespan,
 };
 
-use super::yaml::{self, Yaml};
+use crate::emit::{self, Yaml};
 
 /// Where editors find the manifest's JSON Schema, relative to the manifest.
 const SCHEMA_PATH: &str = "schemas/kfollow.schema.json";
@@ -53,7 +53,7 @@ pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId
 
 /// The manifest of the clusters `followers` (each read with its follower database settings)
 /// and the leaders they follow, from `observed`, which holds all of them.
-pub fn manifest(followers: &[ClusterId], observed: &Observed) -> Exported {
+pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
     let leaders = leaders_of(followers, observed);
     let mut aliases = Aliases::default();
     let mut out = Yaml::default();
@@ -192,7 +192,7 @@ impl Writing<'_> {
             out.open(4, "tableLevelSharing");
             for (key, list) in attachment.table_level_sharing.lists() {
                 if !list.is_empty() {
-                    out.raw(6, key, &yaml::flow_list(list));
+                    out.raw(6, key, &emit::flow_list(list));
                 }
             }
         }
@@ -333,19 +333,11 @@ impl Writing<'_> {
 /// A live principal as the user wrote it: the principal kfollow's notes name, else the
 /// display name, else the fully qualified name, whichever is a principal string first.
 fn as_written(principal: &ObservedPrincipal) -> Option<Principal> {
-    let noted = principal
-        .notes
-        .trim()
-        .strip_prefix(NOTES_PREFIX.trim_end())
-        .map(str::trim);
-    [
-        noted,
-        Some(principal.display_name.trim()),
-        Some(principal.fqn.trim()),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|text| text.parse().ok())
+    principal.noted().or_else(|| {
+        [&principal.display_name, &principal.fqn]
+            .into_iter()
+            .find_map(|text| text.trim().parse().ok())
+    })
 }
 
 fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, Timespan>) {
@@ -363,7 +355,7 @@ fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, T
 }
 
 fn span(value: Timespan) -> String {
-    yaml::timespan(&value.to_literal()).into_owned()
+    emit::timespan(&value.to_literal()).into_owned()
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
@@ -379,40 +371,10 @@ fn strip_prefix_ignore_case<'a>(name: &'a str, prefix: &str) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use kfollow_model::{ObservedDatabase, TableLevelSharing};
-
     use super::*;
 
     fn id(group: &str, name: &str) -> ClusterId {
         ClusterId::new("sub", group, name).unwrap()
-    }
-
-    fn cluster(id: &ClusterId) -> ObservedCluster {
-        ObservedCluster {
-            id: id.clone(),
-            location: "West Europe".into(),
-            state: "Running".into(),
-            uri: String::new(),
-            databases: Vec::new(),
-            attachments: Vec::new(),
-            followers: Vec::new(),
-            follower_settings: Some(BTreeMap::new()),
-        }
-    }
-
-    fn attachment(name: &str, leader: &ClusterId, database: &str) -> ObservedAttachment {
-        ObservedAttachment {
-            name: name.into(),
-            location: "West Europe".into(),
-            leader: leader.clone(),
-            database_name: database.into(),
-            database_name_override: None,
-            database_name_prefix: None,
-            default_principals_modification_kind: PrincipalsModificationKind::Union,
-            table_level_sharing: TableLevelSharing::default(),
-            attached_database_names: Vec::new(),
-            provisioning_state: Some("Succeeded".into()),
-        }
     }
 
     fn principal(fqn: &str, display_name: &str, notes: &str) -> ObservedPrincipal {
@@ -452,88 +414,5 @@ mod tests {
         assert_eq!(aliases.assign(&id("rg-b", "fc")), "fc-2");
         assert_eq!(aliases.assign(&id("RG-A", "fc")), "fc");
         assert_eq!(aliases.of(&id("rg-b", "FC")), "fc-2");
-    }
-
-    /// A follower of two leaders named alike, one attachment of every database whose
-    /// follower databases ARM lists without their original name, settings at their defaults
-    /// but one, and a principal in no manifest form: the manifest still loads, and says only
-    /// what differs.
-    #[test]
-    fn only_what_differs_from_an_attach_is_written() {
-        let follower = id("rg-f", "follower");
-        let (lead_a, lead_b) = (id("rg-a", "lead"), id("rg-b", "lead"));
-        let mut live = cluster(&follower);
-        let mut all = attachment("all", &lead_a, "*");
-        all.database_name_prefix = Some("x_".into());
-        live.attachments = vec![all, attachment("one", &lead_b, "Web")];
-        live.databases = vec![ObservedDatabase {
-            name: "x_Sales".into(),
-            kind: DatabaseKind::ReadOnlyFollowing,
-            leader_cluster_id: Some(lead_a.clone()),
-            attached_database_configuration_name: Some("ALL".into()),
-            original_database_name: None,
-            hot_cache_period: None,
-        }];
-        let mut sales = ObservedFollowerSettings {
-            database_name: "x_Sales".into(),
-            prefetch_extents: true,
-            ..ObservedFollowerSettings::default()
-        };
-        sales
-            .principals
-            .insert(Role::Viewers, vec![principal("who?", "nobody", "")]);
-        let web = ObservedFollowerSettings {
-            database_name: "Web".into(),
-            ..ObservedFollowerSettings::default()
-        };
-        live.follower_settings = Some(BTreeMap::from([
-            ("x_Sales".to_owned(), sales),
-            ("Web".to_owned(), web),
-        ]));
-        let observed = Observed {
-            clusters: [cluster(&lead_a), cluster(&lead_b), live]
-                .into_iter()
-                .map(|c| (c.id.clone(), c))
-                .collect(),
-        };
-        let exported = manifest(std::slice::from_ref(&follower), &observed);
-        assert_eq!((exported.clusters, exported.attachments), (3, 2));
-        assert_eq!(exported.warnings.len(), 1, "{:?}", exported.warnings);
-        let body = exported.text.split_once("version: 1\n").unwrap().1;
-        assert_eq!(
-            body,
-            r#"
-clusters:
-  lead:
-    id: /subscriptions/sub/resourceGroups/rg-a/providers/Microsoft.Kusto/clusters/lead
-    location: "West Europe"
-  lead-2:
-    id: /subscriptions/sub/resourceGroups/rg-b/providers/Microsoft.Kusto/clusters/lead
-    location: "West Europe"
-  follower:
-    id: /subscriptions/sub/resourceGroups/rg-f/providers/Microsoft.Kusto/clusters/follower
-    location: "West Europe"
-
-attachments:
-  # Attachments on `follower`.
-  - name: all
-    follower: follower
-    leader: lead
-    databaseName: "*"
-    databaseNamePrefix: x_
-    followerDatabases:
-      Sales:
-        principals:
-          viewers:
-            - "who?"
-        prefetchExtents: true
-  - name: one
-    follower: follower
-    leader: lead-2
-    databaseName: Web
-"#
-        );
-        let fixed = exported.text.replace("\"who?\"", "aaduser=who@contoso.com");
-        kfollow_spec::load("exported.yaml", &fixed).unwrap();
     }
 }

@@ -1,4 +1,4 @@
-//! A small YAML writer for the exported manifest: block mappings and sequences indented by two
+//! A small YAML writer for the exported manifest ([`export`](crate::export)): block mappings and sequences indented by two
 //! spaces, each string plain where YAML cannot read it as anything but that string, else
 //! double-quoted and escaped.
 
@@ -203,7 +203,7 @@ mod tests {
                  tableLevelSharing:\n      tablesToInclude: {}\n",
                 flow_list(&[text])
             );
-            let desired = kfollow_spec::load("t.yaml", &manifest)
+            let desired = crate::load("t.yaml", &manifest)
                 .unwrap_or_else(|e| panic!("{manifest}\n{e}"))
                 .desired;
             assert_eq!(

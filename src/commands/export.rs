@@ -1,9 +1,6 @@
 //! `kfollow export`: read the live state of some follower clusters and print a manifest that
 //! describes it, so that a `kfollow plan` with it says "No changes".
 
-mod manifest;
-mod yaml;
-
 use std::process::ExitCode;
 
 use kfollow_model::{ClusterId, Observed};
@@ -11,6 +8,7 @@ use kfollow_state::StateError;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::cli::ExportArgs;
+use crate::commands::plural;
 use crate::connect::connect;
 use crate::pipeline::Failure;
 
@@ -28,7 +26,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
         kfollow_state::read_clusters(&followers, true, clients).await,
         "",
     )?;
-    let leaders = manifest::leaders_of(&followers, &observed);
+    let leaders = kfollow_spec::leaders_of(&followers, &observed);
     if !leaders.is_empty() {
         let read = read(
             kfollow_state::read_clusters(&leaders, false, clients).await,
@@ -36,13 +34,11 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
         )?;
         observed.clusters.extend(read.clusters);
     }
-    let exported = manifest::manifest(&followers, &observed);
+    let exported = kfollow_spec::export(&followers, &observed);
     for warning in &exported.warnings {
         eprintln!("Warning: {warning}");
     }
     print!("{}", exported.text);
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
         "exported {}, {}",
         plural(exported.clusters, "cluster", "clusters"),
