@@ -11,10 +11,12 @@
 
 pub mod arm;
 pub mod auth;
+pub mod budget;
 pub mod data_plane;
 pub mod faults;
 pub mod kusto;
 pub mod refresh;
+pub mod regions;
 pub mod reply;
 pub mod server;
 pub mod state;

@@ -43,7 +43,7 @@ fn world(followers: &[&str], databases: usize) -> World {
     };
     // Long enough that two writes on one cluster would overlap, short enough to stay quick.
     world.settings.operation_ms = 40;
-    world.settings.retry_after_seconds = 0;
+    world.settings.retry_after_seconds = Some(0);
     world
 }
 
