@@ -88,14 +88,8 @@ impl Catalog for Cluster {
 
 /// The rows of a single-table answer, as objects keyed by column name.
 fn rows(answer: &Value) -> Vec<serde_json::Map<String, Value>> {
-    let table = &answer["Tables"][0];
-    let columns: Vec<&str> = table["Columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["ColumnName"].as_str().unwrap())
-        .collect();
-    table["Rows"]
+    let columns = columns(answer);
+    answer["Tables"][0]["Rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -106,6 +100,16 @@ fn rows(answer: &Value) -> Vec<serde_json::Map<String, Value>> {
                 .map(|(c, v)| ((*c).to_owned(), v.clone()))
                 .collect()
         })
+        .collect()
+}
+
+/// The column names of a single-table answer.
+fn columns(answer: &Value) -> Vec<&str> {
+    answer["Tables"][0]["Columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ColumnName"].as_str().unwrap())
         .collect()
 }
 
@@ -276,14 +280,8 @@ fn shown_principals(cluster: &mut Cluster) -> Vec<(String, String)> {
 #[test]
 fn show_database_principals_has_the_doc_columns() {
     let answer = Cluster::new().run(".show database Local principals");
-    let columns: Vec<&str> = answer["Tables"][0]["Columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["ColumnName"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        columns,
+        columns(&answer),
         [
             "Role",
             "PrincipalType",
@@ -425,14 +423,8 @@ fn show_follower_databases_lists_followers_only() {
 #[test]
 fn show_databases_has_the_doc_columns() {
     let answer = Cluster::new().run(".show databases");
-    let columns: Vec<&str> = answer["Tables"][0]["Columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["ColumnName"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        columns,
+        columns(&answer),
         [
             "DatabaseName",
             "PersistentStorage",

@@ -224,32 +224,43 @@ async fn attach_as_recorded() {
     assert_succeeded(&finished(&env, &update, "FollowerDatabaseCreate").await);
 }
 
+/// Creates `testdbconf` and waits for it, as the recordings do before they remove it.
+async fn attached(env: &Env) {
+    let put = env
+        .put(&attachment_path("testdbconf"), attach_body("Union"))
+        .await;
+    finished(env, &put, "FollowerDatabaseCreate").await;
+}
+
+/// A recorded removal: 202 with no body, `Location` and `Azure-AsyncOperation`, the budget
+/// headers of its kind (`budget`) and neither `Retry-After` nor the resource-requests header;
+/// then both status forms followed to the end.
+async fn removed_as_recorded(env: &Env, answer: &Answer, budget: [&str; 2]) {
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+    assert_eq!(answer.body, Value::Null, "the recorded 202 has no body");
+    present(answer, &["Location", "Azure-AsyncOperation"]);
+    present(answer, &budget);
+    absent(answer, &["Retry-After", RESOURCE_REQUESTS]);
+    location_ends_empty(env, answer.header("Location")).await;
+    assert_succeeded(&finished(env, answer, "FollowerDatabaseDetach").await);
+}
+
 /// `Remove-AzKustoAttachedDatabaseConfiguration.Recording.json`: the DELETE and both status
 /// forms.
 #[tokio::test]
 async fn delete_of_an_attachment_as_recorded() {
     let env = env();
-    let put = env
-        .put(&attachment_path("testdbconf"), attach_body("Union"))
-        .await;
-    finished(&env, &put, "FollowerDatabaseCreate").await;
-
+    attached(&env).await;
     let delete = env.delete(&attachment_path("testdbconf")).await;
-    assert_eq!(delete.status, StatusCode::ACCEPTED);
-    assert_eq!(delete.body, Value::Null, "the recorded 202 has no body");
-    present(
+    removed_as_recorded(
+        &env,
         &delete,
-        &[
-            "Location",
-            "Azure-AsyncOperation",
+        [
             "x-ms-ratelimit-remaining-subscription-deletes",
             "x-ms-ratelimit-remaining-subscription-global-deletes",
         ],
-    );
-    absent(&delete, &["Retry-After", RESOURCE_REQUESTS]);
-    let location = delete.header("Location").to_owned();
-    location_ends_empty(&env, &location).await;
-    assert_succeeded(&finished(&env, &delete, "FollowerDatabaseDetach").await);
+    )
+    .await;
     assert_eq!(
         env.get(&attachment_path("testdbconf")).await.status,
         StatusCode::NOT_FOUND
@@ -262,32 +273,22 @@ async fn delete_of_an_attachment_as_recorded() {
 #[tokio::test]
 async fn detach_from_the_leader_as_recorded() {
     let env = env();
-    let put = env
-        .put(&attachment_path("testdbconf"), attach_body("Union"))
-        .await;
-    finished(&env, &put, "FollowerDatabaseCreate").await;
-
+    attached(&env).await;
     let detach = env
         .post(
             &format!("{LEADER}/detachFollowerDatabases"),
             json!({"clusterResourceId": FOLLOWER, "attachedDatabaseConfigurationName": "testdbconf"}),
         )
         .await;
-    assert_eq!(detach.status, StatusCode::ACCEPTED, "{}", detach.body);
-    assert_eq!(detach.body, Value::Null);
-    present(
+    removed_as_recorded(
+        &env,
         &detach,
-        &[
-            "Location",
-            "Azure-AsyncOperation",
+        [
             "x-ms-ratelimit-remaining-subscription-writes",
             "x-ms-ratelimit-remaining-subscription-global-writes",
         ],
-    );
-    absent(&detach, &["Retry-After", RESOURCE_REQUESTS]);
-    let location = detach.header("Location").to_owned();
-    location_ends_empty(&env, &location).await;
-    assert_succeeded(&finished(&env, &detach, "FollowerDatabaseDetach").await);
+    )
+    .await;
 }
 
 /// `Get-AzKustoClusterFollowerDatabase.Recording.json` (POST) and
@@ -295,10 +296,7 @@ async fn detach_from_the_leader_as_recorded() {
 #[tokio::test]
 async fn list_follower_databases_as_recorded() {
     let env = env();
-    let put = env
-        .put(&attachment_path("testdbconf"), attach_body("Union"))
-        .await;
-    finished(&env, &put, "FollowerDatabaseCreate").await;
+    attached(&env).await;
     let entry = [
         ("clusterResourceId", "string"),
         ("attachedDatabaseConfigurationName", "string"),
