@@ -148,8 +148,11 @@ fn per_attachment_refresh(emulator: &Emulator) -> (usize, Duration) {
 fn main() {
     let dir = tempfile::tempdir().expect("a temporary folder");
 
-    // Plan over a converged estate with 50 ms latency on every request.
-    let settings = format!("settings:\n  latencyMs: {LATENCY_MS}\n  retryAfterSeconds: 0\n");
+    // Plan over a converged estate with 50 ms latency on every request. The emulator's
+    // request budget is lifted: this measures calls and waits, not throttling.
+    let settings = format!(
+        "settings:\n  latencyMs: {LATENCY_MS}\n  retryAfterSeconds: 0\n  resourceRequestBudget: null\n"
+    );
     let (world, manifest) = estate(&|_| ATTACHMENTS / FOLLOWERS, true, &settings);
     std::fs::write(dir.path().join("kfollow.yaml"), &manifest).expect("write");
     let emulator = Emulator::start(World::from_yaml(&world).expect("world")).expect("emulator");
@@ -174,7 +177,9 @@ fn main() {
     let per_follower = |f: usize| 1 + f % 7;
     let busiest = (0..FOLLOWERS).map(per_follower).max().unwrap_or(1);
     let total: usize = (0..FOLLOWERS).map(per_follower).sum();
-    let settings = format!("settings:\n  operationMs: {OPERATION_MS}\n  retryAfterSeconds: 0\n");
+    let settings = format!(
+        "settings:\n  operationMs: {OPERATION_MS}\n  retryAfterSeconds: 0\n  resourceRequestBudget: null\n"
+    );
     let (world, manifest) = estate(&per_follower, false, &settings);
     std::fs::write(dir.path().join("kfollow.yaml"), &manifest).expect("write");
     let emulator = Emulator::start(World::from_yaml(&world).expect("world")).expect("emulator");

@@ -1,13 +1,21 @@
 //! Each cluster's Kusto endpoint at `{base}/kusto/{cluster}`: `POST /v1/rest/mgmt` (auth, then
 //! the command through [`crate::kusto`]) and `GET /v1/rest/auth/metadata`. This module is the
 //! bridge: it shows a world cluster to the command executor through [`ClusterCatalog`].
+//!
+//! A `Stopped` cluster's endpoint does not answer: the connection closes without a response.
+//! What the real endpoint of a stopped cluster gives is not public; with every cluster behind
+//! one emulator port a refused connection cannot be told apart per cluster, and no answer at
+//! all is the closest to it (and leaves a client nothing to mistake for a Kusto error).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
+use kfollow_model::{Principal, Role};
 use serde::Deserialize;
 
 use crate::auth::{Access, Denied, authorize};
+use crate::faults::{Fault, FaultKind};
 use crate::kusto::{self, Catalog, DatabaseView, FollowerSettings, FollowerView};
 use crate::refresh::SchemaRefresh;
 use crate::reply::{Reply, one_api_error};
@@ -38,6 +46,7 @@ impl Catalog for ClusterCatalog<'_> {
             .map(|d| DatabaseView {
                 name: d.name.clone(),
                 follower: None,
+                principals: roles(&d.principals),
             })
             .collect();
         for follower in world.follower_databases(self.cluster) {
@@ -72,6 +81,9 @@ impl Catalog for ClusterCatalog<'_> {
                 .unwrap_or_default();
             views.push(DatabaseView {
                 name: follower.name.clone(),
+                principals: leader_database
+                    .map(|d| roles(&d.principals))
+                    .unwrap_or_default(),
                 follower: Some(FollowerView {
                     leader_cluster_uri: crate::arm::resources::cluster_uri(self.base_url, leader),
                     leader_database: follower.leader_database.clone(),
@@ -88,6 +100,10 @@ impl Catalog for ClusterCatalog<'_> {
             .follower_settings_mut(self.cluster, follower_database)
     }
 
+    fn echo_principal_notes(&self) -> bool {
+        self.world.settings.echo_principal_notes
+    }
+
     fn shown_settings(&mut self, follower_database: &str) -> Option<FollowerSettings> {
         let cluster = self.world.clusters[self.cluster].id.name();
         match self.refresh.shown(cluster, follower_database, self.now) {
@@ -97,6 +113,33 @@ impl Catalog for ClusterCatalog<'_> {
                 .follower_settings(self.cluster, follower_database),
         }
     }
+}
+
+/// The `drop` a request to a `Stopped` cluster's endpoint meets (`segments` is the whole
+/// path, `kusto/<cluster>/…`): the connection closes without an answer.
+pub fn unanswered(world: &World, is_kusto: bool, segments: &[String]) -> Option<Fault> {
+    let cluster = world.cluster_index(segments.get(1).filter(|_| is_kusto)?)?;
+    world.clusters[cluster]
+        .state
+        .eq_ignore_ascii_case("Stopped")
+        .then(|| Fault {
+            method: "*".into(),
+            path: "*".into(),
+            respond: FaultKind::Drop,
+            count: 1,
+            retry_after_seconds: 0,
+            delay_ms: 0,
+            code: None,
+            message: None,
+        })
+}
+
+/// A database's principals by role, one pair per grant, in role order.
+fn roles(principals: &BTreeMap<Role, Vec<Principal>>) -> Vec<(Role, Principal)> {
+    principals
+        .iter()
+        .flat_map(|(role, list)| list.iter().map(|p| (*role, p.clone())))
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +171,7 @@ pub fn handle(
     let Some(cluster) = state.world.cluster_index(name) else {
         return not_found(name);
     };
+
     match (path.as_slice(), method) {
         // The public cloud answers the metadata without a token: clients read it to learn how
         // to get one (`reference/docs/authentication.md`).

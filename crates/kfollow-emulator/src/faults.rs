@@ -1,6 +1,6 @@
 //! Faults to inject: the next N requests matching a method and a path pattern answer with a
-//! throttle, a server error, a dropped connection, a delay, or start an operation that fails
-//! or never ends. They come from `settings.faults` in the world or `POST /_emulator/faults`.
+//! throttle, a server error, a dropped connection, a delay, a synchronous 409 for a busy
+//! cluster, or start an operation that fails or never ends. They come from `settings.faults` in the world or `POST /_emulator/faults`.
 
 use kfollow_model::sharing::wildcard_match;
 use serde::{Deserialize, Serialize};
@@ -65,6 +65,10 @@ pub enum FaultKind {
     FailOperation,
     /// A write is accepted, and its operation stays `Running` forever.
     HangOperation,
+    /// A write is refused at once with 409 `ServiceIsInMaintenance`, the answer some clients
+    /// report for a write on a cluster busy with another one (by default the emulator accepts
+    /// such a write and fails its operation, as the service does).
+    Busy,
 }
 
 impl Fault {
@@ -74,17 +78,19 @@ impl Fault {
             && wildcard_match(&self.path.to_ascii_lowercase(), &path.to_ascii_lowercase())
     }
 
-    /// True for the kinds that act on the operation a write starts, not on the request.
+    /// True for the kinds that act on the write itself or the operation it starts, handled by
+    /// the ARM routes rather than before them.
     pub fn is_operation_fault(&self) -> bool {
         matches!(
             self.respond,
-            FaultKind::FailOperation | FaultKind::HangOperation
+            FaultKind::FailOperation | FaultKind::HangOperation | FaultKind::Busy
         )
     }
 }
 
 /// Takes the first fault that matches the request (one use of it), dropping spent ones.
-/// Operation faults only match writes (`PUT`, `PATCH`, `DELETE`, `POST` other than reads).
+/// Operation faults (and `busy`) only match writes (`PUT`, `PATCH`, `DELETE`, `POST` other
+/// than reads).
 pub fn take(faults: &mut Vec<Fault>, method: &str, path: &str, is_write: bool) -> Option<Fault> {
     let index = faults.iter().position(|f| {
         f.count > 0 && f.matches(method, path) && (is_write || !f.is_operation_fault())

@@ -6,15 +6,23 @@
 //! ARM error bodies, the rules of the service, 401/403, faults). It does not emulate queries,
 //! ingestion, clusters' own lifecycle or any Azure route kfollow does not call.
 //!
+//! By default it answers as the real service was recorded answering: no `Retry-After`, a
+//! request budget per subscription ([`budget`]), a second write on a busy cluster accepted and
+//! then failed, stopped clusters that refuse ([`arm::writes`]), operations and their statuses
+//! as recorded ([`arm::operations`]), regions by display name ([`regions`]). The world's
+//! `settings` make it friendlier where a test needs that.
+//!
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
 //! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].
 
 pub mod arm;
 pub mod auth;
+pub mod budget;
 pub mod data_plane;
 pub mod faults;
 pub mod kusto;
 pub mod refresh;
+pub mod regions;
 pub mod reply;
 pub mod server;
 pub mod state;

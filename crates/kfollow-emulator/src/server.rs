@@ -323,6 +323,7 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
         if fault.is_some() {
             state.revision += 1;
         }
+        let fault = fault.or_else(|| data_plane::unanswered(&state.world, is_kusto, &segments));
         (state.world.settings.latency_ms, fault)
     };
     if latency > 0 {
@@ -370,7 +371,7 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
                 tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
                 None
             }
-            FaultKind::FailOperation | FaultKind::HangOperation => {
+            FaultKind::FailOperation | FaultKind::HangOperation | FaultKind::Busy => {
                 operation_fault = Some(fault);
                 None
             }

@@ -3,7 +3,9 @@
 //!
 //! Operations complete lazily: [`State::settle`] runs at the start of every request (and from a
 //! timer, so `--save` writes promptly), applies the effect of every operation whose time has
-//! come, and marks it `Succeeded` or `Failed`. The world changes only then.
+//! come, and marks it `Succeeded` or `Failed`. The world changes only then; until then ARM
+//! shows the attachment an operation creates or deletes with its `provisioningState`
+//! ([`State::attachments_shown`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use kfollow_model::Timespan;
 use serde::Serialize;
 
+use crate::budget::Budgets;
 use crate::refresh::SchemaRefresh;
 use crate::world::{World, WorldAttachment};
 
@@ -116,7 +119,7 @@ pub struct Operation {
     pub id: String,
     /// The subscription of the cluster it runs on.
     pub subscription: String,
-    /// The region in its status URL.
+    /// The region in its status URL, as ARM shows it (`East US`).
     pub location: String,
     /// The lower-case name of the cluster whose write it is.
     pub cluster: String,
@@ -149,6 +152,8 @@ pub struct State {
     pub refresh: SchemaRefresh,
     /// The last [`LOG_LIMIT`] requests, in order (push through [`State::record`]).
     pub log: VecDeque<RequestRecord>,
+    /// What each subscription has spent of its request budget.
+    pub budgets: Budgets,
     /// Bumped on every change of the world, so `--save` knows when to write.
     pub revision: u64,
 }
@@ -161,6 +166,7 @@ impl State {
             operations: HashMap::new(),
             refresh: SchemaRefresh::default(),
             log: VecDeque::new(),
+            budgets: Budgets::default(),
             revision: 0,
         }
     }
@@ -211,6 +217,73 @@ impl State {
         self.operations
             .values()
             .find(|op| op.outcome == Outcome::Running && op.cluster.eq_ignore_ascii_case(cluster))
+    }
+
+    /// The attachments of a follower cluster as ARM shows them, each with its
+    /// `provisioningState`: those of the world (`Deleting` while an operation removes it,
+    /// `Running` while one updates it, else `Succeeded`), then those a running operation
+    /// creates (`Creating`), oldest first. The service lists an attachment being created; it
+    /// does not hide it until it is done.
+    pub fn attachments_shown(&self, cluster: usize) -> Vec<(&WorldAttachment, &'static str)> {
+        let Some(follower) = self.world.clusters.get(cluster) else {
+            return Vec::new();
+        };
+        let here = |name: &str| name.eq_ignore_ascii_case(follower.id.name());
+        let mut running: Vec<&Operation> = self
+            .operations
+            .values()
+            .filter(|op| op.outcome == Outcome::Running)
+            .collect();
+        running.sort_by(|a, b| (a.started, &a.id).cmp(&(b.started, &b.id)));
+        let state_of = |attachment: &str| {
+            running
+                .iter()
+                .find_map(|op| match &op.effect {
+                    Effect::DeleteAttachment { follower, name }
+                        if here(follower) && name.eq_ignore_ascii_case(attachment) =>
+                    {
+                        Some("Deleting")
+                    }
+                    Effect::PutAttachment {
+                        follower,
+                        attachment: wanted,
+                    } if here(follower) && wanted.name.eq_ignore_ascii_case(attachment) => {
+                        Some("Running")
+                    }
+                    _ => None,
+                })
+                .unwrap_or("Succeeded")
+        };
+        let mut shown: Vec<(&WorldAttachment, &'static str)> = follower
+            .attached_database_configurations
+            .iter()
+            .map(|a| (a, state_of(&a.name)))
+            .collect();
+        for op in running {
+            if let Effect::PutAttachment {
+                follower,
+                attachment,
+            } = &op.effect
+                && here(follower)
+                && !shown
+                    .iter()
+                    .any(|(a, _)| a.name.eq_ignore_ascii_case(&attachment.name))
+            {
+                shown.push((attachment, "Creating"));
+            }
+        }
+        shown
+    }
+
+    /// One attachment as ARM shows it (name compared case-insensitively).
+    pub fn attachment_shown(
+        &self,
+        cluster: usize,
+        name: &str,
+    ) -> Option<(&WorldAttachment, &'static str)> {
+        self.attachments_shown(cluster)
+            .into_iter()
+            .find(|(a, _)| a.name.eq_ignore_ascii_case(name))
     }
 
     /// The earliest moment a running operation is due, for the settle timer.

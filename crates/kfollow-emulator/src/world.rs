@@ -1,18 +1,26 @@
 //! The world: the fake Azure the emulator serves, as a YAML file (DESIGN.md §5.1).
 //!
 //! The keys of §5.1 are fixed; this module adds a few optional ones: `callers` (who may do
-//! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`, and per
-//! attachment `followerDatabases` (the data-plane settings of each follower database it
-//! created). Follower databases themselves are not stored: they are derived from the
-//! attachments and the leaders' databases, so an attachment in the file has its follower
-//! databases at load time and a `"*"` attachment follows every database its leader has.
+//! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`,
+//! `settings.resourceRequestBudget`, `settings.echoPrincipalNotes`, per database `principals`
+//! (a leader database's roles), and per attachment `databaseShareOrigin` and
+//! `followerDatabases` (the data-plane settings of each follower database it created).
+//! Follower databases themselves are not stored: they are derived from the attachments and the
+//! leaders' databases, so an attachment in the file has its follower databases at load time
+//! and a `"*"` attachment follows every database its leader has, but one whose name a database
+//! of the follower cluster already takes (that one takes precedence, as the service resolves
+//! it: <https://learn.microsoft.com/azure/data-explorer/follower>, "Notes").
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use kfollow_model::{ClusterId, PrincipalsModificationKind, TableLevelSharing, Timespan};
+use kfollow_model::{
+    ClusterId, DatabaseShareOrigin, Principal, PrincipalsModificationKind, Role, TableLevelSharing,
+    Timespan,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::budget::RequestBudget;
 use crate::faults::Fault;
 use crate::kusto::FollowerSettings;
 
@@ -84,6 +92,10 @@ pub struct WorldDatabase {
     /// ARM `suspensionDetails.suspensionStartDate` (RFC 3339) of a suspended database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspension_start_date: Option<String>,
+    /// The database's principals by role, in the manifest's shape (`admins: [...]`, …): what
+    /// `.show database <name> principals` lists here, and what its follower databases inherit.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub principals: BTreeMap<Role, Vec<Principal>>,
 }
 
 /// An attachedDatabaseConfiguration, with the ARM property names.
@@ -108,6 +120,10 @@ pub struct WorldAttachment {
     /// `tableLevelSharingProperties`.
     #[serde(default, skip_serializing_if = "TableLevelSharing::is_empty")]
     pub table_level_sharing_properties: TableLevelSharing,
+    /// `databaseShareOrigin` of its follower databases: `Direct` (the default), `DataShare`
+    /// (made by an Azure Data Share subscription) or `Other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_share_origin: Option<DatabaseShareOrigin>,
     /// The data-plane settings of each follower database, by follower database name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub follower_databases: BTreeMap<String, FollowerSettings>,
@@ -118,6 +134,12 @@ impl WorldAttachment {
     /// else the one it names (case-insensitive).
     pub fn follows(&self, leader_database: &str) -> bool {
         self.database_name == "*" || self.database_name.eq_ignore_ascii_case(leader_database)
+    }
+
+    /// `databaseShareOrigin`, `Direct` unless the world says otherwise.
+    pub fn share_origin(&self) -> DatabaseShareOrigin {
+        self.database_share_origin
+            .unwrap_or(DatabaseShareOrigin::Direct)
     }
 
     /// The settings a follower database of this attachment starts with: the attachment's
@@ -148,7 +170,9 @@ pub struct Caller {
     pub database_admin_on: Vec<String>,
 }
 
-/// Timings and faults.
+/// Timings, faults and how faithfully the emulator follows Azure. By default it answers as
+/// recorded Azure does (no `Retry-After`, a request budget); each friendlier behaviour is a
+/// setting away.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
@@ -158,9 +182,20 @@ pub struct Settings {
     /// Added to every request.
     #[serde(default)]
     pub latency_ms: u64,
-    /// The `Retry-After` of long-running operations, in seconds (ARM's default is 1 s).
-    #[serde(default = "one")]
-    pub retry_after_seconds: u64,
+    /// The `Retry-After` of long-running operations and of a running operation's status, in
+    /// seconds. Unset (the default), none is sent: the Microsoft.Kusto recordings carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+    /// Reads and writes each subscription may make per window (`crate::budget`); `null`
+    /// lifts the limit.
+    #[serde(default = "default_budget", skip_serializing_if = "is_default_budget")]
+    pub resource_request_budget: Option<RequestBudget>,
+    /// Whether `.show follower database(s)` echoes the notes given to
+    /// `.add follower database … ('principal') 'notes'` (and `.show database … principals` its
+    /// follower overrides' notes). Nothing public shows that the service does; the default,
+    /// `true`, is to become `false`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub echo_principal_notes: bool,
     /// How long a follower command's change stays out of `.show follower database` after the
     /// command answered. The service applies follower commands "on the next periodic schema
     /// refresh, which may result in a short delay" (`reference/docs/cluster-follower.md`); 0,
@@ -172,8 +207,20 @@ pub struct Settings {
     pub faults: Vec<Fault>,
 }
 
-fn one() -> u64 {
-    1
+fn default_budget() -> Option<RequestBudget> {
+    Some(RequestBudget::default())
+}
+
+fn is_default_budget(budget: &Option<RequestBudget>) -> bool {
+    *budget == default_budget()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -185,7 +232,9 @@ impl Default for Settings {
         Settings {
             operation_ms: 0,
             latency_ms: 0,
-            retry_after_seconds: 1,
+            retry_after_seconds: None,
+            resource_request_budget: default_budget(),
+            echo_principal_notes: true,
             schema_refresh_ms: 0,
             faults: Vec::new(),
         }
@@ -310,20 +359,47 @@ impl World {
         self.clusters.iter().position(|c| &c.id == id)
     }
 
-    /// The follower databases of a cluster, in attachment order.
+    /// The follower databases of a cluster, in attachment order. A `"*"` attachment leaves out
+    /// a leader database whose follower-side name a database of the cluster already takes: "A
+    /// database named DB created on the follower cluster takes precedence over a database with
+    /// the same name that was created on the leader cluster"
+    /// (<https://learn.microsoft.com/azure/data-explorer/follower>, "Notes"), and a database
+    /// followed through an earlier attachment is not followed twice.
     pub fn follower_databases(&self, cluster: usize) -> Vec<FollowerDatabase> {
         let Some(follower) = self.clusters.get(cluster) else {
             return Vec::new();
         };
-        follower
-            .attached_database_configurations
+        let mut taken: HashSet<String> = follower
+            .databases
             .iter()
-            .flat_map(|attachment| self.followed_by(attachment))
+            .map(|d| d.name.to_ascii_lowercase())
+            .collect();
+        let mut databases = Vec::new();
+        for attachment in &follower.attached_database_configurations {
+            for database in self.followed_by(attachment) {
+                let free = taken.insert(database.name.to_ascii_lowercase());
+                if free || attachment.database_name != "*" {
+                    databases.push(database);
+                }
+            }
+        }
+        databases
+    }
+
+    /// The follower databases an attachment of `cluster` made, shadowed ones left out.
+    pub fn databases_of_attachment(
+        &self,
+        cluster: usize,
+        attachment: &str,
+    ) -> Vec<FollowerDatabase> {
+        self.follower_databases(cluster)
+            .into_iter()
+            .filter(|f| f.attachment == attachment)
             .collect()
     }
 
-    /// The follower databases one attachment creates: one per leader read-write database it
-    /// follows (every one for `*`), named by override or prefix.
+    /// The leader databases an attachment could follow: one per leader read-write database it
+    /// names (every one for `*`), named by override or prefix, shadowing not considered.
     pub fn followed_by(&self, attachment: &WorldAttachment) -> Vec<FollowerDatabase> {
         let Some(leader) = self.cluster_by_id(&attachment.cluster_resource_id) else {
             return Vec::new();
@@ -359,11 +435,25 @@ impl World {
             .collect()
     }
 
-    /// True when some attachment follows this read-write database.
+    /// The read-write databases of `leader` that some follower database follows (lower case).
+    pub fn followed_databases(&self, leader: usize) -> HashSet<String> {
+        let followers: HashSet<usize> = self
+            .followers_of(leader)
+            .into_iter()
+            .map(|(follower, _)| follower)
+            .collect();
+        followers
+            .into_iter()
+            .flat_map(|follower| self.follower_databases(follower))
+            .filter(|f| f.leader == leader)
+            .map(|f| f.leader_database.to_ascii_lowercase())
+            .collect()
+    }
+
+    /// True when some follower database follows this read-write database.
     pub fn is_followed(&self, leader: usize, database: &str) -> bool {
-        self.followers_of(leader)
-            .iter()
-            .any(|(_, a)| a.follows(database))
+        self.followed_databases(leader)
+            .contains(&database.to_ascii_lowercase())
     }
 
     /// Gives every follower database a settings entry (the attachment's default principals
@@ -487,8 +577,82 @@ settings:
         let world = World::from_yaml(WORLD).unwrap();
         let again = World::from_yaml(&world.to_yaml().unwrap()).unwrap();
         assert_eq!(world, again);
-        assert_eq!(again.settings.retry_after_seconds, 1);
+        assert_eq!(again.settings.retry_after_seconds, None);
+        assert_eq!(
+            again.settings.resource_request_budget,
+            Some(crate::budget::RequestBudget::default())
+        );
+        assert!(again.settings.echo_principal_notes);
         assert_eq!(again.clusters[0].state, "Running");
+    }
+
+    #[test]
+    fn the_azure_like_settings_can_be_lifted_and_round_trip() {
+        let text = format!(
+            "{WORLD}  retryAfterSeconds: 2\n  resourceRequestBudget: null\n  echoPrincipalNotes: false\n"
+        );
+        let world = World::from_yaml(&text).unwrap();
+        assert_eq!(world.settings.retry_after_seconds, Some(2));
+        assert_eq!(world.settings.resource_request_budget, None);
+        assert!(!world.settings.echo_principal_notes);
+        let again = World::from_yaml(&world.to_yaml().unwrap()).unwrap();
+        assert_eq!(world, again);
+        let small = format!(
+            "{WORLD}  resourceRequestBudget: {{ reads: 5, writes: 2, windowSeconds: 3 }}\n"
+        );
+        let world = World::from_yaml(&small).unwrap();
+        assert_eq!(
+            world.settings.resource_request_budget,
+            Some(crate::budget::RequestBudget {
+                reads: 5,
+                writes: 2,
+                window_seconds: 3
+            })
+        );
+    }
+
+    #[test]
+    fn principals_and_share_origin_come_from_the_file() {
+        let text = WORLD
+            .replace(
+                "        tables: [Orders]\n",
+                "        tables: [Orders]\n        principals:\n          admins: ['aaduser=ada@contoso.com']\n          unrestrictedViewers: ['aadgroup=readers@contoso.com']\n",
+            )
+            .replace(
+                "        defaultPrincipalsModificationKind: Replace\n",
+                "        defaultPrincipalsModificationKind: Replace\n        databaseShareOrigin: DataShare\n",
+            );
+        let world = World::from_yaml(&text).unwrap();
+        let principals = &world.clusters[0].databases[0].principals;
+        assert_eq!(principals[&Role::Admins][0].identity(), "ada@contoso.com");
+        assert_eq!(principals[&Role::UnrestrictedViewers].len(), 1);
+        let attachment = &world.clusters[1].attached_database_configurations[0];
+        assert_eq!(attachment.share_origin(), DatabaseShareOrigin::DataShare);
+        assert_eq!(
+            World::from_yaml(WORLD).unwrap().clusters[1].attached_database_configurations[0]
+                .share_origin(),
+            DatabaseShareOrigin::Direct
+        );
+    }
+
+    #[test]
+    fn a_database_of_the_follower_shadows_the_leader_database_of_all_databases() {
+        // fcemea owns `emea_Logs`, the name `*` with prefix `emea_` gives the leader's Logs.
+        let text = WORLD.replace(
+            "    location: westeurope\n    attachedDatabaseConfigurations:",
+            "    location: westeurope\n    databases:\n      - name: EMEA_LOGS\n    attachedDatabaseConfigurations:",
+        );
+        let world = World::from_yaml(&text).unwrap();
+        let names: Vec<String> = world
+            .follower_databases(1)
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(names, ["emea_Sales"]);
+        assert_eq!(world.databases_of_attachment(1, "all").len(), 1);
+        assert!(world.is_followed(0, "Sales"));
+        assert!(!world.is_followed(0, "Logs"));
+        assert!(world.follower_settings(1, "emea_Logs").is_none());
     }
 
     #[test]

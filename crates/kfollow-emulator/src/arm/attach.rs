@@ -1,7 +1,7 @@
 //! The writes: attach (PUT of an attachment), detach (DELETE, or `detachFollowerDatabases` on
 //! the leader), the follower database's `hotCachePeriod`, deleting a database, and the
 //! attachment name check. Every rule of the service is checked here before an operation starts
-//! (`reference/docs/follower.md`, DESIGN.md §1).
+//! (`reference/docs/follower.md`, DESIGN.md §1); [`super::writes`] starts it.
 
 use axum::http::StatusCode;
 use kfollow_model::sharing::MAX_SHARING_ENTRIES;
@@ -9,7 +9,11 @@ use kfollow_model::{ClusterId, PrincipalsModificationKind, TableLevelSharing, Ti
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ArmRequest, Ctx, check_running, check_writable, resources, start_operation};
+use super::operations::{ATTACH, DETACH, Tracking, Write};
+use super::resources::{self, Form};
+use super::writes::{check_running, check_writable, start_operation};
+use super::{ArmRequest, Ctx};
+use crate::regions::{display_name, same_region};
 use crate::reply::{ArmError, Reply};
 use crate::state::{Effect, FinalResult};
 use crate::world::{World, WorldAttachment, follower_database_name};
@@ -76,10 +80,11 @@ pub fn put_attachment(
         table_level_sharing_properties: properties
             .table_level_sharing_properties
             .unwrap_or_default(),
+        database_share_origin: None,
         follower_databases: Default::default(),
     };
 
-    check_writable(ctx, cluster)?;
+    check_writable(ctx, cluster, "modify attached database configurations")?;
     let world = &ctx.state.world;
     let follower = &world.clusters[cluster];
     let existing = follower
@@ -130,7 +135,13 @@ pub fn put_attachment(
             follower.location
         )));
     }
-    check_running(leader_cluster.id.name(), &leader_cluster.state)?;
+    check_running(
+        &format!(
+            "follow the databases of cluster '{}'",
+            leader_cluster.id.name()
+        ),
+        &leader_cluster.state,
+    )?;
     check_leader_database(world, leader, &attachment.database_name)?;
     check_names(world, cluster, &attachment)?;
 
@@ -141,34 +152,28 @@ pub fn put_attachment(
         StatusCode::OK
     };
     let state = if is_new { "Creating" } else { "Running" };
-    let mut body = resources::attachment(world, cluster, &attachment, state);
-    if let Some(properties) = body.get_mut("properties").and_then(Value::as_object_mut) {
-        properties.remove("attachedDatabaseNames");
-    }
+    let body = resources::attachment(world, cluster, &attachment, state, Form::Echo);
     let follower_name = follower.id.name().to_owned();
-    Ok(start_operation(
-        ctx,
-        cluster,
-        if is_new {
-            "FollowerDatabaseCreate"
-        } else {
-            "FollowerDatabaseUpdate"
-        },
-        Effect::PutAttachment {
+    // The recordings show `FollowerDatabaseCreate` for a create; an update is recorded
+    // nowhere, and the emulator names it the same.
+    let write = Write {
+        kind: ATTACH,
+        effect: Effect::PutAttachment {
             follower: follower_name.clone(),
             attachment: Box::new(attachment),
         },
-        FinalResult::Attachment {
+        result: FinalResult::Attachment {
             cluster: follower_name,
             name: name.to_owned(),
         },
+    };
+    Ok(start_operation(
+        ctx,
+        cluster,
+        write,
+        Tracking::AsyncOperation,
         Reply::with(status, body),
     ))
-}
-
-fn same_region(a: &str, b: &str) -> bool {
-    let normal = |s: &str| s.replace(' ', "").to_ascii_lowercase();
-    normal(a) == normal(b)
 }
 
 /// The leader, the database, the follower database name and the location of an attachment
@@ -270,12 +275,18 @@ fn check_leader_database(world: &World, leader: usize, database: &str) -> Result
     ))
 }
 
-/// No follower database may take the name of another database of the follower cluster.
+/// No follower database of a single-database attachment may take the name of another
+/// database of the follower cluster. A `"*"` attachment is not refused: the follower
+/// cluster's database takes precedence and the leader database of that name is not followed
+/// (<https://learn.microsoft.com/azure/data-explorer/follower>, "Notes"; [`World::follower_databases`]).
 fn check_names(
     world: &World,
     cluster: usize,
     attachment: &WorldAttachment,
 ) -> Result<(), ArmError> {
+    if attachment.database_name == "*" {
+        return Ok(());
+    }
     let follower = &world.clusters[cluster];
     let taken: Vec<String> = follower
         .databases
@@ -289,48 +300,38 @@ fn check_names(
                 .map(|f| f.name),
         )
         .collect();
-    let leader = world.cluster_by_id(&attachment.cluster_resource_id);
-    let leader_databases: Vec<String> = match leader {
-        Some(l) if attachment.database_name == "*" => world.clusters[l]
-            .databases
-            .iter()
-            .map(|d| d.name.clone())
-            .collect(),
-        _ => vec![attachment.database_name.clone()],
-    };
-    for leader_database in leader_databases {
-        let name = follower_database_name(attachment, &leader_database);
-        if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-            return Err(ArmError::bad_request(format!(
-                "a database named '{name}' already exists on cluster '{}'",
-                follower.id.name()
-            )));
-        }
+    let name = follower_database_name(attachment, &attachment.database_name);
+    if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+        return Err(ArmError::bad_request(format!(
+            "a database named '{name}' already exists on cluster '{}'",
+            follower.id.name()
+        )));
     }
     Ok(())
 }
 
-/// `AttachedDatabaseConfigurations_Delete`: 202 with the LRO headers, 204 when absent.
+/// `AttachedDatabaseConfigurations_Delete`: 202 with the LRO headers and no body, 204 when
+/// absent. One still being created is there already; deleting it waits for nothing, it is a
+/// second write on a busy cluster.
 pub fn delete_attachment(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Result<Reply, ArmError> {
-    let follower = &ctx.state.world.clusters[cluster];
-    let Some(existing) = follower
-        .attached_database_configurations
-        .iter()
-        .find(|a| a.name.eq_ignore_ascii_case(name))
-    else {
+    let Some((existing, _)) = ctx.state.attachment_shown(cluster, name) else {
         return Ok(Reply::empty(StatusCode::NO_CONTENT));
     };
     let effect = Effect::DeleteAttachment {
-        follower: follower.id.name().to_owned(),
+        follower: ctx.state.world.clusters[cluster].id.name().to_owned(),
         name: existing.name.clone(),
     };
-    check_writable(ctx, cluster)?;
+    check_writable(ctx, cluster, "modify attached database configurations")?;
+    let write = Write {
+        kind: DETACH,
+        effect,
+        result: FinalResult::Nothing,
+    };
     Ok(start_operation(
         ctx,
         cluster,
-        "FollowerDatabaseDelete",
-        effect,
-        FinalResult::Nothing,
+        write,
+        Tracking::Both,
         Reply::empty(StatusCode::ACCEPTED),
     ))
 }
@@ -376,13 +377,17 @@ pub fn detach(
         follower: world.clusters[follower].id.name().to_owned(),
         name: attachment.name.clone(),
     };
-    check_writable(ctx, cluster)?;
+    check_writable(ctx, cluster, "detach follower databases")?;
+    let write = Write {
+        kind: DETACH,
+        effect,
+        result: FinalResult::Nothing,
+    };
     Ok(start_operation(
         ctx,
         cluster,
-        "DetachFollowerDatabases",
-        effect,
-        FinalResult::Nothing,
+        write,
+        Tracking::Both,
         Reply::empty(StatusCode::ACCEPTED),
     ))
 }
@@ -405,10 +410,7 @@ pub fn check_name(
             "`type` must be `Microsoft.Kusto/clusters/attachedDatabaseConfigurations`, not `{kind}`"
         )));
     }
-    let taken = ctx.state.world.clusters[cluster]
-        .attached_database_configurations
-        .iter()
-        .any(|a| a.name.eq_ignore_ascii_case(name));
+    let taken = ctx.state.attachment_shown(cluster, name).is_some();
     Ok(Reply::ok(if taken {
         json!({
             "name": name,
@@ -473,7 +475,7 @@ pub fn update_database(
             )));
         }
     };
-    check_writable(ctx, cluster)?;
+    check_writable(ctx, cluster, "update databases")?;
     let owner = &ctx.state.world.clusters[cluster];
     let mut properties = serde_json::Map::new();
     if let Some(period) = period {
@@ -485,23 +487,27 @@ pub fn update_database(
         "name": format!("{}/{}", owner.id.name(), follower.name),
         "type": resources::DATABASE_TYPE,
         "kind": "ReadOnlyFollowing",
-        "location": owner.location,
+        "location": display_name(&owner.location),
         "properties": properties,
     });
     let cluster_name = owner.id.name().to_owned();
-    Ok(start_operation(
-        ctx,
-        cluster,
-        "DatabaseUpdate",
-        Effect::SetHotCache {
+    let write = Write {
+        kind: "DatabaseUpdate",
+        effect: Effect::SetHotCache {
             cluster: cluster_name.clone(),
             database: follower.name.clone(),
             period,
         },
-        FinalResult::Database {
+        result: FinalResult::Database {
             cluster: cluster_name,
             name: follower.name,
         },
+    };
+    Ok(start_operation(
+        ctx,
+        cluster,
+        write,
+        Tracking::Both,
         Reply::with(StatusCode::ACCEPTED, reply_body),
     ))
 }
@@ -534,7 +540,12 @@ pub fn delete_database(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Result<
         let followers: Vec<String> = world
             .followers_of(cluster)
             .into_iter()
-            .filter(|(_, a)| a.follows(name))
+            .filter(|(f, a)| {
+                world
+                    .databases_of_attachment(*f, &a.name)
+                    .iter()
+                    .any(|d| d.leader == cluster && d.leader_database == database.name)
+            })
             .map(|(f, a)| format!("{}/{}", world.clusters[f].id.name(), a.name))
             .collect();
         return Err(ArmError::bad_request(format!(
@@ -548,13 +559,17 @@ pub fn delete_database(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Result<
         cluster: owner.id.name().to_owned(),
         database: database.name.clone(),
     };
-    check_writable(ctx, cluster)?;
+    check_writable(ctx, cluster, "delete databases")?;
+    let write = Write {
+        kind: "DatabaseDelete",
+        effect,
+        result: FinalResult::Nothing,
+    };
     Ok(start_operation(
         ctx,
         cluster,
-        "DatabaseDelete",
-        effect,
-        FinalResult::Nothing,
+        write,
+        Tracking::Both,
         Reply::empty(StatusCode::ACCEPTED),
     ))
 }

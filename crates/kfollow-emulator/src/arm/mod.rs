@@ -1,24 +1,30 @@
 //! The ARM routes of Microsoft.Kusto that kfollow uses, at api-version 2025-02-14
 //! (`reference/arm-kusto-follower-subset.json`). Paths and names compare case-insensitively,
-//! as ARM does.
+//! as ARM does. Every call spends one request of its subscription's budget
+//! ([`crate::budget`]) and its answer reports what is left.
 //!
 //! Errors and their statuses (each rule of the service is enforced here, see [`attach`]):
 //!
 //! | case | status | code |
 //! |---|---|---|
+//! | the subscription's request budget is spent | 429 | `ResourceRequestsThrottled` |
 //! | no `api-version` / another version | 400 | `MissingApiVersionParameter` / `NoRegisteredProviderFound` |
 //! | no bearer / unknown token | 401 | `AuthenticationFailed` / `InvalidAuthenticationToken` |
 //! | caller without the right | 403 | `AuthorizationFailed` |
 //! | cluster, database, attachment, leader cluster or leader database not found | 404 | `ResourceNotFound` |
+//! | an attachment name with `/` or a control character | 400 | `InvalidResourceName` |
 //! | unreadable body | 400 | `InvalidRequestContent` |
 //! | a rule of the service | 400 | `BadRequest` |
 //! | a change of an immutable attachment property | 400 | `CannotAlterFollowerDatabase` |
-//! | a write while the cluster's previous write runs | 409 | `ServiceIsInMaintenance` |
-//! | a write on a cluster that is not `Running` | 409 | `Conflict` |
+//! | a write, or a read of databases, on a `Stopped` cluster (writes: any state but `Running`) | 400 | `BadRequest` |
+//!
+//! A write on a cluster whose previous write still runs is accepted, and its operation fails
+//! with `ServiceIsInMaintenance` ([`writes`]); the `busy` fault answers that 409 at once.
 
 pub mod attach;
 pub mod operations;
 pub mod resources;
+pub mod writes;
 
 use std::time::Instant;
 
@@ -27,9 +33,11 @@ use kfollow_model::ClusterId;
 use serde_json::{Value, json};
 
 use crate::auth::{Access, Denied, authorize};
+use crate::budget::Counter;
 use crate::faults::Fault;
 use crate::reply::{ArmError, Reply};
-use crate::state::{Effect, FinalResult, State};
+use crate::state::State;
+use resources::Form;
 
 /// The one ARM api-version the emulator serves.
 pub const API_VERSION: &str = "2025-02-14";
@@ -123,12 +131,44 @@ fn route(segments: &[String]) -> Option<Route> {
     None
 }
 
-/// Answers an ARM request.
+/// The actions (POST, or GET for `listFollowerDatabases`) among the routes.
+const ACTIONS: [&str; 3] = [
+    "listFollowerDatabases",
+    "detachFollowerDatabases",
+    "attachedDatabaseConfigurationCheckNameAvailability",
+];
+
+/// Answers an ARM request, after spending one request of its subscription's budget.
 pub fn handle(ctx: &mut Ctx<'_>, request: &ArmRequest<'_>) -> Reply {
-    match handle_inner(ctx, request) {
+    let subscription = match request.segments.as_slice() {
+        [first, subscription, ..] if first.eq_ignore_ascii_case("subscriptions") => {
+            Some(subscription.as_str())
+        }
+        _ => None,
+    };
+    let mut remaining = Vec::new();
+    if let Some(subscription) = subscription {
+        let is_action = request
+            .segments
+            .last()
+            .is_some_and(|last| ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(last)));
+        let counter = Counter::of(request.method, is_action);
+        let budget = ctx.state.world.settings.resource_request_budget;
+        match ctx
+            .state
+            .budgets
+            .charge(budget.as_ref(), subscription, counter, ctx.now)
+        {
+            Ok(headers) => remaining = headers,
+            Err(throttled) => return throttled,
+        }
+    }
+    let mut reply = match handle_inner(ctx, request) {
         Ok(reply) => reply,
         Err(error) => error.reply(),
-    }
+    };
+    reply.headers.extend(remaining);
+    reply
 }
 
 fn handle_inner(ctx: &mut Ctx<'_>, request: &ArmRequest<'_>) -> Result<Reply, ArmError> {
@@ -189,37 +229,47 @@ fn handle_inner(ctx: &mut Ctx<'_>, request: &ArmRequest<'_>) -> Result<Reply, Ar
     let lower: Vec<String> = rest.iter().map(|s| s.to_ascii_lowercase()).collect();
     let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
     let method = request.method.clone();
+    if lower.first() == Some(&"attacheddatabaseconfigurations") && rest.len() == 2 {
+        check_attachment_name(rest[1])?;
+    }
     match (lower.as_slice(), method) {
         ([], Method::GET) => Ok(Reply::ok(resources::cluster(
             ctx.base_url,
             &ctx.state.world.clusters[cluster],
         ))),
-        (["databases"], Method::GET) => Ok(Reply::ok(
-            json!({"value": resources::databases(&ctx.state.world, cluster)}),
-        )),
-        (["databases", _], Method::GET) => resources::database(&ctx.state.world, cluster, rest[1])
-            .map(Reply::ok)
-            .ok_or_else(|| not_found_child(ctx, cluster, "databases", rest[1])),
+        (["databases"], Method::GET) => {
+            writes::check_databases_readable(ctx, cluster)?;
+            Ok(Reply::ok(
+                json!({"value": resources::databases(&ctx.state.world, cluster)}),
+            ))
+        }
+        (["databases", _], Method::GET) => {
+            writes::check_databases_readable(ctx, cluster)?;
+            resources::database(&ctx.state.world, cluster, rest[1])
+                .map(Reply::ok)
+                .ok_or_else(|| not_found_child(ctx, cluster, "databases", rest[1]))
+        }
         (["databases", _], m) if m == Method::PUT || m == Method::PATCH => {
             attach::update_database(ctx, cluster, rest[1], request, m == Method::PUT)
         }
         (["databases", _], Method::DELETE) => attach::delete_database(ctx, cluster, rest[1]),
         (["attacheddatabaseconfigurations"], Method::GET) => {
             let world = &ctx.state.world;
-            let list: Vec<Value> = world.clusters[cluster]
-                .attached_database_configurations
-                .iter()
-                .map(|a| resources::attachment(world, cluster, a, "Succeeded"))
+            let list: Vec<Value> = ctx
+                .state
+                .attachments_shown(cluster)
+                .into_iter()
+                .map(|(a, state)| resources::attachment(world, cluster, a, state, Form::Read))
                 .collect();
             Ok(Reply::ok(json!({"value": list})))
         }
         (["attacheddatabaseconfigurations", _], Method::GET) => {
             let world = &ctx.state.world;
-            world.clusters[cluster]
-                .attached_database_configurations
-                .iter()
-                .find(|a| a.name.eq_ignore_ascii_case(rest[1]))
-                .map(|a| Reply::ok(resources::attachment(world, cluster, a, "Succeeded")))
+            ctx.state
+                .attachment_shown(cluster, rest[1])
+                .map(|(a, state)| {
+                    Reply::ok(resources::attachment(world, cluster, a, state, Form::Read))
+                })
                 .ok_or_else(|| {
                     not_found_child(ctx, cluster, "attachedDatabaseConfigurations", rest[1])
                 })
@@ -363,61 +413,19 @@ fn check_api_version(request: &ArmRequest<'_>) -> Result<(), ArmError> {
     }
 }
 
-/// Refuses a write on a cluster that is not running or still runs a previous write.
-fn check_writable(ctx: &Ctx<'_>, cluster: usize) -> Result<(), ArmError> {
-    let owner = &ctx.state.world.clusters[cluster];
-    // Terraform issue #16471 and azure-rest-api-specs#18845: parallel writes on one Kusto
-    // cluster answer 409 with this code and message.
-    if ctx.state.write_in_flight(owner.id.name()).is_some() {
+/// Refuses an attachment name the service would refuse: a `/` (after percent-decoding, so
+/// `a%2F..%2Fb` names no other resource) or a control character.
+fn check_attachment_name(name: &str) -> Result<(), ArmError> {
+    if name.contains('/') || name.chars().any(char::is_control) {
         return Err(ArmError::new(
-            StatusCode::CONFLICT,
-            "ServiceIsInMaintenance",
+            StatusCode::BAD_REQUEST,
+            "InvalidResourceName",
             format!(
-                "[Conflict] Cluster '{}' is in process of maintenance for a short period. You may \
-                 retry to invoke the operation in a few minutes.",
-                owner.id.name()
+                "The resource name '{}' is invalid: an attached database configuration name \
+                 cannot contain '/' or control characters.",
+                name.escape_default()
             ),
         ));
     }
-    check_running(owner.id.name(), &owner.state)
-}
-
-fn check_running(name: &str, state: &str) -> Result<(), ArmError> {
-    if state.eq_ignore_ascii_case("Running") {
-        Ok(())
-    } else {
-        Err(ArmError::new(
-            StatusCode::CONFLICT,
-            "Conflict",
-            format!(
-                "[Conflict] Cluster '{name}' is in state '{state}'; the operation needs a Running cluster"
-            ),
-        ))
-    }
-}
-
-/// Starts a long-running operation on a cluster and returns `reply` with the operation's ARM
-/// headers.
-fn start_operation(
-    ctx: &mut Ctx<'_>,
-    cluster: usize,
-    kind: &'static str,
-    effect: Effect,
-    result: FinalResult,
-    mut reply: Reply,
-) -> Reply {
-    let owner = &ctx.state.world.clusters[cluster];
-    let operation = operations::new_operation(
-        owner,
-        kind,
-        effect,
-        result,
-        ctx.now,
-        ctx.state.world.settings.operation_ms,
-        ctx.operation_fault.take(),
-    );
-    reply.headers = operations::headers(ctx.base_url, &ctx.state.world.settings, &operation);
-    ctx.state.operations.insert(operation.id.clone(), operation);
-    ctx.state.settle(ctx.now);
-    reply
+    Ok(())
 }

@@ -1,28 +1,77 @@
-//! Long-running operations as ARM does them: the `Azure-AsyncOperation`, `Location` and
-//! `Retry-After` headers of a write, and the two forms of the status resource
-//! (`OperationsResults_Get` and `OperationsResultsLocation_Get` in
-//! `reference/arm-kusto-follower-subset.json`; bodies as `KustoOperationResultsGet.json`).
+//! Long-running operations as the Microsoft.Kusto resource provider runs them, after the
+//! recorded exchanges of the Az.Kusto PowerShell module (`Azure/azure-powershell`,
+//! `src/Kusto/Kusto.Autorest/test/New-AzKustoAttachedDatabaseConfiguration.Recording.json`,
+//! `Remove-AzKustoAttachedDatabaseConfiguration.Recording.json`,
+//! `Get-AzKustoClusterFollowerDatabase.Recording.json`, api-version 2024-04-13):
+//!
+//! - a PUT of an attachment answers 201 (create) or 200 (update) with `Azure-AsyncOperation`
+//!   only ([`Tracking::AsyncOperation`]); a DELETE, `detachFollowerDatabases` and a database
+//!   update answer 202 with `Azure-AsyncOperation` and `Location` and no body
+//!   ([`Tracking::Both`]); none carries `Retry-After` unless `settings.retryAfterSeconds` asks
+//!   for one;
+//! - the status URLs name the region as ARM shows it (`locations/East%20US`);
+//! - the status (`OperationsResults_Get`) is `Running` with `percentComplete` 0.5 and an
+//!   `endTime` equal to its `startTime`, then `Succeeded` or `Failed` with 1.0;
+//!   `properties` holds `operationKind`, `provisioningState` and `operationState`;
+//! - the `Location` form (`OperationsResultsLocation_Get`) answers 202 while the operation
+//!   runs, then 200 with an empty body for a delete or a detach.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::{API_VERSION, Ctx, resources};
+use super::resources::{self, Form};
+use super::{API_VERSION, Ctx};
 use crate::faults::{Fault, FaultKind};
+use crate::regions::display_name;
 use crate::reply::{ArmError, Reply};
 use crate::state::{Effect, FinalResult, Operation, Outcome, rfc3339};
 use crate::world::{Settings, WorldCluster};
 
-/// A new operation on a cluster; a fault may make it fail or never end.
+/// `operationKind` of creating or updating an attachment.
+pub const ATTACH: &str = "FollowerDatabaseCreate";
+/// `operationKind` of removing an attachment, from the follower or from the leader.
+pub const DETACH: &str = "FollowerDatabaseDetach";
+
+/// How a client follows an accepted write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracking {
+    /// `Azure-AsyncOperation` only: the 201 or 200 of a PUT of an attachment.
+    AsyncOperation,
+    /// `Azure-AsyncOperation` and `Location`: a 202.
+    Both,
+}
+
+/// What an accepted write does.
+#[derive(Debug, Clone)]
+pub struct Write {
+    /// `properties.operationKind` of its status.
+    pub kind: &'static str,
+    /// What it changes.
+    pub effect: Effect,
+    /// What the `Location` form of its status answers once it succeeded.
+    pub result: FinalResult,
+}
+
+/// Why an accepted write will fail: the error its operation ends with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doom {
+    /// The error code.
+    pub code: String,
+    /// The error message.
+    pub message: String,
+}
+
+/// A new operation on a cluster. A doomed one (a write on a busy cluster) fails at once with
+/// its error; a fault may make one fail after its time or never end.
 pub fn new_operation(
     cluster: &WorldCluster,
-    kind: &'static str,
-    effect: Effect,
-    result: FinalResult,
+    write: Write,
     now: Instant,
     operation_ms: u64,
     fault: Option<Fault>,
+    doom: Option<Doom>,
 ) -> Operation {
     let hang = fault
         .as_ref()
@@ -38,44 +87,63 @@ pub fn new_operation(
                 }),
             )
         });
+    let doomed = doom.is_some();
     Operation {
         id: uuid::Uuid::new_v4().to_string(),
         subscription: cluster.id.subscription().to_owned(),
-        location: cluster.location.to_ascii_lowercase().replace(' ', ""),
+        location: display_name(&cluster.location),
         cluster: cluster.id.name().to_ascii_lowercase(),
-        kind,
+        kind: write.kind,
         started: SystemTime::now(),
-        due: (!hang).then(|| now + Duration::from_millis(operation_ms)),
-        effect,
-        failure,
+        due: if doomed {
+            Some(now)
+        } else {
+            (!hang).then(|| now + Duration::from_millis(operation_ms))
+        },
+        effect: write.effect,
+        failure: doom.map(|d| (d.code, d.message)).or(failure),
         outcome: Outcome::Running,
         ended: None,
-        result,
+        result: write.result,
     }
 }
 
 fn status_url(base_url: &str, operation: &Operation) -> String {
     format!(
         "{base_url}/subscriptions/{}/providers/Microsoft.Kusto/locations/{}/operationResults/{}?api-version={API_VERSION}",
-        operation.subscription, operation.location, operation.id
+        operation.subscription,
+        operation.location.replace(' ', "%20"),
+        operation.id
     )
 }
 
-/// The headers of an accepted write, and of a `Location` poll that is still running.
+fn location_url(base_url: &str, operation: &Operation) -> String {
+    format!(
+        "{}&operationResultResponseType=Location",
+        status_url(base_url, operation)
+    )
+}
+
+/// `Retry-After`, only when the world asks for one.
+fn retry_after(settings: &Settings) -> Option<(&'static str, String)> {
+    settings
+        .retry_after_seconds
+        .map(|seconds| ("Retry-After", seconds.to_string()))
+}
+
+/// The headers of an accepted write.
 pub fn headers(
     base_url: &str,
     settings: &Settings,
     operation: &Operation,
+    tracking: Tracking,
 ) -> Vec<(&'static str, String)> {
-    let url = status_url(base_url, operation);
-    vec![
-        ("Azure-AsyncOperation", url.clone()),
-        (
-            "Location",
-            format!("{url}&operationResultResponseType=Location"),
-        ),
-        ("Retry-After", settings.retry_after_seconds.to_string()),
-    ]
+    let mut headers = vec![("Azure-AsyncOperation", status_url(base_url, operation))];
+    if tracking == Tracking::Both {
+        headers.push(("Location", location_url(base_url, operation)));
+    }
+    headers.extend(retry_after(settings));
+    headers
 }
 
 /// `GET …/operationResults/{id}`, either form.
@@ -98,22 +166,19 @@ pub fn status(
                 format!("The operation '{id}' was not found."),
             )
         })?;
+    let settings = &ctx.state.world.settings;
     if !location_form {
         let mut reply = Reply::ok(body(&operation));
-        // ARM repeats `Retry-After` on a status that is still running, telling the client
-        // when to ask again.
         if matches!(operation.outcome, Outcome::Running) {
-            reply.headers = vec![(
-                "Retry-After",
-                ctx.state.world.settings.retry_after_seconds.to_string(),
-            )];
+            reply.headers.extend(retry_after(settings));
         }
         return Ok(reply);
     }
     match &operation.outcome {
         Outcome::Running => {
             let mut reply = Reply::empty(StatusCode::ACCEPTED);
-            reply.headers = headers(ctx.base_url, &ctx.state.world.settings, &operation);
+            reply.headers = vec![("Location", location_url(ctx.base_url, &operation))];
+            reply.headers.extend(retry_after(settings));
             Ok(reply)
         }
         Outcome::Failed { code, message } => Err(ArmError::new(
@@ -133,7 +198,7 @@ fn final_result(ctx: &Ctx<'_>, result: &FinalResult) -> Reply {
                 .attached_database_configurations
                 .iter()
                 .find(|a| a.name.eq_ignore_ascii_case(name))
-                .map(|a| resources::attachment(world, c, a, "Succeeded"))
+                .map(|a| resources::attachment(world, c, a, "Succeeded", Form::Read))
         }),
         FinalResult::Database { cluster, name } => world
             .cluster_index(cluster)
@@ -159,18 +224,19 @@ pub fn body(operation: &Operation) -> Value {
     );
     body.insert("name".into(), operation.id.clone().into());
     let (status, state, percent) = match &operation.outcome {
-        Outcome::Running => ("Running", "InProgress", 0.0),
-        Outcome::Succeeded => ("Succeeded", "Completed", 100.0),
-        Outcome::Failed { .. } => ("Failed", "Failed", 100.0),
+        Outcome::Running => ("Running", "InProgress", 0.5),
+        Outcome::Succeeded => ("Succeeded", "Completed", 1.0),
+        Outcome::Failed { .. } => ("Failed", "Failed", 1.0),
     };
     body.insert("status".into(), status.into());
     body.insert("startTime".into(), rfc3339(operation.started).into());
-    if let Some(ended) = operation.ended {
-        body.insert("endTime".into(), rfc3339(ended).into());
-    }
+    // A running operation's recorded status already has an `endTime`: its `startTime`.
+    let ended = operation.ended.unwrap_or(operation.started);
+    body.insert("endTime".into(), rfc3339(ended).into());
     body.insert("percentComplete".into(), percent.into());
     let mut properties = Map::new();
     properties.insert("operationKind".into(), operation.kind.into());
+    properties.insert("provisioningState".into(), status.into());
     properties.insert("operationState".into(), state.into());
     body.insert("properties".into(), properties.into());
     if let Outcome::Failed { code, message } = &operation.outcome {

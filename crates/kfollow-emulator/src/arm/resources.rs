@@ -1,9 +1,11 @@
 //! The JSON bodies of the ARM resources, in the shapes of `reference/arm-examples`
-//! (`name` as `cluster/child`, `type`, `id`, properties as the spec names them).
+//! (`name` as `cluster/child`, `type`, `id`, properties as the spec names them), with the
+//! region as ARM shows it (`West Europe`, `crate::regions`).
 
-use kfollow_model::{DatabaseShareOrigin, TableLevelSharing};
+use kfollow_model::TableLevelSharing;
 use serde_json::{Map, Value, json};
 
+use crate::regions::display_name;
 use crate::world::{FollowerDatabase, World, WorldAttachment, WorldCluster, WorldDatabase};
 
 /// `type` of a cluster (`KustoClustersGet.json`).
@@ -24,7 +26,7 @@ pub fn cluster(base_url: &str, cluster: &WorldCluster) -> Value {
         "id": cluster.id.to_string(),
         "name": cluster.id.name(),
         "type": CLUSTER_TYPE,
-        "location": cluster.location,
+        "location": display_name(&cluster.location),
         "sku": {"name": "Standard_E8ads_v5", "capacity": 2, "tier": "Standard"},
         "properties": {
             "state": cluster.state,
@@ -59,7 +61,7 @@ pub fn read_write_database(
 ) -> Value {
     let mut body = child(cluster, "databases", &database.name, DATABASE_TYPE);
     body.insert("kind".into(), "ReadWrite".into());
-    body.insert("location".into(), cluster.location.clone().into());
+    body.insert("location".into(), display_name(&cluster.location).into());
     let mut properties = Map::new();
     properties.insert("provisioningState".into(), "Succeeded".into());
     if let Some(period) = database.soft_delete_period {
@@ -101,7 +103,10 @@ pub fn follower_database(world: &World, cluster: usize, follower: &FollowerDatab
         .unwrap_or_default();
     let mut body = child(follower_cluster, "databases", &follower.name, DATABASE_TYPE);
     body.insert("kind".into(), "ReadOnlyFollowing".into());
-    body.insert("location".into(), follower_cluster.location.clone().into());
+    body.insert(
+        "location".into(),
+        display_name(&follower_cluster.location).into(),
+    );
     let mut properties = Map::new();
     properties.insert("provisioningState".into(), "Succeeded".into());
     if let Some(period) = leader_database.and_then(|d| d.soft_delete_period) {
@@ -137,16 +142,19 @@ pub fn follower_database(world: &World, cluster: usize, follower: &FollowerDatab
         "originalDatabaseName".into(),
         follower.leader_database.clone().into(),
     );
-    properties.insert(
-        "databaseShareOrigin".into(),
-        DatabaseShareOrigin::Direct.as_str().into(),
-    );
+    if let Some(attachment) = attachment {
+        properties.insert(
+            "databaseShareOrigin".into(),
+            attachment.share_origin().as_str().into(),
+        );
+    }
     body.insert("properties".into(), properties.into());
     body.into()
 }
 
 /// Every database of a cluster, read-write first, then follower databases.
 pub fn databases(world: &World, cluster: usize) -> Vec<Value> {
+    let followed = world.followed_databases(cluster);
     let mut list: Vec<Value> = world.clusters[cluster]
         .databases
         .iter()
@@ -154,7 +162,7 @@ pub fn databases(world: &World, cluster: usize) -> Vec<Value> {
             read_write_database(
                 &world.clusters[cluster],
                 d,
-                world.is_followed(cluster, &d.name),
+                followed.contains(&d.name.to_ascii_lowercase()),
             )
         })
         .collect();
@@ -188,12 +196,23 @@ pub fn database(world: &World, cluster: usize, name: &str) -> Option<Value> {
         .map(|f| follower_database(world, cluster, f))
 }
 
-/// `AttachedDatabaseConfigurations_Get`.
+/// How an attachment body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The answer to its PUT: the properties as given, none of the read-only ones.
+    Echo,
+    /// A GET or a list: every property, `null` where unset, and `attachedDatabaseNames` once
+    /// it is done (as the recorded GETs show them).
+    Read,
+}
+
+/// `AttachedDatabaseConfigurations_Get` (or the PUT's answer, [`Form::Echo`]).
 pub fn attachment(
     world: &World,
     cluster: usize,
     attachment: &WorldAttachment,
     provisioning_state: &str,
+    form: Form,
 ) -> Value {
     let follower = &world.clusters[cluster];
     let mut body = child(
@@ -202,7 +221,7 @@ pub fn attachment(
         &attachment.name,
         ATTACHMENT_TYPE,
     );
-    body.insert("location".into(), follower.location.clone().into());
+    body.insert("location".into(), display_name(&follower.location).into());
     let mut properties = Map::new();
     properties.insert(
         "clusterResourceId".into(),
@@ -212,11 +231,13 @@ pub fn attachment(
         "databaseName".into(),
         attachment.database_name.clone().into(),
     );
-    if let Some(name) = &attachment.database_name_override {
-        properties.insert("databaseNameOverride".into(), name.clone().into());
-    }
-    if let Some(prefix) = &attachment.database_name_prefix {
-        properties.insert("databaseNamePrefix".into(), prefix.clone().into());
+    if form == Form::Read && provisioning_state == "Succeeded" {
+        let names: Vec<Value> = world
+            .databases_of_attachment(cluster, &attachment.name)
+            .into_iter()
+            .map(|f| f.leader_database.into())
+            .collect();
+        properties.insert("attachedDatabaseNames".into(), names.into());
     }
     properties.insert(
         "defaultPrincipalsModificationKind".into(),
@@ -225,21 +246,33 @@ pub fn attachment(
             .as_str()
             .into(),
     );
+    let sharing = &attachment.table_level_sharing_properties;
+    let optional = [
+        (
+            "tableLevelSharingProperties",
+            (!sharing.is_empty()).then(|| sharing_json(sharing)),
+        ),
+        (
+            "databaseNameOverride",
+            attachment.database_name_override.clone().map(Value::from),
+        ),
+        (
+            "databaseNamePrefix",
+            attachment.database_name_prefix.clone().map(Value::from),
+        ),
+    ];
+    for (key, value) in optional {
+        match value {
+            Some(value) => {
+                properties.insert(key.into(), value);
+            }
+            None if form == Form::Read => {
+                properties.insert(key.into(), Value::Null);
+            }
+            None => {}
+        }
+    }
     properties.insert("provisioningState".into(), provisioning_state.into());
-    if !attachment.table_level_sharing_properties.is_empty() {
-        properties.insert(
-            "tableLevelSharingProperties".into(),
-            sharing_json(&attachment.table_level_sharing_properties),
-        );
-    }
-    if provisioning_state == "Succeeded" {
-        let names: Vec<Value> = world
-            .followed_by(attachment)
-            .into_iter()
-            .map(|f| f.leader_database.into())
-            .collect();
-        properties.insert("attachedDatabaseNames".into(), names.into());
-    }
     body.insert("properties".into(), properties.into());
     body.into()
 }
@@ -261,7 +294,7 @@ pub fn follower_definition(world: &World, follower: usize, attachment: &WorldAtt
     );
     body.insert(
         "databaseShareOrigin".into(),
-        DatabaseShareOrigin::Direct.as_str().into(),
+        attachment.share_origin().as_str().into(),
     );
     if !attachment.table_level_sharing_properties.is_empty() {
         body.insert(

@@ -14,6 +14,12 @@ pub enum Command {
         /// The databases named in parentheses; `None` for every database.
         databases: Option<Vec<String>>,
     },
+    /// `.show database X principals`: the database's effective principals
+    /// (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
+    ShowDatabasePrincipals {
+        /// The database.
+        database: String,
+    },
     /// `.show follower database X`, `.show follower databases`, `.show follower databases (X, …)`.
     ShowFollowerDatabases {
         /// The databases named; `None` for every follower database.
@@ -94,7 +100,9 @@ impl Command {
     /// The follower database the command changes or shows, when it names exactly one.
     pub fn follower_database(&self) -> Option<&str> {
         match self {
-            Command::ShowDatabases { .. } | Command::ShowFollowerDatabases { .. } => None,
+            Command::ShowDatabases { .. }
+            | Command::ShowDatabasePrincipals { .. }
+            | Command::ShowFollowerDatabases { .. } => None,
             Command::AlterFollowerCaching { database, .. }
             | Command::DeleteFollowerCaching { database, .. }
             | Command::AddFollowerPrincipals { database, .. }

@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use super::ast::{CachingTarget, Command};
 use super::error::KustoError;
-use super::frames;
+use kfollow_model::PrincipalsModificationKind;
+
+use super::frames::{self, PrincipalRow};
 use super::principals::fully_qualified_name;
 use super::{Catalog, DatabaseView, FollowerSettings, FollowerView, PrincipalGrant, parse};
 
@@ -67,7 +69,15 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
                 }
             }
             let rows: Vec<_> = rows.iter().map(|(v, f, s)| (*v, *f, s)).collect();
-            Ok(frames::follower_databases(&rows))
+            Ok(frames::follower_databases(
+                &rows,
+                catalog.echo_principal_notes(),
+            ))
+        }
+        Command::ShowDatabasePrincipals { database: name } => {
+            let view = find(name)?;
+            let rows = effective_principals(catalog, view);
+            Ok(frames::database_principals(&view.name, &rows))
         }
         change => {
             let name = change.follower_database().unwrap_or_default();
@@ -80,9 +90,62 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
                 .ok_or_else(not_a_follower)?;
             apply(change, settings);
             let after = settings.clone();
-            Ok(frames::follower_databases(&[(view, follower, &after)]))
+            Ok(frames::follower_databases(
+                &[(view, follower, &after)],
+                catalog.echo_principal_notes(),
+            ))
         }
     }
+}
+
+/// The principals a database grants: a read-write database's own; a follower database's
+/// leader's and its overrides as its principals modification kind combines them (`Union`:
+/// both, `Replace`: the overrides only, `None`: the leader's only), as the settings show at
+/// the last schema refresh. One row per role and principal, in role order.
+fn effective_principals(catalog: &mut dyn Catalog, view: &DatabaseView) -> Vec<PrincipalRow> {
+    let inherited = view
+        .principals
+        .iter()
+        .map(|(role, principal)| PrincipalRow {
+            role: *role,
+            fqn: fully_qualified_name(principal),
+            principal: principal.clone(),
+            notes: String::new(),
+        });
+    let settings = match view.follower {
+        Some(_) => catalog.shown_settings(&view.name),
+        None => None,
+    };
+    let Some(settings) = settings else {
+        return dedupe(inherited.collect());
+    };
+    let echo = catalog.echo_principal_notes();
+    let overrides = settings.principals.iter().filter_map(|grant| {
+        Some(PrincipalRow {
+            role: grant.role,
+            fqn: grant.fqn.clone(),
+            principal: grant.display_name.parse().ok()?,
+            notes: if echo {
+                grant.notes.clone()
+            } else {
+                String::new()
+            },
+        })
+    });
+    let rows = match settings.principals_modification_kind {
+        PrincipalsModificationKind::Union => inherited.chain(overrides).collect(),
+        PrincipalsModificationKind::Replace => overrides.collect(),
+        PrincipalsModificationKind::None => inherited.collect(),
+    };
+    dedupe(rows)
+}
+
+/// Sorts rows by role (stable) and keeps the first of each role and principal.
+fn dedupe(mut rows: Vec<PrincipalRow>) -> Vec<PrincipalRow> {
+    rows.sort_by_key(|row| row.role);
+    let mut seen = std::collections::HashSet::new();
+    rows.retain(|row| seen.insert((row.role, row.fqn.to_ascii_lowercase())));
+    rows
 }
 
 /// The tables and materialized views a caching command names must be visible in the follower
@@ -185,6 +248,8 @@ fn apply(command: &Command, settings: &mut FollowerSettings) {
         Command::AlterFollowerPrefetchExtents { enabled, .. } => {
             settings.prefetch_extents = *enabled;
         }
-        Command::ShowDatabases { .. } | Command::ShowFollowerDatabases { .. } => {}
+        Command::ShowDatabases { .. }
+        | Command::ShowDatabasePrincipals { .. }
+        | Command::ShowFollowerDatabases { .. } => {}
     }
 }

@@ -4,9 +4,11 @@
 
 use serde_json::{Map, Value, json};
 
-use kfollow_model::Timespan;
+use kfollow_model::{Principal, Role, Timespan};
 
-use super::principals::{object_id, principal_type, role_number, stable_guid};
+use super::principals::{
+    display_name, object_id, principal_type, principal_type_name, role_number, stable_guid,
+};
 use super::{DatabaseView, FollowerSettings, FollowerView};
 
 /// A column's scalar type: the .NET `DataType` and the Kusto `ColumnType` of response.md.
@@ -69,13 +71,17 @@ const FOLLOWER_COLUMNS: [(&str, ColumnKind); 8] = [
     ("TableMetadataOverrides", ColumnKind::String),
 ];
 
-/// `.show follower database(s)`: one row per follower database given.
+/// `.show follower database(s)`: one row per follower database given; `echo_notes` says
+/// whether principals carry the notes of their `.add`.
 pub(crate) fn follower_databases(
     rows: &[(&DatabaseView, &FollowerView, &FollowerSettings)],
+    echo_notes: bool,
 ) -> Value {
     let rows = rows
         .iter()
-        .map(|(database, follower, settings)| follower_row(database, follower, settings))
+        .map(|(database, follower, settings)| {
+            follower_row(database, follower, settings, echo_notes)
+        })
         .collect();
     single_table(&FOLLOWER_COLUMNS, rows)
 }
@@ -93,6 +99,7 @@ fn follower_row(
     database: &DatabaseView,
     follower: &FollowerView,
     settings: &FollowerSettings,
+    echo_notes: bool,
 ) -> Vec<Value> {
     let caching = settings
         .hot_cache_period
@@ -101,7 +108,7 @@ fn follower_row(
         Value::from(database.name.clone()),
         Value::from(leader_metadata_path(follower)),
         Value::from(caching),
-        Value::from(principals_json(settings).to_string()),
+        Value::from(principals_json(settings, echo_notes).to_string()),
         Value::from(settings.principals_modification_kind.as_str()),
         Value::from(settings.caching_policies_modification_kind.as_str()),
         Value::from(settings.prefetch_extents),
@@ -132,9 +139,9 @@ pub(crate) fn caching_policy(hot: Timespan) -> Value {
 /// ```
 ///
 /// `DisplayName` is the principal as the `.add` command wrote it (no directory to look a
-/// name up in), `Notes` the `.add` notes, `Role` the number of
-/// [`role_number`](super::principals::role_number).
-pub(crate) fn principals_json(settings: &FollowerSettings) -> Value {
+/// name up in), `Notes` the `.add` notes (empty unless `echo_notes`: nothing public shows the
+/// service echoing them), `Role` the number of [`role_number`](super::principals::role_number).
+pub(crate) fn principals_json(settings: &FollowerSettings, echo_notes: bool) -> Value {
     settings
         .principals
         .iter()
@@ -147,7 +154,7 @@ pub(crate) fn principals_json(settings: &FollowerSettings) -> Value {
                     "PrincipalType": principal_type(&grant.fqn),
                 },
                 "Role": role_number(grant.role),
-                "Notes": grant.notes,
+                "Notes": if echo_notes { grant.notes.as_str() } else { "" },
             })
         })
         .collect()
@@ -261,4 +268,60 @@ pub(crate) fn databases(databases: &[&DatabaseView], current: &str) -> Value {
         })
         .collect();
     single_table(&DATABASE_COLUMNS, rows)
+}
+
+/// One principal a database grants, for `.show database … principals`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PrincipalRow {
+    /// The role.
+    pub role: Role,
+    /// The stored FQN.
+    pub fqn: String,
+    /// The principal as given (to the world file or to `.add`).
+    pub principal: Principal,
+    /// The notes shown.
+    pub notes: String,
+}
+
+/// The columns of `.show database … principals`
+/// (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>, "Show
+/// existing security roles", and the example of
+/// <https://learn.microsoft.com/kusto/management/cluster-follower>), in order.
+const PRINCIPAL_COLUMNS: [(&str, ColumnKind); 6] = [
+    ("Role", ColumnKind::String),
+    ("PrincipalType", ColumnKind::String),
+    ("PrincipalDisplayName", ColumnKind::String),
+    ("PrincipalObjectId", ColumnKind::String),
+    ("PrincipalFQN", ColumnKind::String),
+    ("Notes", ColumnKind::String),
+];
+
+/// `.show database <database> principals`: `Role` as the docs print it (`Database MyDatabase
+/// Admin`), the principal's type, display name (a user's with ` (upn: …)`), object id and FQN.
+pub(crate) fn database_principals(database: &str, rows: &[PrincipalRow]) -> Value {
+    let rows = rows
+        .iter()
+        .map(|row| {
+            vec![
+                Value::from(format!("Database {database} {}", role_title(row.role))),
+                Value::from(principal_type_name(&row.fqn)),
+                Value::from(display_name(&row.principal)),
+                Value::from(object_id(&row.fqn)),
+                Value::from(row.fqn.clone()),
+                Value::from(row.notes.clone()),
+            ]
+        })
+        .collect();
+    single_table(&PRINCIPAL_COLUMNS, rows)
+}
+
+/// A role in the singular, as `.show database … principals` names it.
+fn role_title(role: Role) -> &'static str {
+    match role {
+        Role::Admins => "Admin",
+        Role::Users => "User",
+        Role::Viewers => "Viewer",
+        Role::UnrestrictedViewers => "UnrestrictedViewer",
+        Role::Monitors => "Monitor",
+    }
 }

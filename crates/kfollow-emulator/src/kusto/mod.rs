@@ -27,7 +27,9 @@ pub use error::KustoError;
 pub use execute::execute;
 pub use parser::{ParseError, ParseErrorKind, parse};
 
-use kfollow_model::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
+use kfollow_model::{
+    CachingPoliciesModificationKind, Principal, PrincipalsModificationKind, Role, Timespan,
+};
 use serde::{Deserialize, Serialize};
 
 /// The settings a follower database can override (the mutable part the commands change).
@@ -78,6 +80,10 @@ pub struct DatabaseView {
     pub name: String,
     /// `Some` for a follower database.
     pub follower: Option<FollowerView>,
+    /// The database's own principals by role: a read-write database's, or for a follower
+    /// database its leader database's (which it inherits unless its principals modification
+    /// kind is `Replace`).
+    pub principals: Vec<(Role, Principal)>,
 }
 
 /// What the endpoint knows of a follower database's leader.
@@ -105,6 +111,12 @@ pub trait Catalog {
     fn shown_settings(&mut self, follower_database: &str) -> Option<FollowerSettings> {
         self.settings_mut(follower_database)
             .map(|settings| settings.clone())
+    }
+
+    /// Whether `.show` echoes the notes given to `.add follower database … 'notes'`
+    /// (`settings.echoPrincipalNotes`). By default it does.
+    fn echo_principal_notes(&self) -> bool {
+        true
     }
 }
 

@@ -188,7 +188,7 @@ impl Parser<'_> {
                 verb_offset,
                 format!(
                     "the emulator does not know the command `.{verb} {}`; it knows the \
-                     follower commands and `.show databases`",
+                     follower commands, `.show databases` and `.show database … principals`",
                     self.peek().map_or("", |t| &self.text[t.start..t.end])
                 ),
             )),
@@ -209,6 +209,11 @@ impl Parser<'_> {
             }
             return Err(self.error("`database` or `databases`"));
         }
+        if self.eat_keyword("database") {
+            let database = self.name("a database name")?;
+            self.expect_keyword("principals")?;
+            return Ok(Command::ShowDatabasePrincipals { database });
+        }
         // `.show cluster databases` and `.show databases` are equivalent (show-databases.md).
         self.eat_keyword("cluster");
         if self.eat_keyword("databases") {
@@ -224,7 +229,7 @@ impl Parser<'_> {
             let databases = self.optional_name_list("a database name")?;
             return Ok(Command::ShowDatabases { databases });
         }
-        Err(self.error("`follower` or `databases` after `.show`"))
+        Err(self.error("`follower`, `database` or `databases` after `.show`"))
     }
 
     fn alter(&mut self, database: String) -> Result<Command, ParseError> {

@@ -61,6 +61,18 @@ fn show_databases_forms() {
 }
 
 #[test]
+fn show_database_principals() {
+    assert_eq!(
+        ok(".show database ['my-db'] PRINCIPALS"),
+        Command::ShowDatabasePrincipals {
+            database: "my-db".into()
+        }
+    );
+    let missing = err(".show database Sales");
+    assert!(missing.message.contains("`principals`"), "{missing}");
+}
+
+#[test]
 fn keywords_ignore_case() {
     assert_eq!(
         ok(".SHOW Follower DATABASES"),

@@ -74,6 +74,31 @@ pub fn principal_type(fqn: &str) -> &'static str {
     }
 }
 
+/// The `PrincipalType` column of `.show database … principals`. The docs' examples print
+/// `Microsoft Entra user`; the words for the other kinds follow it.
+pub fn principal_type_name(fqn: &str) -> &'static str {
+    match principal_type(fqn) {
+        "AadGroup" => "Microsoft Entra group",
+        "AadApplication" => "Microsoft Entra application",
+        "MsaUser" => "Microsoft Account",
+        _ => "Microsoft Entra user",
+    }
+}
+
+/// The `PrincipalDisplayName` the service would look up in the directory; the emulator has
+/// none and derives one from the principal: a user given by UPN shows `jack (upn:
+/// jack@contoso.com)` (the docs print `Jack Kusto (upn: jack@contoso.com)`), a group or an
+/// application given by e-mail address its local part, anything else its identity.
+pub fn display_name(principal: &Principal) -> String {
+    let identity = principal.identity();
+    let local = identity.split_once('@').map(|(local, _)| local);
+    match (principal.kind(), local) {
+        (PrincipalKind::AadUser, Some(local)) => format!("{local} (upn: {identity})"),
+        (PrincipalKind::AadGroup | PrincipalKind::AadApp, Some(local)) => local.to_owned(),
+        _ => identity.to_owned(),
+    }
+}
+
 /// The number the service writes for a role in `AuthorizedPrincipalsOverride`.
 ///
 /// Public clients that read that column (e.g. KustoSchemaTools' `FollowerLoader`) treat

@@ -10,11 +10,18 @@ use serde_json::{Value, json};
 use super::principals::{fully_qualified_name, role_from_number};
 use super::*;
 
-/// A cluster with a read-write database `Local` and the follower database `Sales` (tables
-/// `Orders`, `Customers`, view `DailySales`) followed from `https://leader.westeurope…`.
+/// A cluster with a read-write database `Local` (admin `ops@contoso.com`) and the follower
+/// database `Sales` (tables `Orders`, `Customers`, view `DailySales`) followed from
+/// `https://leader.westeurope…`, whose leader database has the admin `ada@contoso.com` and the
+/// viewers group `readers@contoso.com`.
 struct Cluster {
     databases: Vec<DatabaseView>,
     settings: BTreeMap<String, FollowerSettings>,
+    echo_notes: bool,
+}
+
+fn principal(text: &str) -> kfollow_model::Principal {
+    text.parse().unwrap()
 }
 
 impl Cluster {
@@ -30,13 +37,19 @@ impl Cluster {
                 DatabaseView {
                     name: "Local".into(),
                     follower: None,
+                    principals: vec![(Role::Admins, principal("aaduser=ops@contoso.com"))],
                 },
                 DatabaseView {
                     name: "Sales".into(),
                     follower: Some(follower),
+                    principals: vec![
+                        (Role::Admins, principal("aaduser=ada@contoso.com")),
+                        (Role::Viewers, principal("aadgroup=readers@contoso.com")),
+                    ],
                 },
             ],
             settings: BTreeMap::from([("Sales".to_owned(), FollowerSettings::default())]),
+            echo_notes: true,
         }
     }
 
@@ -67,18 +80,16 @@ impl Catalog for Cluster {
             .find(|(name, _)| name.eq_ignore_ascii_case(follower_database))
             .map(|(_, settings)| settings)
     }
+
+    fn echo_principal_notes(&self) -> bool {
+        self.echo_notes
+    }
 }
 
 /// The rows of a single-table answer, as objects keyed by column name.
 fn rows(answer: &Value) -> Vec<serde_json::Map<String, Value>> {
-    let table = &answer["Tables"][0];
-    let columns: Vec<&str> = table["Columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["ColumnName"].as_str().unwrap())
-        .collect();
-    table["Rows"]
+    let columns = columns(answer);
+    answer["Tables"][0]["Rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -89,6 +100,16 @@ fn rows(answer: &Value) -> Vec<serde_json::Map<String, Value>> {
                 .map(|(c, v)| ((*c).to_owned(), v.clone()))
                 .collect()
         })
+        .collect()
+}
+
+/// The column names of a single-table answer.
+fn columns(answer: &Value) -> Vec<&str> {
+    answer["Tables"][0]["Columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ColumnName"].as_str().unwrap())
         .collect()
 }
 
@@ -225,6 +246,108 @@ fn principals_are_stored_by_fqn_with_display_name_and_notes() {
 }
 
 #[test]
+fn notes_are_echoed_only_when_the_setting_says_so() {
+    for echo in [true, false] {
+        let mut cluster = Cluster::new();
+        cluster.echo_notes = echo;
+        let csl = ".add follower database Sales viewers ('aaduser=jill@contoso.com') 'kfollow'";
+        let answered = json_column(&rows(&cluster.run(csl))[0], "AuthorizedPrincipalsOverride");
+        let shown = json_column(
+            &rows(&cluster.run(".show follower database Sales"))[0],
+            "AuthorizedPrincipalsOverride",
+        );
+        let expected = if echo { "kfollow" } else { "" };
+        assert_eq!(answered[0]["Notes"], expected, "echo {echo}");
+        assert_eq!(shown[0]["Notes"], expected, "echo {echo}");
+        // The notes are kept either way: the setting is about what `.show` says.
+        assert_eq!(cluster.sales().principals[0].notes, "kfollow");
+    }
+}
+
+/// `(Role, PrincipalDisplayName)` of each row of `.show database Sales principals`.
+fn shown_principals(cluster: &mut Cluster) -> Vec<(String, String)> {
+    rows(&cluster.run(".show database Sales principals"))
+        .iter()
+        .map(|row| {
+            (
+                row["Role"].as_str().unwrap().to_owned(),
+                row["PrincipalDisplayName"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn show_database_principals_has_the_doc_columns() {
+    let answer = Cluster::new().run(".show database Local principals");
+    assert_eq!(
+        columns(&answer),
+        [
+            "Role",
+            "PrincipalType",
+            "PrincipalDisplayName",
+            "PrincipalObjectId",
+            "PrincipalFQN",
+            "Notes"
+        ]
+    );
+    let row = &rows(&answer)[0];
+    let fqn = fully_qualified_name(&principal("aaduser=ops@contoso.com"));
+    assert_eq!(row["Role"], "Database Local Admin");
+    assert_eq!(row["PrincipalType"], "Microsoft Entra user");
+    assert_eq!(row["PrincipalDisplayName"], "ops (upn: ops@contoso.com)");
+    assert_eq!(row["PrincipalFQN"], fqn.as_str());
+    assert_eq!(row["PrincipalObjectId"], principals::object_id(&fqn));
+    assert_eq!(row["Notes"], "");
+}
+
+#[test]
+fn a_follower_database_grants_what_its_modification_kind_combines() {
+    let mut cluster = Cluster::new();
+    cluster.run(
+        ".add follower database Sales admins ('aaduser=jack@contoso.com', 'aaduser=ada@contoso.com') 'mine'",
+    );
+    cluster.run(".add follower database Sales monitors ('aadapp=4c7e82bd-6adb-46c3-b413-fdd44834c69b;contoso.com')");
+    let jack = (
+        "Database Sales Admin".to_owned(),
+        "jack (upn: jack@contoso.com)".to_owned(),
+    );
+    let ada = (
+        "Database Sales Admin".to_owned(),
+        "ada (upn: ada@contoso.com)".to_owned(),
+    );
+    let readers = ("Database Sales Viewer".to_owned(), "readers".to_owned());
+    let app = (
+        "Database Sales Monitor".to_owned(),
+        "4c7e82bd-6adb-46c3-b413-fdd44834c69b".to_owned(),
+    );
+    // Union (the default): the leader's and the overrides, each principal once per role.
+    assert_eq!(
+        shown_principals(&mut cluster),
+        [ada.clone(), jack.clone(), readers.clone(), app.clone()]
+    );
+    cluster.run(".alter follower database Sales principals-modification-kind = replace");
+    assert_eq!(shown_principals(&mut cluster), [jack, ada.clone(), app]);
+    cluster.run(".alter follower database Sales principals-modification-kind = none");
+    assert_eq!(shown_principals(&mut cluster), [ada, readers]);
+}
+
+#[test]
+fn override_notes_show_in_the_principals_table_only_when_echoed() {
+    for echo in [true, false] {
+        let mut cluster = Cluster::new();
+        cluster.echo_notes = echo;
+        cluster.run(".add follower database Sales users ('aaduser=jill@contoso.com') 'kfollow'");
+        let answer = cluster.run(".show database Sales principals");
+        let jill = rows(&answer)
+            .into_iter()
+            .find(|row| row["Role"] == "Database Sales User")
+            .unwrap();
+        assert_eq!(jill["Notes"], if echo { "kfollow" } else { "" });
+    }
+}
+
+#[test]
 fn adding_a_held_role_again_changes_nothing() {
     let mut cluster = Cluster::new();
     cluster.run(".add follower database Sales viewers ('aaduser=jill@contoso.com') 'first'");
@@ -300,14 +423,8 @@ fn show_follower_databases_lists_followers_only() {
 #[test]
 fn show_databases_has_the_doc_columns() {
     let answer = Cluster::new().run(".show databases");
-    let columns: Vec<&str> = answer["Tables"][0]["Columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["ColumnName"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        columns,
+        columns(&answer),
         [
             "DatabaseName",
             "PersistentStorage",

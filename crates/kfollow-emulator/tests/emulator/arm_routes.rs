@@ -13,7 +13,8 @@ async fn cluster_get_names_the_data_plane_uri() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.body["name"], "fcprod");
     assert_eq!(answer.body["type"], "Microsoft.Kusto/Clusters");
-    assert_eq!(answer.body["location"], "westeurope");
+    // ARM shows the region's display name, however the world spells it.
+    assert_eq!(answer.body["location"], "West Europe");
     assert_eq!(answer.body["properties"]["state"], "Running");
     assert_eq!(
         answer.body["properties"]["uri"],
@@ -88,12 +89,9 @@ async fn attach_runs_as_a_long_running_operation_and_the_follower_follows() {
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     assert_eq!(answer.body["properties"]["provisioningState"], "Creating");
     assert_eq!(answer.body["name"], "fcemea/all");
-    assert_eq!(answer.header("Retry-After"), "0");
-    assert!(
-        answer
-            .header("Location")
-            .contains("operationResultResponseType=Location")
-    );
+    // A PUT is followed through `Azure-AsyncOperation` alone, and no `Retry-After` is sent.
+    assert!(answer.headers.get("Retry-After").is_none());
+    assert!(answer.headers.get("Location").is_none());
     let status = env.wait(answer.header("Azure-AsyncOperation")).await;
     assert_eq!(status["status"], "Succeeded");
     assert_eq!(
@@ -140,23 +138,21 @@ async fn attach_runs_as_a_long_running_operation_and_the_follower_follows() {
 }
 
 #[tokio::test]
-async fn the_location_form_answers_202_then_the_resource() {
+async fn the_location_form_answers_202_while_running_then_an_empty_200() {
     let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
-    world.settings.operation_ms = 40;
+    world.settings.operation_ms = 60;
     let env = Env::with(world);
-    let path = format!("{EMEA}/attachedDatabaseConfigurations/logs");
-    let answer = env.put(&path, attach_body("Logs")).await;
-    assert_eq!(answer.status, StatusCode::CREATED);
-    // Not in the world until the operation completes.
-    assert_eq!(env.get(&path).await.status, StatusCode::NOT_FOUND);
+    let path = format!("{EMEA}/attachedDatabaseConfigurations/sales");
+    let answer = env.delete(&path).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED);
     let location = answer.header("Location").to_owned();
+    assert!(location.contains("operationResultResponseType=Location"));
     let first = env.get(&location).await;
     assert_eq!(first.status, StatusCode::ACCEPTED);
-    assert!(!first.header("Retry-After").is_empty());
+    assert!(first.headers.get("Retry-After").is_none());
     let status = env.get(answer.header("Azure-AsyncOperation")).await;
     assert_eq!(status.body["status"], "Running");
-    // A running status says when to ask again, or clients fall back to slow default polls.
-    assert!(!status.header("Retry-After").is_empty());
+    assert!(status.headers.get("Retry-After").is_none());
     let last = loop {
         let poll = env.get(&location).await;
         if poll.status != StatusCode::ACCEPTED {
@@ -165,9 +161,35 @@ async fn the_location_form_answers_202_then_the_resource() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     };
     assert_eq!(last.status, StatusCode::OK);
-    assert_eq!(last.body["name"], "fcemea/logs");
-    assert_eq!(last.body["properties"]["provisioningState"], "Succeeded");
-    assert_eq!(env.get(&path).await.status, StatusCode::OK);
+    assert_eq!(
+        last.body,
+        serde_json::Value::Null,
+        "a detach ends with no body"
+    );
+    assert_eq!(env.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn retry_after_is_sent_only_when_the_world_asks_for_it() {
+    let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
+    world.settings.operation_ms = 600_000;
+    world.settings.retry_after_seconds = Some(3);
+    let env = Env::with(world);
+    let put = env
+        .put(
+            &format!("{EMEA}/attachedDatabaseConfigurations/logs"),
+            attach_body("Logs"),
+        )
+        .await;
+    assert_eq!(put.header("Retry-After"), "3");
+    let status = env.get(put.header("Azure-AsyncOperation")).await;
+    assert_eq!(status.body["status"], "Running");
+    assert_eq!(status.header("Retry-After"), "3");
+    let delete = env.delete(&format!("{PROD}/databases/Logs")).await;
+    assert_eq!(delete.header("Retry-After"), "3");
+    let location = env.get(delete.header("Location")).await;
+    assert_eq!(location.status, StatusCode::ACCEPTED);
+    assert_eq!(location.header("Retry-After"), "3");
 }
 
 #[tokio::test]

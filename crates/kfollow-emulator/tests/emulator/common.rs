@@ -1,5 +1,7 @@
 //! A world, an emulator and a client for the tests.
 
+use std::collections::BTreeSet;
+
 use kfollow_emulator::{Emulator, World};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -10,7 +12,7 @@ pub const PROD: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/reso
 pub const EMEA: &str = "/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-emea/providers/Microsoft.Kusto/clusters/fcemea";
 /// fcprod leads Sales and Logs; fcemea (same region) follows Sales as `sales`, and owns Local;
 /// fcus is in another region; fcstopped is stopped; fcnorth (same region, written `West
-/// Europe`) has nothing yet.
+/// Europe`) has nothing yet. The settings are the defaults: Azure-like.
 pub const WORLD: &str = r#"
 clusters:
   - id: /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-analytics/providers/Microsoft.Kusto/clusters/fcprod
@@ -43,7 +45,6 @@ clusters:
 settings:
   operationMs: 0
   latencyMs: 0
-  retryAfterSeconds: 0
 "#;
 
 pub struct Env {
@@ -188,4 +189,40 @@ pub async fn admin_json(env: &Env, path: &str) -> Value {
         .json()
         .await
         .unwrap()
+}
+
+/// Every field path of a JSON value with its JSON type (`properties.state`, `string`); array
+/// items share the path `list[]`. Compared instead of values, which are made up.
+pub fn fields(value: &Value) -> BTreeSet<(String, &'static str)> {
+    fn walk(value: &Value, path: &str, out: &mut BTreeSet<(String, &'static str)>) {
+        let kind = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(items) => {
+                for item in items {
+                    walk(item, &format!("{path}[]"), out);
+                }
+                "array"
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let child = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(item, &child, out);
+                }
+                "object"
+            }
+        };
+        if !path.is_empty() {
+            out.insert((path.to_owned(), kind));
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(value, "", &mut out);
+    out
 }

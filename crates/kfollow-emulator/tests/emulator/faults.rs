@@ -105,10 +105,10 @@ async fn a_dropped_connection_gets_no_answer() {
 #[tokio::test]
 async fn an_operation_that_ends_failed() {
     let mut failing = fault(
-        "PUT",
+        "*",
         "*/attachedDatabaseConfigurations/*",
         FaultKind::FailOperation,
-        1,
+        2,
     );
     failing.code = Some("CannotAlterFollowerDatabase".into());
     failing.message = Some("[BadRequest] nope".into());
@@ -119,10 +119,35 @@ async fn an_operation_that_ends_failed() {
     let status = env.wait(answer.header("Azure-AsyncOperation")).await;
     assert_eq!(status["status"], "Failed");
     assert_eq!(status["error"]["code"], "CannotAlterFollowerDatabase");
-    let location = env.get(answer.header("Location")).await;
+    assert_eq!(env.get(&path).await.status, StatusCode::NOT_FOUND);
+    // The `Location` form of a failed operation carries its error.
+    let detach = env
+        .delete(&format!("{EMEA}/attachedDatabaseConfigurations/sales"))
+        .await;
+    let location = env.get(detach.header("Location")).await;
     assert_eq!(location.status, StatusCode::BAD_REQUEST);
     assert_eq!(location.code(), "CannotAlterFollowerDatabase");
+}
+
+#[tokio::test]
+async fn busy_answers_a_write_409_at_once() {
+    let env = Env::with(world_with(vec![fault("PUT", "*", FaultKind::Busy, 1)]));
+    let path = format!("{EMEA}/attachedDatabaseConfigurations/logs");
+    // Reads are not writes: the fault waits for one.
     assert_eq!(env.get(&path).await.status, StatusCode::NOT_FOUND);
+    let refused = env.put(&path, attach_body("Logs")).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert_eq!(refused.code(), "ServiceIsInMaintenance");
+    assert_eq!(
+        refused.message(),
+        "[Conflict] Cluster 'fcemea' is in process of maintenance for a short period. You may \
+         retry to invoke the operation in a few minutes."
+    );
+    assert_eq!(env.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        env.put(&path, attach_body("Logs")).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -144,7 +169,12 @@ async fn an_operation_that_never_ends() {
             StatusCode::ACCEPTED
         );
     }
-    assert_eq!(env.get(&path).await.status, StatusCode::OK);
-    // The cluster's write stays held.
-    assert_eq!(env.delete(&path).await.status, StatusCode::CONFLICT);
+    let shown = env.get(&path).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.body["properties"]["provisioningState"], "Deleting");
+    // The cluster's write stays held: another one is accepted and fails.
+    let again = env.delete(&path).await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    let status = env.wait(again.header("Azure-AsyncOperation")).await;
+    assert_eq!(status["error"]["code"], "ServiceIsInMaintenance");
 }

@@ -3,9 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod arm_routes;
+mod azure_like;
 mod binary;
 mod common;
 mod conformance;
 mod data_plane;
 mod faults;
+mod principals;
+mod recorded;
 mod rules;

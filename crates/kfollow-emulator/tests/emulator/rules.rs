@@ -180,30 +180,69 @@ async fn change_of_an_immutable_property() {
 
 #[tokio::test]
 async fn second_write_while_the_first_runs() {
+    // Azure/azure-rest-api-specs#18845, hashicorp/terraform-provider-azurerm#16471: the
+    // second write is accepted and its operation fails.
     let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
     world.settings.operation_ms = 600_000;
     let env = Env::with(world);
     let first = attach(&env, NORTH, "a", attach_body("Sales")).await;
     assert_eq!(first.status, StatusCode::CREATED);
     let second = attach(&env, NORTH, "b", attach_body("Logs")).await;
-    assert_error(
-        &second,
-        StatusCode::CONFLICT,
-        "ServiceIsInMaintenance",
-        "fcnorth",
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let status = env.wait(second.header("Azure-AsyncOperation")).await;
+    assert_eq!(status["status"], "Failed");
+    assert_eq!(status["error"]["code"], "ServiceIsInMaintenance");
+    assert_eq!(
+        status["error"]["message"],
+        "[Conflict] Cluster 'fcnorth' is in process of maintenance for a short period. You \
+         may retry to invoke the operation in a few minutes."
     );
+    // The failed write changed nothing, and the first one still runs.
+    let listed = env
+        .get(&format!("{NORTH}/attachedDatabaseConfigurations"))
+        .await;
+    let names: Vec<&str> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["fcnorth/a"]);
     // Another cluster is not held up.
     let other = env
         .delete(&format!("{EMEA}/attachedDatabaseConfigurations/sales"))
         .await;
     assert_eq!(other.status, StatusCode::ACCEPTED);
+    let status = env.get(other.header("Azure-AsyncOperation")).await;
+    assert_eq!(status.body["status"], "Running");
 }
 
 #[tokio::test]
 async fn cluster_that_is_not_running() {
     let env = Env::new(WORLD);
     let answer = attach(&env, STOPPED, "a", attach_body("Sales")).await;
-    assert_error(&answer, StatusCode::CONFLICT, "Conflict", "Stopped");
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Cannot modify attached database configurations while resource is in state 'Stopped'.",
+    );
+    let detach = env
+        .delete(&format!("{STOPPED}/attachedDatabaseConfigurations/a"))
+        .await;
+    // Nothing to delete: 204 before the state matters.
+    assert_eq!(detach.status, StatusCode::NO_CONTENT);
+    // A stopped leader is not followed either.
+    let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
+    world.clusters[0].state = "Stopped".into();
+    let env = Env::with(world);
+    let answer = attach(&env, NORTH, "a", attach_body("Sales")).await;
+    assert_error(
+        &answer,
+        StatusCode::BAD_REQUEST,
+        "BadRequest",
+        "Cannot follow the databases of cluster 'fcprod' while resource is in state 'Stopped'.",
+    );
 }
 
 #[tokio::test]
@@ -253,15 +292,38 @@ async fn all_databases_with_a_prefix_that_collides_with_a_read_write_database() 
     let env = Env::with(world);
     let mut body = attach_body("*");
     body["properties"]["databaseNamePrefix"] = json!("p_");
-    let answer = attach(&env, NORTH, "all", body.clone()).await;
-    assert_error(
-        &answer,
-        StatusCode::BAD_REQUEST,
-        "BadRequest",
-        "'p_Logs' already exists on cluster 'fcnorth'",
-    );
-    // Another prefix makes names of its own.
-    body["properties"]["databaseNamePrefix"] = json!("q_");
+    // The follower's own database takes precedence (follower.md, "Notes"): the attachment is
+    // accepted and does not follow the leader's Logs.
     let answer = attach(&env, NORTH, "all", body).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    env.wait(answer.header("Azure-AsyncOperation")).await;
+    let databases: Vec<String> = env.get(&format!("{NORTH}/databases")).await.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["name"].as_str().unwrap(),
+                d["kind"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        databases,
+        [
+            "fcnorth/P_LOGS ReadWrite",
+            "fcnorth/p_Sales ReadOnlyFollowing"
+        ]
+    );
+    let attachment = env
+        .get(&format!("{NORTH}/attachedDatabaseConfigurations/all"))
+        .await;
+    assert_eq!(
+        attachment.body["properties"]["attachedDatabaseNames"],
+        json!(["Sales"])
+    );
+    // The shadowed leader database is not followed, so it can go.
+    let logs = env.delete(&format!("{PROD}/databases/Logs")).await;
+    assert_eq!(logs.status, StatusCode::ACCEPTED, "{}", logs.body);
 }
