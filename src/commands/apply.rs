@@ -144,6 +144,9 @@ async fn execute(
     for failed in &report.failed {
         eprintln!("Error: {} failed: {}", failed.address, failed.error);
     }
+    for unknown in &report.unknown {
+        eprintln!("Warning: {}: {}", unknown.address, unknown.error);
+    }
     for skipped in &report.not_attempted {
         eprintln!("{}: {}", skipped.address, skipped.reason);
     }
@@ -257,6 +260,10 @@ impl Progress {
             Event::Failed { address, .. } => {
                 in_flight.remove(&address.to_string());
                 "\x1b[31m"
+            }
+            Event::Unknown { address, .. } => {
+                in_flight.remove(&address.to_string());
+                "\x1b[33m"
             }
             Event::Skipped { .. } => "\x1b[33m",
         };

@@ -17,7 +17,12 @@ use std::collections::{BTreeSet, HashMap};
 use kfollow_model::{Address, ClusterId, Plan};
 use tokio::time::Instant;
 
-use crate::report::{ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded};
+use kfollow_azure::Receipt;
+
+use crate::executor::ExecError;
+use crate::report::{
+    ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
+};
 
 /// An operation the runner must send now: `plan.changes[change].operations[operation]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +72,7 @@ pub(crate) struct Scheduler<'p> {
 enum Outcome {
     Succeeded(std::time::Duration),
     Failed { completed: usize, error: String },
+    Unknown { completed: usize, error: String },
     NotAttempted(NotAttemptedReason),
 }
 
@@ -187,7 +193,7 @@ impl<'p> Scheduler<'p> {
     pub fn complete(
         &mut self,
         change: usize,
-        result: Result<(), String>,
+        result: Result<(), &ExecError>,
         now: Instant,
         events: &mut impl FnMut(Event),
     ) {
@@ -216,30 +222,50 @@ impl<'p> Scheduler<'p> {
                 // Its unsent operations will never be sent.
                 self.forget_remaining(change, completed + 1);
                 let operations = plan_change.operations.len();
+                let unknown = error.is_outcome_unknown();
+                // "failed" would be wrong for an operation that may well have taken effect.
+                let ended = if unknown {
+                    "has an unknown outcome"
+                } else {
+                    "failed"
+                };
                 let error = if operations > 1 {
                     format!(
-                        "operation {} of {operations} ({}) failed: {error}",
+                        "operation {} of {operations} ({}) {ended}: {error}",
                         completed + 1,
                         crate::describe(&plan_change.operations[completed])
                     )
                 } else {
                     format!(
-                        "{} failed: {error}",
+                        "{} {ended}: {error}",
                         crate::describe(&plan_change.operations[completed])
                     )
                 };
-                events(Event::Failed {
-                    address: plan_change.address.clone(),
-                    action: plan_change.action,
-                    error: error.clone(),
-                });
-                self.nodes[change].state = State::Settled(Outcome::Failed { completed, error });
-                let dependency = plan_change.address.clone();
-                self.stop_dependents(
-                    change,
-                    &NotAttemptedReason::DependencyFailed { dependency },
-                    events,
-                );
+                let (address, action) = (plan_change.address.clone(), plan_change.action);
+                let dependency = address.clone();
+                let (outcome, reason) = if unknown {
+                    events(Event::Unknown {
+                        address,
+                        action,
+                        error: error.clone(),
+                    });
+                    (
+                        Outcome::Unknown { completed, error },
+                        NotAttemptedReason::DependencyUnknown { dependency },
+                    )
+                } else {
+                    events(Event::Failed {
+                        address,
+                        action,
+                        error: error.clone(),
+                    });
+                    (
+                        Outcome::Failed { completed, error },
+                        NotAttemptedReason::DependencyFailed { dependency },
+                    )
+                };
+                self.nodes[change].state = State::Settled(outcome);
+                self.stop_dependents(change, &reason, events);
             }
         }
     }
@@ -258,10 +284,12 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    /// The report, once nothing is in flight. Changes still blocked then wait on a cycle.
+    /// The report, once nothing is in flight, with the receipts of each change's operations
+    /// (by plan index). Changes still blocked then wait on a cycle.
     pub fn finish(
         mut self,
         elapsed: std::time::Duration,
+        mut receipts: Vec<Vec<Receipt>>,
         events: &mut impl FnMut(Event),
     ) -> ApplyReport {
         for index in 0..self.nodes.len() {
@@ -274,7 +302,8 @@ impl<'p> Scheduler<'p> {
             elapsed,
             ..ApplyReport::default()
         };
-        for (change, node) in self.plan.changes.iter().zip(self.nodes) {
+        receipts.resize_with(self.plan.changes.len(), Vec::new);
+        for ((change, node), receipts) in self.plan.changes.iter().zip(self.nodes).zip(receipts) {
             let address = change.address.clone();
             let action = change.action;
             match node.state {
@@ -282,6 +311,7 @@ impl<'p> Scheduler<'p> {
                     address,
                     action,
                     elapsed,
+                    receipts,
                 }),
                 State::Settled(Outcome::Failed { completed, error }) => {
                     report.failed.push(Failed {
@@ -290,7 +320,18 @@ impl<'p> Scheduler<'p> {
                         completed_operations: completed,
                         operations: change.operations.len(),
                         error,
-                    })
+                        receipts,
+                    });
+                }
+                State::Settled(Outcome::Unknown { completed, error }) => {
+                    report.unknown.push(Unknown {
+                        address,
+                        action,
+                        completed_operations: completed,
+                        operations: change.operations.len(),
+                        error,
+                        receipts,
+                    });
                 }
                 State::Settled(Outcome::NotAttempted(reason)) => {
                     report.not_attempted.push(NotAttempted {

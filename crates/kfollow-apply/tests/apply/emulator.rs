@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use kfollow_apply::{ApplyOptions, AzureExecutor};
-use kfollow_azure::{ArmClient, ArmConfig, KustoClient, RetryPolicy, StaticToken, TokenSource};
+use kfollow_azure::{
+    ArmClient, ArmConfig, BusyPolicy, KustoClient, PollPolicy, RetryPolicy, StaticToken,
+    TokenSource,
+};
 use kfollow_emulator::{Emulator, World, WorldCluster, WorldDatabase};
 use kfollow_model::{
     Action, AttachmentBody, ClusterId, Operation, PrincipalsModificationKind, TableLevelSharing,
@@ -73,7 +75,9 @@ fn executor(emulator: &Emulator, uris: HashMap<ClusterId, String>) -> AzureExecu
     let mut config = ArmConfig::for_cloud(kfollow_azure::Cloud::Public, credential.clone());
     config.endpoint = emulator.base_url().to_owned();
     config.retry = retry;
-    config.poll_interval = Duration::from_millis(10);
+    config.poll = PollPolicy::fast();
+    // A write that waits out a busy cluster would hide the very collision these tests look for.
+    config.busy = BusyPolicy::fast(1);
     let arm = ArmClient::new(config).unwrap();
     let kusto = KustoClient::new(credential, retry).unwrap();
     AzureExecutor::new(arm, kusto, uris)
