@@ -13,12 +13,12 @@ use miette::{IntoDiagnostic, miette};
 
 use crate::cli::ApplyArgs;
 use crate::commands::plan::read_saved_plan;
-use crate::connect::{Connection, connect};
+use crate::connect::{Connection, connect, notices_as_progress};
 use crate::pipeline::{self, Failure};
 use crate::terminal;
 
 pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
-    let connection = connect(&args.connection)?;
+    let connection = connect(&args.connection, notices_as_progress())?;
     let (plan, observed, desired) = match &args.plan {
         Some(path) => saved_plan(path, &connection).await?,
         None => {

@@ -11,7 +11,7 @@ use kfollow_state::StateError;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::cli::ExportArgs;
-use crate::connect::connect;
+use crate::connect::{connect, notices_on_stderr};
 use crate::pipeline::Failure;
 
 pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
@@ -22,7 +22,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
             followers.push(id);
         }
     }
-    let connection = connect(&args.connection)?;
+    let connection = connect(&args.connection, notices_on_stderr())?;
     let clients = &connection.clients;
     let mut observed = read(
         kfollow_state::read_clusters(&followers, true, clients).await,
