@@ -89,12 +89,13 @@ impl Executor for AzureExecutor {
                         database: database.clone(),
                     })
                 })?;
-                self.kusto.write(uri, database, csl).await.map_err(
-                    |WriteError { error, receipt }| {
-                        let unknown = error.is_outcome_unknown();
-                        exec_error(error, receipt, unknown)
-                    },
-                )
+                self.kusto
+                    .write(uri, database, csl)
+                    .await
+                    .map_err(|failure| {
+                        let unknown = failure.error.is_outcome_unknown();
+                        exec_error(failure, unknown)
+                    })
             }
         }
     }
@@ -102,18 +103,18 @@ impl Executor for AzureExecutor {
 
 /// An ARM write's result, as the scheduler hears it.
 fn arm(result: Result<Receipt, WriteError<ArmError>>) -> Result<Receipt, ExecError> {
-    result.map_err(|WriteError { error, receipt }| {
-        let unknown = error.is_outcome_unknown();
-        exec_error(error, receipt, unknown)
+    result.map_err(|failure| {
+        let unknown = failure.error.is_outcome_unknown();
+        exec_error(failure, unknown)
     })
 }
 
-fn exec_error(
-    error: impl std::error::Error + Send + Sync + 'static,
-    receipt: Receipt,
+/// A client's failure, with its receipt, marked unknown when its outcome is.
+fn exec_error<E: std::error::Error + Send + Sync + 'static>(
+    failure: WriteError<E>,
     unknown: bool,
 ) -> ExecError {
-    let error = ExecError::new(error).with_receipt(receipt);
+    let error = ExecError::new(failure.error).with_receipt(failure.receipt);
     if unknown {
         error.outcome_unknown()
     } else {

@@ -42,7 +42,8 @@ impl<E: Executor + ?Sized> Executor for &E {
 pub struct ExecError {
     message: String,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
-    receipt: Option<Receipt>,
+    // Boxed: an error travels through `Result`s, a receipt is large.
+    receipt: Option<Box<Receipt>>,
     outcome_unknown: bool,
 }
 
@@ -79,7 +80,7 @@ impl ExecError {
     /// The same error, with what the executor learned about the operation.
     #[must_use]
     pub fn with_receipt(mut self, receipt: Receipt) -> ExecError {
-        self.receipt = Some(receipt);
+        self.receipt = Some(Box::new(receipt));
         self
     }
 
@@ -95,7 +96,7 @@ impl ExecError {
 
     /// What the executor learned about the operation, when it says.
     pub fn receipt(&self) -> Option<&Receipt> {
-        self.receipt.as_ref()
+        self.receipt.as_deref()
     }
 }
 

@@ -183,7 +183,8 @@ pub struct Failed {
     /// What it was doing.
     pub action: Action,
     /// How many of its operations succeeded before the failure. For a replacement, one means
-    /// the old attachment is gone and the new one was not created.
+    /// the old attachment is gone and the new one was not created (or, for an [`Unknown`],
+    /// may not have been).
     pub completed_operations: usize,
     /// How many operations the change has.
     pub operations: usize,
@@ -195,22 +196,10 @@ pub struct Failed {
 }
 
 /// A change with an operation whose outcome is unknown: it was sent, and neither its answer nor
-/// its end was seen. The live resource must be read again to know what is there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unknown {
-    /// The change.
-    pub address: Address,
-    /// What it was doing.
-    pub action: Action,
-    /// How many of its operations succeeded before the one whose outcome is unknown.
-    pub completed_operations: usize,
-    /// How many operations the change has.
-    pub operations: usize,
-    /// Which operation, and what was not seen.
-    pub error: String,
-    /// What each operation that was sent learned, in order.
-    pub receipts: Vec<Receipt>,
-}
+/// its end was seen. The fields are those of [`Failed`]; `completed_operations` counts the
+/// operations before the unknown one, `error` says what was not seen. The live resource must be
+/// read again to know what is there.
+pub type Unknown = Failed;
 
 /// A change that was never started.
 #[derive(Debug, Clone, PartialEq)]

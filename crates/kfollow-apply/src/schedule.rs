@@ -20,9 +20,7 @@ use tokio::time::Instant;
 use kfollow_azure::Receipt;
 
 use crate::executor::ExecError;
-use crate::report::{
-    ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
-};
+use crate::report::{ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded};
 
 /// An operation the runner must send now: `plan.changes[change].operations[operation]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +69,12 @@ pub(crate) struct Scheduler<'p> {
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Succeeded(std::time::Duration),
-    Failed { completed: usize, error: String },
-    Unknown { completed: usize, error: String },
+    /// Stopped at an operation that failed or, when `unknown`, whose outcome is unknown.
+    Failed {
+        completed: usize,
+        error: String,
+        unknown: bool,
+    },
     NotAttempted(NotAttemptedReason),
 }
 
@@ -243,28 +245,31 @@ impl<'p> Scheduler<'p> {
                 };
                 let (address, action) = (plan_change.address.clone(), plan_change.action);
                 let dependency = address.clone();
-                let (outcome, reason) = if unknown {
-                    events(Event::Unknown {
-                        address,
-                        action,
-                        error: error.clone(),
-                    });
+                let (event, reason) = if unknown {
                     (
-                        Outcome::Unknown { completed, error },
+                        Event::Unknown {
+                            address,
+                            action,
+                            error: error.clone(),
+                        },
                         NotAttemptedReason::DependencyUnknown { dependency },
                     )
                 } else {
-                    events(Event::Failed {
-                        address,
-                        action,
-                        error: error.clone(),
-                    });
                     (
-                        Outcome::Failed { completed, error },
+                        Event::Failed {
+                            address,
+                            action,
+                            error: error.clone(),
+                        },
                         NotAttemptedReason::DependencyFailed { dependency },
                     )
                 };
-                self.nodes[change].state = State::Settled(outcome);
+                events(event);
+                self.nodes[change].state = State::Settled(Outcome::Failed {
+                    completed,
+                    error,
+                    unknown,
+                });
                 self.stop_dependents(change, &reason, events);
             }
         }
@@ -313,25 +318,24 @@ impl<'p> Scheduler<'p> {
                     elapsed,
                     receipts,
                 }),
-                State::Settled(Outcome::Failed { completed, error }) => {
-                    report.failed.push(Failed {
+                State::Settled(Outcome::Failed {
+                    completed,
+                    error,
+                    unknown,
+                }) => {
+                    let stopped = Failed {
                         address,
                         action,
                         completed_operations: completed,
                         operations: change.operations.len(),
                         error,
                         receipts,
-                    });
-                }
-                State::Settled(Outcome::Unknown { completed, error }) => {
-                    report.unknown.push(Unknown {
-                        address,
-                        action,
-                        completed_operations: completed,
-                        operations: change.operations.len(),
-                        error,
-                        receipts,
-                    });
+                    };
+                    if unknown {
+                        report.unknown.push(stopped);
+                    } else {
+                        report.failed.push(stopped);
+                    }
                 }
                 State::Settled(Outcome::NotAttempted(reason)) => {
                     report.not_attempted.push(NotAttempted {

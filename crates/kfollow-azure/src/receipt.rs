@@ -10,6 +10,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
+use crate::transport::header_text;
+
 /// One request of a write (the first submission, a retry, or a re-submission) and the ids
 /// that name it on both sides.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -44,14 +46,7 @@ impl Exchange {
         status: u16,
         headers: &HeaderMap,
     ) -> Exchange {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| header_text(headers, name);
         Exchange {
             client_request_id,
             request_id: header("x-ms-request-id").or_else(|| header("x-ms-activity-id")),

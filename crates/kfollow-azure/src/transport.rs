@@ -40,6 +40,16 @@ impl fmt::Display for RequestLine {
     }
 }
 
+/// A header's value, trimmed; `None` when it is absent, empty or not text.
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// Which failures a request may be sent again after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RetryClass {
@@ -149,15 +159,16 @@ impl Sender {
         loop {
             attempt += 1;
             tries += 1;
+            // The budget first: a wait for it can be long, and the token is fresh after it.
+            let permit = match out.budget {
+                Some((budgets, subscription)) => Some(budgets.admit(subscription, spend).await),
+                None => None,
+            };
             let token = self
                 .credential
                 .token(out.scope)
                 .await
                 .map_err(SendError::Credential)?;
-            let permit = match out.budget {
-                Some((budgets, subscription)) => Some(budgets.admit(subscription, spend).await),
-                None => None,
-            };
             let request_id = Uuid::new_v4().to_string();
             let mut builder = self
                 .http

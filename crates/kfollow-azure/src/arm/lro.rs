@@ -21,7 +21,6 @@
 
 use std::time::Duration;
 
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 
@@ -31,7 +30,7 @@ use super::wire::{ErrorBody, OperationStatus, ProvisioningProbe};
 use super::{ArmClient, ArmError, decode};
 use crate::receipt::Receipt;
 use crate::retry::retry_after;
-use crate::transport::{RequestLine, Response, RetryClass};
+use crate::transport::{RequestLine, Response, RetryClass, header_text};
 
 /// The shortest wait between two polls of one operation, whatever `Retry-After` says.
 const MIN_POLL_WAIT: Duration = Duration::from_millis(10);
@@ -101,15 +100,6 @@ pub(super) struct Pending<'a> {
     pub is_put: bool,
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
 /// The operation's id: the last path segment of its status URL.
 fn operation_id(url: &Url) -> Option<String> {
     url.path_segments()
@@ -129,9 +119,9 @@ impl ArmClient {
         if response.status == StatusCode::NO_CONTENT {
             return Ok(Ended::Succeeded);
         }
-        let watch = if let Some(link) = header(&response.headers, "azure-asyncoperation") {
+        let watch = if let Some(link) = header_text(&response.headers, "azure-asyncoperation") {
             Watch::AsyncOperation(self.follow(write.request, &link)?)
-        } else if let Some(link) = header(&response.headers, "location") {
+        } else if let Some(link) = header_text(&response.headers, "location") {
             Watch::Location(self.follow(write.request, &link)?)
         } else if write.is_put && !provisioning_settled(&response.body) {
             Watch::Resource(write.resource.clone())
