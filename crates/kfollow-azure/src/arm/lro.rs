@@ -268,6 +268,7 @@ impl ArmClient {
                 },
                 Err(error) => Poll::Failed(error),
             },
+            // Every answer to a `Location` poll was read by an arm above.
             Watch::Resource(_) | Watch::Location(_) => match resource_state(&response.body) {
                 Some(ended) => Poll::Ended { ended, took: None },
                 None => Poll::Running {

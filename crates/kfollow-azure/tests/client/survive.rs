@@ -529,3 +529,64 @@ async fn a_receipt_holds_what_both_sides_called_the_write_and_never_a_token() {
         assert!(!text.to_ascii_lowercase().contains("bearer"), "{text}");
     }
 }
+
+/// A budget of `size` requests per `window`, as ARM keeps one: every answer says what is left,
+/// and a request past the budget gets 429 with the time to the next window.
+fn windowed_budget(
+    size: u32,
+    window: Duration,
+) -> (
+    impl Fn(&Recorded, usize) -> Reply + Send + Sync,
+    Arc<Mutex<u32>>,
+) {
+    let state = Arc::new(Mutex::new((Instant::now(), 0u32)));
+    let throttled = Arc::new(Mutex::new(0u32));
+    let count = throttled.clone();
+    let script = move |_: &Recorded, _: usize| {
+        let mut state = state.lock().unwrap();
+        if state.0.elapsed() >= window {
+            *state = (Instant::now(), 0);
+        }
+        if state.1 >= size {
+            *count.lock().unwrap() += 1;
+            let wait = window.saturating_sub(state.0.elapsed());
+            return Reply::json(429, r#"{"error":{"code":"TooManyRequests","message":"x"}}"#)
+                .with("retry-after-ms", wait.as_millis().to_string())
+                .with("x-ms-ratelimit-remaining-subscription-reads", "0");
+        }
+        state.1 += 1;
+        Reply::json(200, r#"{"value":[]}"#).with(
+            "x-ms-ratelimit-remaining-subscription-reads",
+            (size - state.1).to_string(),
+        )
+    };
+    (script, throttled)
+}
+
+#[tokio::test]
+async fn reads_far_beyond_the_budget_all_succeed() {
+    // 100 reads at once against 20 per 300 ms: five windows' worth.
+    let (script, throttled) = windowed_budget(20, Duration::from_millis(300));
+    let server = Server::start(script).await;
+    let arm = server.arm_with(|c| {
+        c.budget = BudgetPolicy {
+            low_water: 3,
+            pace: Duration::from_millis(20),
+            first_burst: 4,
+        };
+    });
+    let reads: Vec<_> = (0..100)
+        .map(|i| {
+            let arm = arm.clone();
+            tokio::spawn(async move { arm.list_databases(&cluster(&format!("c{i}"))).await })
+        })
+        .collect();
+    for read in reads {
+        read.await.unwrap().unwrap();
+    }
+    let refused = *throttled.lock().unwrap();
+    let sent = server.count();
+    assert_eq!(sent - refused as usize, 100);
+    // A 429 now and then ends a window: far fewer than one per read.
+    assert!(refused <= 15, "{refused} throttled of {sent}");
+}
