@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kfollow_azure::{
-    ArmClient, ArmConfig, Cloud, KustoClient, RetryPolicy, StaticToken, TokenSource,
-    default_token_source,
+    ArmClient, ArmConfig, Cloud, KustoClient, Notice, Observer, RetryPolicy, StaticToken,
+    TokenSource, default_token_source,
 };
 use kfollow_emulator::{Emulator, World};
 use kfollow_state::Clients;
@@ -43,8 +43,19 @@ impl Connection {
     }
 }
 
-/// Builds the clients from the command line and the environment.
-pub fn connect(args: &ConnectionArgs) -> miette::Result<Connection> {
+/// Where the clients' notices (throttling, busy clusters, a low request budget) are printed:
+/// on stderr, so that they never mix with a plan or an export on stdout.
+pub fn notices_on_stderr() -> Observer {
+    Arc::new(|notice: &Notice| eprintln!("{notice}"))
+}
+
+/// Notices as progress lines on stdout, among apply's own.
+pub fn notices_as_progress() -> Observer {
+    Arc::new(|notice: &Notice| println!("{notice}"))
+}
+
+/// Builds the clients from the command line and the environment; `notices` hears the waits.
+pub fn connect(args: &ConnectionArgs, notices: Observer) -> miette::Result<Connection> {
     let cloud = Cloud::from_name(&args.cloud).ok_or_else(|| {
         miette!(
             help = "use `public`, `china` or `usgovernment`",
@@ -64,7 +75,7 @@ pub fn connect(args: &ConnectionArgs) -> miette::Result<Connection> {
             None => Arc::new(StaticToken::new(EMULATOR_TOKEN, "the in-process emulator")),
         };
         let endpoint = emulator.base_url().to_owned();
-        let clients = clients(&endpoint, cloud, credential)?;
+        let clients = clients(&endpoint, cloud, credential, notices)?;
         return Ok(Connection {
             clients,
             target: format!("emulator:{}", path.display()),
@@ -77,7 +88,7 @@ pub fn connect(args: &ConnectionArgs) -> miette::Result<Connection> {
         .unwrap_or_else(|| cloud.arm_endpoint().to_owned());
     let credential = default_token_source(cloud);
     Ok(Connection {
-        clients: clients(&endpoint, cloud, credential)?,
+        clients: clients(&endpoint, cloud, credential, notices)?,
         target: endpoint,
         emulator: None,
     })
@@ -87,14 +98,17 @@ fn clients(
     endpoint: &str,
     cloud: Cloud,
     credential: Arc<dyn TokenSource>,
+    notices: Observer,
 ) -> miette::Result<Clients> {
     let mut config = ArmConfig::for_cloud(cloud, credential.clone());
     config.endpoint = endpoint.to_owned();
+    config.observer = Some(notices.clone());
     let arm = ArmClient::new(config)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot use the ARM endpoint `{endpoint}`"))?;
     let kusto = KustoClient::new(credential, RetryPolicy::default())
         .into_diagnostic()
-        .wrap_err("cannot build the Kusto management client")?;
+        .wrap_err("cannot build the Kusto management client")?
+        .with_observer(notices);
     Ok(Clients { arm, kusto })
 }

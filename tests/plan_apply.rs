@@ -271,6 +271,41 @@ fn throttling_and_unavailability_are_retried() {
 }
 
 #[test]
+fn a_wait_on_throttling_is_told_at_normal_verbosity() {
+    let env = Standalone::start(&small_world(""));
+    env.workspace.write("kfollow.yaml", &manifest("", SALES));
+    let throttle = || {
+        env.emulator.add_fault(
+            serde_json::from_value(serde_json::json!({
+                "method": "GET",
+                "path": "*/clusters/follower1",
+                "respond": "throttle",
+                "retryAfterSeconds": 1,
+            }))
+            .unwrap(),
+        );
+    };
+    throttle();
+    let plan = env.run(&["plan"], &[]).expect_code(0);
+    assert!(
+        plan.stderr.contains("throttled by ARM; waiting 1s"),
+        "{}",
+        plan.stderr
+    );
+    assert!(
+        !plan.stdout.contains("throttled"),
+        "stdout holds the plan alone"
+    );
+    throttle();
+    let apply = env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    assert!(
+        apply.stdout.contains("throttled by ARM; waiting 1s"),
+        "apply tells it among its progress lines: {}",
+        apply.stdout
+    );
+}
+
+#[test]
 fn a_token_never_appears_in_output() {
     let canary = "canary-7f3a9d1e-secret-token";
     let env = Standalone::start(&small_world(""));

@@ -13,12 +13,12 @@ use miette::{IntoDiagnostic, miette};
 
 use crate::cli::ApplyArgs;
 use crate::commands::plan::read_saved_plan;
-use crate::connect::{Connection, connect};
+use crate::connect::{Connection, connect, notices_as_progress};
 use crate::pipeline::{self, Failure};
 use crate::terminal;
 
 pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
-    let connection = connect(&args.connection)?;
+    let connection = connect(&args.connection, notices_as_progress())?;
     let (plan, observed, desired) = match &args.plan {
         Some(path) => saved_plan(path, &connection).await?,
         None => {
@@ -144,6 +144,9 @@ async fn execute(
     for failed in &report.failed {
         eprintln!("Error: {} failed: {}", failed.address, failed.error);
     }
+    for unknown in &report.unknown {
+        eprintln!("Warning: {}: {}", unknown.address, unknown.error);
+    }
     for skipped in &report.not_attempted {
         eprintln!("{}: {}", skipped.address, skipped.reason);
     }
@@ -235,6 +238,10 @@ impl Progress {
             Event::Failed { address, .. } => {
                 in_flight.remove(&address.to_string());
                 "\x1b[31m"
+            }
+            Event::Unknown { address, .. } => {
+                in_flight.remove(&address.to_string());
+                "\x1b[33m"
             }
             Event::Skipped { .. } => "\x1b[33m",
         };

@@ -9,7 +9,7 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::cli::ExportArgs;
 use crate::commands::plural;
-use crate::connect::connect;
+use crate::connect::{connect, notices_on_stderr};
 use crate::pipeline::Failure;
 
 pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
@@ -20,7 +20,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
             followers.push(id);
         }
     }
-    let connection = connect(&args.connection)?;
+    let connection = connect(&args.connection, notices_on_stderr())?;
     let clients = &connection.clients;
     let mut observed = read(
         kfollow_state::read_clusters(&followers, true, clients).await,

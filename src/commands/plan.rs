@@ -7,7 +7,7 @@ use kfollow_render::{MarkdownOptions, PlanJsonMeta, TextOptions};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::cli::{Format, PlanArgs};
-use crate::connect::connect;
+use crate::connect::{connect, notices_on_stderr};
 use crate::pipeline::{self, Failure};
 use crate::terminal;
 
@@ -16,7 +16,7 @@ const CHANGES_PRESENT: u8 = 2;
 
 pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
     let manifest = pipeline::load_manifest(&args.manifest.file)?;
-    let connection = connect(&args.connection)?;
+    let connection = connect(&args.connection, notices_on_stderr())?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
     let plan = pipeline::make_plan(&manifest.desired, &observed)?;
     let saved = SavedPlan::new(

@@ -1,11 +1,12 @@
 //! The real [`Executor`]: each [`Operation`] becomes one `kfollow-azure` call.
 //!
 //! The mapping is one to one and carries no decision of its own: what to send was decided by
-//! the plan. Waiting for long-running operations and retrying throttling are the clients' job.
+//! the plan. Waiting for long-running operations, retrying throttling and busy clusters are the
+//! clients' job; a write whose outcome the client could not see stays unknown here too.
 
 use std::collections::HashMap;
 
-use kfollow_azure::{ArmClient, KustoClient};
+use kfollow_azure::{ArmClient, ArmError, KustoClient, Receipt, WriteError};
 use kfollow_model::{ClusterId, Operation};
 
 use crate::executor::{ExecError, Executor};
@@ -50,41 +51,33 @@ impl AzureExecutor {
 }
 
 impl Executor for AzureExecutor {
-    async fn execute(&self, operation: &Operation) -> Result<(), ExecError> {
+    async fn execute(&self, operation: &Operation) -> Result<Receipt, ExecError> {
         match operation {
             Operation::PutAttachment {
                 follower,
                 name,
                 body,
-            } => self
-                .arm
-                .put_attachment(follower, name, body)
-                .await
-                .map_err(ExecError::new),
-            Operation::DeleteAttachment { follower, name } => self
-                .arm
-                .delete_attachment(follower, name)
-                .await
-                .map_err(ExecError::new),
+            } => arm(self.arm.put_attachment(follower, name, body).await),
+            Operation::DeleteAttachment { follower, name } => {
+                arm(self.arm.delete_attachment(follower, name).await)
+            }
             Operation::DetachFollower {
                 leader,
                 follower,
                 attachment_name,
-            } => self
+            } => arm(self
                 .arm
                 .detach_follower(leader, follower, attachment_name)
-                .await
-                .map_err(ExecError::new),
+                .await),
             Operation::PutFollowerHotCache {
                 follower,
                 database,
                 location,
                 hot_cache_period,
-            } => self
+            } => arm(self
                 .arm
                 .put_follower_hot_cache(follower, database, location, *hot_cache_period)
-                .await
-                .map_err(ExecError::new),
+                .await),
             Operation::KustoCommand {
                 cluster,
                 database,
@@ -97,11 +90,34 @@ impl Executor for AzureExecutor {
                     })
                 })?;
                 self.kusto
-                    .mgmt(uri, database, csl)
+                    .write(uri, database, csl)
                     .await
-                    .map(|_| ())
-                    .map_err(ExecError::new)
+                    .map_err(|failure| {
+                        let unknown = failure.error.is_outcome_unknown();
+                        exec_error(failure, unknown)
+                    })
             }
         }
+    }
+}
+
+/// An ARM write's result, as the scheduler hears it.
+fn arm(result: Result<Receipt, WriteError<ArmError>>) -> Result<Receipt, ExecError> {
+    result.map_err(|failure| {
+        let unknown = failure.error.is_outcome_unknown();
+        exec_error(failure, unknown)
+    })
+}
+
+/// A client's failure, with its receipt, marked unknown when its outcome is.
+fn exec_error<E: std::error::Error + Send + Sync + 'static>(
+    failure: WriteError<E>,
+    unknown: bool,
+) -> ExecError {
+    let error = ExecError::new(failure.error).with_receipt(failure.receipt);
+    if unknown {
+        error.outcome_unknown()
+    } else {
+        error
     }
 }

@@ -5,6 +5,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 
+use kfollow_azure::Receipt;
 use kfollow_model::Operation;
 
 /// Carries out one write of the plan.
@@ -12,19 +13,28 @@ use kfollow_model::Operation;
 /// The scheduler calls it only with operations taken from the plan it was given, at most once
 /// per operation, and never with two operations on the same cluster ([`Operation::cluster`]) at
 /// the same time. Waiting for a long-running operation to finish and retrying transient errors
-/// are the executor's job: when the returned future resolves, the write is over.
+/// are the executor's job: when the returned future resolves, the write is over, and the
+/// [`Receipt`] says what it learned (request ids, polls, tries).
 pub trait Executor: Send + Sync {
-    /// Sends `operation` and waits until it has taken effect or failed.
-    fn execute(&self, operation: &Operation) -> impl Future<Output = Result<(), ExecError>> + Send;
+    /// Sends `operation` and waits until it has taken effect, failed, or can no longer be
+    /// known to have done either ([`ExecError::is_outcome_unknown`]).
+    fn execute(
+        &self,
+        operation: &Operation,
+    ) -> impl Future<Output = Result<Receipt, ExecError>> + Send;
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
-    fn execute(&self, operation: &Operation) -> impl Future<Output = Result<(), ExecError>> + Send {
+    fn execute(
+        &self,
+        operation: &Operation,
+    ) -> impl Future<Output = Result<Receipt, ExecError>> + Send {
         (**self).execute(operation)
     }
 }
 
-/// Why an operation failed, as the executor saw it (for Azure: ARM's code and message).
+/// Why an operation did not succeed, as the executor saw it (for Azure: ARM's code and
+/// message), and what it learned on the way.
 ///
 /// Its [`Display`](fmt::Display) is the message followed by every `source` in the chain, so the
 /// report carries the whole story in one line.
@@ -32,6 +42,9 @@ impl<E: Executor + ?Sized> Executor for &E {
 pub struct ExecError {
     message: String,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    // Boxed: an error travels through `Result`s, a receipt is large.
+    receipt: Option<Box<Receipt>>,
+    outcome_unknown: bool,
 }
 
 impl ExecError {
@@ -40,20 +53,50 @@ impl ExecError {
         ExecError {
             message: message.into(),
             source: None,
+            receipt: None,
+            outcome_unknown: false,
         }
     }
 
     /// An error that wraps the executor's own error, keeping it as the source.
     pub fn new(source: impl StdError + Send + Sync + 'static) -> ExecError {
         ExecError {
-            message: chain(&source),
+            message: kfollow_azure::error_chain(&source),
             source: Some(Box::new(source)),
+            receipt: None,
+            outcome_unknown: false,
         }
+    }
+
+    /// The same error, saying that the operation was sent and whether it took effect is not
+    /// known (its answer or its end was never seen). The report counts it as unknown, not
+    /// failed.
+    #[must_use]
+    pub fn outcome_unknown(mut self) -> ExecError {
+        self.outcome_unknown = true;
+        self
+    }
+
+    /// The same error, with what the executor learned about the operation.
+    #[must_use]
+    pub fn with_receipt(mut self, receipt: Receipt) -> ExecError {
+        self.receipt = Some(Box::new(receipt));
+        self
     }
 
     /// The whole message, sources included.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// True when whether the operation took effect is not known.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.outcome_unknown
+    }
+
+    /// What the executor learned about the operation, when it says.
+    pub fn receipt(&self) -> Option<&Receipt> {
+        self.receipt.as_deref()
     }
 }
 
@@ -76,21 +119,6 @@ impl ExecError {
     pub fn inner(&self) -> Option<&(dyn StdError + Send + Sync + 'static)> {
         self.source.as_deref()
     }
-}
-
-/// `error: cause: cause`, skipping a cause whose text the previous one already ends with.
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut next = error.source();
-    while let Some(cause) = next {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        next = cause.source();
-    }
-    text
 }
 
 /// One line naming what an operation does and where (`delete attachment `a` on cluster `c``),

@@ -1,5 +1,6 @@
 //! A scripted [`Executor`] for tests and benchmarks: every operation takes a set (simulated)
-//! time, some fail on purpose, and every call is recorded with when it started and ended.
+//! time, some fail (or end with an unknown outcome) on purpose, every call is recorded with when
+//! it started and ended, and each returns a [`Receipt`] naming its call.
 //!
 //! Operations are known by a label: the command text of a [`Operation::KustoCommand`], the
 //! [`describe`](crate::describe) line of any other. Durations use tokio's clock, so a test on a
@@ -9,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use kfollow_azure::{Exchange, FinalStatus, Receipt};
 use kfollow_model::{ClusterId, Operation};
 use tokio::time::Instant;
 
@@ -40,6 +42,7 @@ pub struct FakeExecutor {
     default_duration: Duration,
     durations: HashMap<String, Duration>,
     failures: HashMap<String, String>,
+    unknown: HashMap<String, String>,
     state: Mutex<Recorder>,
 }
 
@@ -61,6 +64,7 @@ impl FakeExecutor {
             default_duration,
             durations: HashMap::new(),
             failures: HashMap::new(),
+            unknown: HashMap::new(),
             state: Mutex::new(Recorder::default()),
         }
     }
@@ -76,6 +80,14 @@ impl FakeExecutor {
     #[must_use]
     pub fn with_failure(mut self, label: impl Into<String>, message: impl Into<String>) -> Self {
         self.failures.insert(label.into(), message.into());
+        self
+    }
+
+    /// The operation labelled `label` ends (after its duration) without anyone knowing whether
+    /// it took effect, with `message`.
+    #[must_use]
+    pub fn with_unknown(mut self, label: impl Into<String>, message: impl Into<String>) -> Self {
+        self.unknown.insert(label.into(), message.into());
         self
     }
 
@@ -110,7 +122,7 @@ pub fn label(operation: &Operation) -> String {
 }
 
 impl Executor for FakeExecutor {
-    async fn execute(&self, operation: &Operation) -> Result<(), ExecError> {
+    async fn execute(&self, operation: &Operation) -> Result<Receipt, ExecError> {
         let label = label(operation);
         let cluster = operation.cluster().clone();
         let (index, start) = {
@@ -129,7 +141,7 @@ impl Executor for FakeExecutor {
                 end: start,
                 start_tick: recorder.tick,
                 end_tick: recorder.tick,
-                failed: self.failures.contains_key(&label),
+                failed: self.failures.contains_key(&label) || self.unknown.contains_key(&label),
             };
             recorder.calls.push(call);
             (recorder.calls.len() - 1, start)
@@ -150,9 +162,28 @@ impl Executor for FakeExecutor {
             call.end = start.max(self.origin.elapsed());
             call.end_tick = tick;
         }
-        match self.failures.get(&label) {
-            Some(message) => Err(ExecError::msg(message.clone())),
-            None => Ok(()),
+        let mut receipt = Receipt {
+            // The call's index names it, as a client request id names a request.
+            requests: vec![Exchange {
+                client_request_id: format!("fake-{index}"),
+                status: Some(200),
+                ..Exchange::default()
+            }],
+            submissions: 1,
+            duration,
+            status: FinalStatus::Succeeded,
+            ..Receipt::default()
+        };
+        if let Some(message) = self.failures.get(&label) {
+            receipt.status = FinalStatus::Failed;
+            return Err(ExecError::msg(message.clone()).with_receipt(receipt));
         }
+        if let Some(message) = self.unknown.get(&label) {
+            receipt.status = FinalStatus::Unknown;
+            return Err(ExecError::msg(message.clone())
+                .with_receipt(receipt)
+                .outcome_unknown());
+        }
+        Ok(receipt)
     }
 }

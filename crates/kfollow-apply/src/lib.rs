@@ -4,8 +4,10 @@
 //! `depends_on` succeeded), with at most one write in flight per cluster (ARM answers 409 to
 //! concurrent writes on one Kusto cluster), at most `parallelism` changes in flight overall, and
 //! different clusters in parallel. A failed change stops its dependents; independent changes
-//! finish. Cancellation stops new changes from starting and lets in-flight ones finish. Progress
-//! goes out as [`Event`]s; the outcome is an [`ApplyReport`].
+//! finish. A change whose write was sent but never seen to end has an unknown outcome, reported
+//! apart from failures ([`ApplyReport::unknown`]: the caller reads those resources again).
+//! Cancellation stops new changes from starting and lets in-flight ones finish. Progress goes
+//! out as [`Event`]s; the outcome is an [`ApplyReport`], with each operation's [`Receipt`].
 //!
 //! The scheduler knows nothing of HTTP or ARM: every write goes through an [`Executor`], and it
 //! only ever hands it operations taken from the plan. [`AzureExecutor`] is the real one (one
@@ -28,8 +30,10 @@ mod stale;
 
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
 pub use executor::{ExecError, Executor, describe};
+pub use kfollow_azure::{Exchange, FinalStatus, Receipt};
 pub use report::{
-    ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, format_elapsed,
+    ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
+    format_elapsed,
 };
 pub use run::{ApplyOptions, apply};
 pub use settle::{SETTLE_PAUSES, Settled, awaiting_refresh, settle};

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use kfollow_azure::Receipt;
 use kfollow_model::{Action, Address};
 
 /// Progress of one change, sent as it happens so the cli can draw it.
@@ -31,6 +32,16 @@ pub enum Event {
         /// What it was doing.
         action: Action,
         /// Which operation failed and why (the executor's message, Azure's for the real one).
+        error: String,
+    },
+    /// An operation of the change was sent, and whether it took effect is not known (its
+    /// answer, or its operation's end, was never seen); the rest were not sent.
+    Unknown {
+        /// The change.
+        address: Address,
+        /// What it was doing.
+        action: Action,
+        /// Which operation, and what was not seen.
         error: String,
     },
     /// The change will not be attempted.
@@ -72,6 +83,9 @@ impl fmt::Display for Event {
                 write!(f, "{address}: {done} after {}", format_elapsed(*elapsed))
             }
             Event::Failed { address, error, .. } => write!(f, "{address}: Failed: {error}"),
+            Event::Unknown { address, error, .. } => {
+                write!(f, "{address}: Outcome unknown: {error}")
+            }
             Event::Skipped {
                 address, reason, ..
             } => write!(f, "{address}: {reason}"),
@@ -100,6 +114,11 @@ pub enum NotAttemptedReason {
         /// The change that failed.
         dependency: Address,
     },
+    /// A change it depends on has an unknown outcome.
+    DependencyUnknown {
+        /// The change whose outcome is unknown.
+        dependency: Address,
+    },
     /// A change it depends on was itself not attempted, for a reason other than a failure.
     DependencyNotAttempted {
         /// The change that was not attempted.
@@ -122,6 +141,10 @@ impl fmt::Display for NotAttemptedReason {
             NotAttemptedReason::DependencyFailed { dependency } => {
                 write!(f, "not attempted because `{dependency}` failed")
             }
+            NotAttemptedReason::DependencyUnknown { dependency } => write!(
+                f,
+                "not attempted because the outcome of `{dependency}` is unknown"
+            ),
             NotAttemptedReason::DependencyNotAttempted { dependency } => {
                 write!(f, "not attempted because `{dependency}` was not attempted")
             }
@@ -148,6 +171,8 @@ pub struct Succeeded {
     pub action: Action,
     /// How long it took, from start to the end of its last operation.
     pub elapsed: Duration,
+    /// What each of its operations learned, in order.
+    pub receipts: Vec<Receipt>,
 }
 
 /// A change with an operation that failed.
@@ -158,13 +183,23 @@ pub struct Failed {
     /// What it was doing.
     pub action: Action,
     /// How many of its operations succeeded before the failure. For a replacement, one means
-    /// the old attachment is gone and the new one was not created.
+    /// the old attachment is gone and the new one was not created (or, for an [`Unknown`],
+    /// may not have been).
     pub completed_operations: usize,
     /// How many operations the change has.
     pub operations: usize,
     /// Which operation failed and why.
     pub error: String,
+    /// What each operation that was sent learned, in order, the failed one included when the
+    /// executor said.
+    pub receipts: Vec<Receipt>,
 }
+
+/// A change with an operation whose outcome is unknown: it was sent, and neither its answer nor
+/// its end was seen. The fields are those of [`Failed`]; `completed_operations` counts the
+/// operations before the unknown one, `error` says what was not seen. The live resource must be
+/// read again to know what is there.
+pub type Unknown = Failed;
 
 /// A change that was never started.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,6 +219,9 @@ pub struct ApplyReport {
     pub succeeded: Vec<Succeeded>,
     /// Changes that failed part way or at their first operation.
     pub failed: Vec<Failed>,
+    /// Changes with an operation whose outcome is unknown. Whoever reports the apply should
+    /// read these resources again to say what is live.
+    pub unknown: Vec<Unknown>,
     /// Changes never started.
     pub not_attempted: Vec<NotAttempted>,
     /// True when apply was interrupted (the changes it did not start are in `not_attempted`).
@@ -195,7 +233,7 @@ pub struct ApplyReport {
 impl ApplyReport {
     /// True when every change of the plan succeeded.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_empty() && self.not_attempted.is_empty()
+        self.failed.is_empty() && self.unknown.is_empty() && self.not_attempted.is_empty()
     }
 
     /// How many changes with this action succeeded.
@@ -205,7 +243,7 @@ impl ApplyReport {
 
     /// `Apply complete! 2 attached, 1 changed, 0 replaced, 0 detached.`, counting the changes
     /// that succeeded; when some failed or were not attempted, `Apply incomplete: …; 1 failed,
-    /// 2 not attempted.`
+    /// 2 not attempted.`, with `1 unknown` after the failures when some outcomes are unknown.
     pub fn summary(&self) -> String {
         let done = format!(
             "{} attached, {} changed, {} replaced, {} detached",
@@ -217,9 +255,15 @@ impl ApplyReport {
         if self.is_complete() {
             format!("Apply complete! {done}.")
         } else {
-            // "complete" would be a lie: say what did not happen in the same line.
+            // "complete" would be a lie: say what did not happen in the same line. An unknown
+            // outcome is not a failure: the change may well be live.
+            let unknown = if self.unknown.is_empty() {
+                String::new()
+            } else {
+                format!(", {} unknown", self.unknown.len())
+            };
             format!(
-                "Apply incomplete: {done}; {} failed, {} not attempted.",
+                "Apply incomplete: {done}; {} failed{unknown}, {} not attempted.",
                 self.failed.len(),
                 self.not_attempted.len()
             )
@@ -244,6 +288,7 @@ mod tests {
             address: attachment(name),
             action,
             elapsed: Duration::ZERO,
+            receipts: Vec::new(),
         };
         let report = ApplyReport {
             succeeded: vec![
@@ -258,6 +303,7 @@ mod tests {
                 completed_operations: 1,
                 operations: 2,
                 error: "boom".into(),
+                receipts: Vec::new(),
             }],
             ..ApplyReport::default()
         };
@@ -266,6 +312,35 @@ mod tests {
             "Apply incomplete: 2 attached, 1 changed, 0 replaced, 1 detached; 1 failed, 0 not attempted."
         );
         assert!(!report.is_complete());
+    }
+
+    #[test]
+    fn unknown_outcomes_are_counted_apart_from_failures() {
+        let report = ApplyReport {
+            unknown: vec![Unknown {
+                address: attachment("a"),
+                action: Action::Attach,
+                completed_operations: 0,
+                operations: 1,
+                error: "the outcome of `PUT …` is unknown".into(),
+                receipts: Vec::new(),
+            }],
+            ..ApplyReport::default()
+        };
+        assert!(!report.is_complete());
+        assert_eq!(
+            report.summary(),
+            "Apply incomplete: 0 attached, 0 changed, 0 replaced, 0 detached; 0 failed, 1 unknown, 0 not attempted."
+        );
+        let line = Event::Unknown {
+            address: attachment("a"),
+            action: Action::Attach,
+            error: "the outcome of `PUT …` is unknown".into(),
+        };
+        assert_eq!(
+            line.to_string(),
+            "attachment.west/a: Outcome unknown: the outcome of `PUT …` is unknown"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::task::Poll;
 
+use kfollow_azure::Receipt;
 use kfollow_model::Plan;
 use tokio::time::Instant;
 
@@ -29,18 +30,21 @@ impl Default for ApplyOptions {
     }
 }
 
-type InFlight<'a> = Pin<Box<dyn Future<Output = Result<(), ExecError>> + Send + 'a>>;
+type InFlight<'a> = Pin<Box<dyn Future<Output = Result<Receipt, ExecError>> + Send + 'a>>;
 
 /// Runs `plan` through `executor` and reports what happened to every change.
 ///
 /// - A change starts when every change in its `depends_on` succeeded; its operations run in
 ///   order. A failed change stops its dependents (transitively); independent changes go on.
+///   A change whose operation has an unknown outcome ([`ExecError::is_outcome_unknown`]) stops
+///   the same way, and is reported apart, in [`ApplyReport::unknown`].
 /// - At most one operation is in flight per cluster ([`Operation::cluster`]) and at most
 ///   `options.parallelism` changes overall.
 /// - When `cancel` resolves (Ctrl-C, say), no new change starts; changes already started run to
 ///   their end, so a replacement is never left half done by the interruption. Pass
 ///   [`std::future::pending()`] to never cancel.
-/// - `events` hears every start, success, failure and skip as it happens.
+/// - `events` hears every start, success, failure, unknown outcome and skip as it happens.
+/// - The report keeps each operation's [`Receipt`], per change.
 ///
 /// Only operations of `plan` are ever given to `executor`, each at most once.
 ///
@@ -57,6 +61,7 @@ pub async fn apply<E: Executor>(
     let mut cancel_seen = false;
     let mut scheduler = Scheduler::new(plan, options.parallelism, &mut events);
     let mut in_flight: Vec<(usize, InFlight<'_>)> = Vec::new();
+    let mut receipts: Vec<Vec<Receipt>> = vec![Vec::new(); plan.changes.len()];
 
     loop {
         if !cancel_seen && poll_fn(|cx| Poll::Ready(cancel.as_mut().poll(cx).is_ready())).await {
@@ -95,13 +100,17 @@ pub async fn apply<E: Executor>(
 
         let now = Instant::now();
         for (change, result) in done {
-            let result = result.map_err(|error| error.to_string());
-            scheduler.complete(change, result, now, &mut events);
+            let receipt = match &result {
+                Ok(receipt) => Some(receipt.clone()),
+                Err(error) => error.receipt().cloned(),
+            };
+            receipts[change].extend(receipt);
+            scheduler.complete(change, result.as_ref().map(|_| ()), now, &mut events);
         }
         if cancelled {
             cancel_seen = true;
             scheduler.cancel(&mut events);
         }
     }
-    scheduler.finish(start.elapsed(), &mut events)
+    scheduler.finish(start.elapsed(), receipts, &mut events)
 }

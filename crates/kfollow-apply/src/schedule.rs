@@ -17,6 +17,9 @@ use std::collections::{BTreeSet, HashMap};
 use kfollow_model::{Address, ClusterId, Plan};
 use tokio::time::Instant;
 
+use kfollow_azure::Receipt;
+
+use crate::executor::ExecError;
 use crate::report::{ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded};
 
 /// An operation the runner must send now: `plan.changes[change].operations[operation]`.
@@ -66,7 +69,12 @@ pub(crate) struct Scheduler<'p> {
 #[derive(Debug, Clone, PartialEq)]
 enum Outcome {
     Succeeded(std::time::Duration),
-    Failed { completed: usize, error: String },
+    /// Stopped at an operation that failed or, when `unknown`, whose outcome is unknown.
+    Failed {
+        completed: usize,
+        error: String,
+        unknown: bool,
+    },
     NotAttempted(NotAttemptedReason),
 }
 
@@ -187,7 +195,7 @@ impl<'p> Scheduler<'p> {
     pub fn complete(
         &mut self,
         change: usize,
-        result: Result<(), String>,
+        result: Result<(), &ExecError>,
         now: Instant,
         events: &mut impl FnMut(Event),
     ) {
@@ -216,30 +224,53 @@ impl<'p> Scheduler<'p> {
                 // Its unsent operations will never be sent.
                 self.forget_remaining(change, completed + 1);
                 let operations = plan_change.operations.len();
+                let unknown = error.is_outcome_unknown();
+                // "failed" would be wrong for an operation that may well have taken effect.
+                let ended = if unknown {
+                    "has an unknown outcome"
+                } else {
+                    "failed"
+                };
                 let error = if operations > 1 {
                     format!(
-                        "operation {} of {operations} ({}) failed: {error}",
+                        "operation {} of {operations} ({}) {ended}: {error}",
                         completed + 1,
                         crate::describe(&plan_change.operations[completed])
                     )
                 } else {
                     format!(
-                        "{} failed: {error}",
+                        "{} {ended}: {error}",
                         crate::describe(&plan_change.operations[completed])
                     )
                 };
-                events(Event::Failed {
-                    address: plan_change.address.clone(),
-                    action: plan_change.action,
-                    error: error.clone(),
+                let (address, action) = (plan_change.address.clone(), plan_change.action);
+                let dependency = address.clone();
+                let (event, reason) = if unknown {
+                    (
+                        Event::Unknown {
+                            address,
+                            action,
+                            error: error.clone(),
+                        },
+                        NotAttemptedReason::DependencyUnknown { dependency },
+                    )
+                } else {
+                    (
+                        Event::Failed {
+                            address,
+                            action,
+                            error: error.clone(),
+                        },
+                        NotAttemptedReason::DependencyFailed { dependency },
+                    )
+                };
+                events(event);
+                self.nodes[change].state = State::Settled(Outcome::Failed {
+                    completed,
+                    error,
+                    unknown,
                 });
-                self.nodes[change].state = State::Settled(Outcome::Failed { completed, error });
-                let dependency = plan_change.address.clone();
-                self.stop_dependents(
-                    change,
-                    &NotAttemptedReason::DependencyFailed { dependency },
-                    events,
-                );
+                self.stop_dependents(change, &reason, events);
             }
         }
     }
@@ -258,10 +289,12 @@ impl<'p> Scheduler<'p> {
         }
     }
 
-    /// The report, once nothing is in flight. Changes still blocked then wait on a cycle.
+    /// The report, once nothing is in flight, with the receipts of each change's operations
+    /// (by plan index). Changes still blocked then wait on a cycle.
     pub fn finish(
         mut self,
         elapsed: std::time::Duration,
+        mut receipts: Vec<Vec<Receipt>>,
         events: &mut impl FnMut(Event),
     ) -> ApplyReport {
         for index in 0..self.nodes.len() {
@@ -274,7 +307,8 @@ impl<'p> Scheduler<'p> {
             elapsed,
             ..ApplyReport::default()
         };
-        for (change, node) in self.plan.changes.iter().zip(self.nodes) {
+        receipts.resize_with(self.plan.changes.len(), Vec::new);
+        for ((change, node), receipts) in self.plan.changes.iter().zip(self.nodes).zip(receipts) {
             let address = change.address.clone();
             let action = change.action;
             match node.state {
@@ -282,15 +316,26 @@ impl<'p> Scheduler<'p> {
                     address,
                     action,
                     elapsed,
+                    receipts,
                 }),
-                State::Settled(Outcome::Failed { completed, error }) => {
-                    report.failed.push(Failed {
+                State::Settled(Outcome::Failed {
+                    completed,
+                    error,
+                    unknown,
+                }) => {
+                    let stopped = Failed {
                         address,
                         action,
                         completed_operations: completed,
                         operations: change.operations.len(),
                         error,
-                    })
+                        receipts,
+                    };
+                    if unknown {
+                        report.unknown.push(stopped);
+                    } else {
+                        report.failed.push(stopped);
+                    }
                 }
                 State::Settled(Outcome::NotAttempted(reason)) => {
                     report.not_attempted.push(NotAttempted {

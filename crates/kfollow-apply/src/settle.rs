@@ -291,6 +291,7 @@ mod tests {
             address,
             action: Action::Update,
             elapsed: Duration::ZERO,
+            receipts: Vec::new(),
         };
         // `Web` failed: it is not in the report's successes.
         let report = ApplyReport {

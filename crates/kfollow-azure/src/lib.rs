@@ -15,6 +15,14 @@
 //! jittered exponential backoff where retrying is safe ([`RetryPolicy`]). Plain `http://` is
 //! accepted only for loopback hosts (the emulator).
 //!
+//! Azure as it behaves at scale: ARM requests spend one budget per subscription, paced before
+//! it runs out and held on a 429 ([`BudgetPolicy`]); operations without `Retry-After` are
+//! polled when operations of their kind usually end ([`PollPlanner`]); a write refused because
+//! its cluster is busy is submitted again ([`BusyPolicy`]); a write whose end was not seen is
+//! reported with an unknown outcome, never as failed ([`ArmError::is_outcome_unknown`]). Waits
+//! are told to an [`Observer`] as [`Notice`]s, and every write returns a [`Receipt`] of what
+//! it learned (request ids, operation id, polls, tries).
+//!
 //! This crate decides nothing about plans: it does not diff, order or validate manifests.
 //! Open [`ArmClient`] first, then [`credential_chain`].
 
@@ -24,15 +32,22 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod arm;
+mod budget;
 mod chain;
 mod cloud;
 mod credential;
 mod endpoint;
 mod kusto;
+mod notice;
+mod receipt;
 mod retry;
 mod transport;
 
-pub use arm::{ArmClient, ArmConfig, ArmError, ClusterInfo, NameAvailability};
+pub use arm::{
+    ArmClient, ArmConfig, ArmError, BusyPolicy, ClusterInfo, NameAvailability, OperationKind,
+    PollPlanner, PollPolicy, Timing, Unknown,
+};
+pub use budget::BudgetPolicy;
 pub use chain::{
     CHAIN_VARIABLES, ChainOptions, credential_chain, credential_chain_with, default_token_source,
 };
@@ -43,8 +58,26 @@ pub use credential::{
 };
 pub use endpoint::{EndpointError, check_endpoint, is_loopback, kusto_scope};
 pub use kusto::{KustoClient, KustoError, V1Column, V1Response, V1Row, V1Table};
+pub use notice::{Notice, Observer, Throttler, format_wait};
+pub use receipt::{Exchange, FinalStatus, Receipt, WriteError};
 pub use retry::{RetryPolicy, retry_after};
 pub use transport::RequestLine;
+
+/// An error and its causes on one line (`error sending request: connection closed`), skipping
+/// a cause whose text the line already ends with.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        next = cause.source();
+    }
+    text
+}
 
 /// The Microsoft.Kusto ARM api-version of every request (the newest stable, as in
 /// `reference/arm-kusto-follower-subset.json`).

@@ -82,6 +82,16 @@ impl RetryPolicy {
     }
 }
 
+/// ` (after N attempts)` when a request was sent more than once, else nothing: the one wording
+/// of every error of a request that was retried.
+pub(crate) fn retried(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
 /// What the service asked a client to wait: `retry-after-ms`, `x-ms-retry-after-ms`
 /// (milliseconds), or `Retry-After` (seconds).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {

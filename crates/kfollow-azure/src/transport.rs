@@ -10,7 +10,10 @@ use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
 use uuid::Uuid;
 
+use crate::budget::{Budgets, Spend};
 use crate::credential::{CredentialError, TokenSource};
+use crate::notice::{Notice, Observer, Throttler, tell};
+use crate::receipt::Exchange;
 use crate::retry::RetryPolicy;
 
 /// The method and URL of a request: what errors and logs name (never its headers).
@@ -37,6 +40,16 @@ impl fmt::Display for RequestLine {
     }
 }
 
+/// A header's value, trimmed; `None` when it is absent, empty or not text.
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// Which failures a request may be sent again after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RetryClass {
@@ -57,6 +70,8 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
     /// How many times the request was sent.
     pub attempts: u32,
+    /// The ids of each time it was sent, in order.
+    pub exchanges: Vec<Exchange>,
 }
 
 /// Why no response came back.
@@ -66,6 +81,11 @@ pub(crate) enum SendError {
     Transport {
         source: reqwest::Error,
         attempts: u32,
+        /// True when some attempt may have reached the service (its failure was not one to
+        /// connect): whatever it asked for may have happened.
+        maybe_sent: bool,
+        /// The ids of each time it was sent, in order.
+        exchanges: Vec<Exchange>,
     },
 }
 
@@ -77,7 +97,14 @@ pub(crate) struct Outgoing<'a> {
     pub body: Option<Vec<u8>>,
     pub headers: &'a [(&'static str, String)],
     pub retry: RetryClass,
+    /// The request budget it spends and the subscription it belongs to (ARM); `None` for a
+    /// service without one (a cluster's data plane).
+    pub budget: Option<(&'a Budgets, &'a str)>,
 }
+
+/// How many 429s in a row a request waits out before it gives up. A 429 does not use up one
+/// of the policy's attempts: the service did not run the request, it only asked for time.
+const MAX_THROTTLED_WAITS: u32 = 20;
 
 /// An HTTP client with a credential and a retry policy.
 #[derive(Clone)]
@@ -87,6 +114,7 @@ pub(crate) struct Sender {
     retry: RetryPolicy,
     request_timeout: Duration,
     service: &'static str,
+    observer: Option<Observer>,
 }
 
 impl Sender {
@@ -106,16 +134,36 @@ impl Sender {
             retry,
             request_timeout,
             service,
+            observer: None,
         })
+    }
+
+    /// The same sender, telling `observer` about the throttling it waits out (when it has no
+    /// budget to do so).
+    pub(crate) fn with_observer(mut self, observer: Option<Observer>) -> Sender {
+        self.observer = observer;
+        self
     }
 
     /// Sends a request, retrying as its class allows. A response that is not retried (or the
     /// last one) is returned whatever its status.
     pub(crate) async fn send(&self, out: &Outgoing<'_>) -> Result<Response, SendError> {
         let max = self.retry.attempts();
+        let spend = Spend::of(&out.method);
         let mut attempt = 0;
+        // Attempts that count against the policy: 429s do not.
+        let mut tries = 0;
+        let mut throttled = 0;
+        let mut maybe_sent = false;
+        let mut exchanges = Vec::new();
         loop {
             attempt += 1;
+            tries += 1;
+            // The budget first: a wait for it can be long, and the token is fresh after it.
+            let permit = match out.budget {
+                Some((budgets, subscription)) => Some(budgets.admit(subscription, spend).await),
+                None => None,
+            };
             let token = self
                 .credential
                 .token(out.scope)
@@ -163,28 +211,32 @@ impl Sender {
                         request_id = %request_id,
                         "http request"
                     );
+                    if let Some((budgets, subscription)) = out.budget {
+                        budgets.observe(subscription, spend, status.as_u16(), &headers);
+                    }
+                    drop(permit);
+                    exchanges.push(Exchange::answered(request_id, status.as_u16(), &headers));
                     let response = Response {
                         status,
                         headers,
                         body: body.to_vec(),
                         attempts: attempt,
+                        exchanges: std::mem::take(&mut exchanges),
                     };
-                    if attempt < max && should_retry_status(out.retry, &response) {
-                        let wait = self.retry.delay(attempt, Some(&response.headers));
-                        tracing::debug!(
-                            service = self.service,
-                            method = %out.method,
-                            url = %out.url,
-                            status = status.as_u16(),
-                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                            "retrying"
-                        );
-                        tokio::time::sleep(wait).await;
+                    let is_throttle = status == StatusCode::TOO_MANY_REQUESTS;
+                    if is_throttle && throttled < MAX_THROTTLED_WAITS {
+                        throttled += 1;
+                        tries -= 1;
+                    }
+                    if tries < max && should_retry_status(out.retry, &response) {
+                        self.pause_before_retry(out, &response, tries).await;
+                        exchanges = response.exchanges;
                         continue;
                     }
                     return Ok(response);
                 }
                 Err(error) => {
+                    drop(permit);
                     tracing::debug!(
                         service = self.service,
                         method = %out.method,
@@ -195,17 +247,50 @@ impl Sender {
                         request_id = %request_id,
                         "http request failed"
                     );
-                    if attempt < max && should_retry_transport(out.retry, &error) {
-                        tokio::time::sleep(self.retry.delay(attempt, None)).await;
+                    exchanges.push(Exchange::unanswered(request_id));
+                    maybe_sent |= !error.is_connect();
+                    if tries < max && should_retry_transport(out.retry, &error) {
+                        tokio::time::sleep(self.retry.delay(tries, None)).await;
                         continue;
                     }
                     return Err(SendError::Transport {
                         source: error,
                         attempts: attempt,
+                        maybe_sent,
+                        exchanges,
                     });
                 }
             }
         }
+    }
+
+    /// Waits before sending a request again. A 429 under a budget was already turned into a
+    /// pause of the whole subscription, which the next admission waits out.
+    async fn pause_before_retry(&self, out: &Outgoing<'_>, response: &Response, tries: u32) {
+        let throttled = response.status == StatusCode::TOO_MANY_REQUESTS;
+        if throttled && out.budget.is_some() {
+            return;
+        }
+        let wait = self.retry.delay(tries.max(1), Some(&response.headers));
+        tracing::debug!(
+            service = self.service,
+            method = %out.method,
+            url = %out.url,
+            status = response.status.as_u16(),
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "retrying"
+        );
+        if throttled && wait >= Duration::from_secs(1) {
+            let cluster = out.url.host_str().unwrap_or_default().to_owned();
+            tell(
+                self.observer.as_ref(),
+                Notice::Throttled {
+                    by: Throttler::Kusto { cluster },
+                    wait,
+                },
+            );
+        }
+        tokio::time::sleep(wait).await;
     }
 }
 

@@ -90,7 +90,7 @@ pub fn max_changes_in_flight(events: &[Event]) -> usize {
     for event in events {
         match event {
             Event::Started { .. } => now += 1,
-            Event::Succeeded { .. } | Event::Failed { .. } => now -= 1,
+            Event::Succeeded { .. } | Event::Failed { .. } | Event::Unknown { .. } => now -= 1,
             Event::Skipped { .. } => {}
         }
         max = max.max(now);

@@ -4,11 +4,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use kfollow_apply::{ApplyOptions, AzureExecutor};
-use kfollow_azure::{ArmClient, ArmConfig, KustoClient, RetryPolicy, StaticToken, TokenSource};
-use kfollow_emulator::{Emulator, World, WorldCluster, WorldDatabase};
+use kfollow_azure::{
+    ArmClient, ArmConfig, BusyPolicy, KustoClient, PollPolicy, RetryPolicy, StaticToken,
+    TokenSource,
+};
+use kfollow_emulator::{Emulator, Fault, FaultKind, World, WorldCluster, WorldDatabase};
 use kfollow_model::{
     Action, AttachmentBody, ClusterId, Operation, PrincipalsModificationKind, TableLevelSharing,
 };
@@ -64,6 +66,14 @@ fn attach(follower: &ClusterId, database: &str) -> Operation {
 }
 
 fn executor(emulator: &Emulator, uris: HashMap<ClusterId, String>) -> AzureExecutor {
+    executor_with(emulator, uris, |_| {})
+}
+
+fn executor_with(
+    emulator: &Emulator,
+    uris: HashMap<ClusterId, String>,
+    adjust: impl FnOnce(&mut ArmConfig),
+) -> AzureExecutor {
     let credential: Arc<dyn TokenSource> = Arc::new(StaticToken::new("emulator", "test"));
     let retry = RetryPolicy {
         // A 409 retried away would hide the very thing this test looks for.
@@ -73,7 +83,10 @@ fn executor(emulator: &Emulator, uris: HashMap<ClusterId, String>) -> AzureExecu
     let mut config = ArmConfig::for_cloud(kfollow_azure::Cloud::Public, credential.clone());
     config.endpoint = emulator.base_url().to_owned();
     config.retry = retry;
-    config.poll_interval = Duration::from_millis(10);
+    config.poll = PollPolicy::fast();
+    // A write that waits out a busy cluster would hide the very collision these tests look for.
+    config.busy = BusyPolicy::fast(1);
+    adjust(&mut config);
     let arm = ArmClient::new(config).unwrap();
     let kusto = KustoClient::new(credential, retry).unwrap();
     AzureExecutor::new(arm, kusto, uris)
@@ -225,5 +238,145 @@ async fn a_command_for_a_cluster_without_uri_is_not_sent() {
         "{error}"
     );
     assert!(emulator.requests().is_empty());
+    emulator.stop();
+}
+
+fn fault(method: &str, path: &str, respond: FaultKind, count: u32) -> Fault {
+    Fault {
+        method: method.into(),
+        path: path.into(),
+        respond,
+        count,
+        retry_after_seconds: 0,
+        delay_ms: 0,
+        code: None,
+        message: None,
+    }
+}
+
+fn attachments_of(emulator: &Emulator, name: &str) -> Vec<String> {
+    emulator
+        .world()
+        .clusters
+        .iter()
+        .find(|c| c.id.name() == name)
+        .map(|c| {
+            c.attached_database_configurations
+                .iter()
+                .map(|a| a.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Status polls that keep failing leave the outcome unknown, not failed: here the attach did
+/// take effect, which "failed" would have denied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poll_failing_20_times_reports_unknown_not_failed() {
+    let emulator = Emulator::start(world(&["f1"], 2)).unwrap();
+    emulator.add_fault(fault(
+        "GET",
+        "*/operationResults/*",
+        FaultKind::InternalError,
+        20,
+    ));
+    let f1 = cluster("f1");
+    let plan = crate::common::plan(vec![
+        change("lost", Action::Attach, vec![attach(&f1, "db0")], &[]),
+        change("after", Action::Update, vec![attach(&f1, "db1")], &["lost"]),
+    ]);
+    let executor = executor(&emulator, HashMap::new());
+
+    let (report, events) = run(&plan, &executor, 1).await;
+
+    assert!(report.failed.is_empty(), "{report:#?}");
+    assert_eq!(report.unknown.len(), 1, "{report:#?}");
+    let unknown = &report.unknown[0];
+    assert!(
+        unknown.error.starts_with(
+            "put attachment `follow-db0` on cluster `f1` has an unknown outcome: the outcome of `PUT "
+        ),
+        "{}",
+        unknown.error
+    );
+    assert!(
+        unknown.error.contains("20 status polls in a row failed"),
+        "{}",
+        unknown.error
+    );
+    assert_eq!(unknown.receipts.len(), 1);
+    assert_eq!(unknown.receipts[0].polls, 20);
+    assert_eq!(
+        unknown.receipts[0].status,
+        kfollow_apply::FinalStatus::Unknown
+    );
+    assert_eq!(
+        report.not_attempted[0].reason.to_string(),
+        "not attempted because the outcome of `attachment.f/lost` is unknown"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, kfollow_apply::Event::Unknown { .. })),
+        "{events:#?}"
+    );
+    assert_eq!(
+        report.summary(),
+        "Apply incomplete: 0 attached, 0 changed, 0 replaced, 0 detached; 0 failed, 1 unknown, 1 not attempted."
+    );
+    // What is really live: the attach went through.
+    assert_eq!(attachments_of(&emulator, "f1"), ["follow-db0"]);
+    emulator.stop();
+}
+
+/// A write whose operation fails because the cluster is busy is submitted again, and the user
+/// hears about it; the receipt counts the submissions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_cluster_is_waited_out() {
+    let emulator = Emulator::start(world(&["f1"], 1)).unwrap();
+    emulator.add_fault(Fault {
+        code: Some("ServiceIsInMaintenance".into()),
+        message: Some(
+            "[Conflict] Cluster 'f1' is in process of maintenance for a short period. You may \
+             retry to invoke the operation in a few minutes."
+                .into(),
+        ),
+        ..fault(
+            "PUT",
+            "*/clusters/f1/attachedDatabaseConfigurations/*",
+            FaultKind::FailOperation,
+            2,
+        )
+    });
+    let heard: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let listener = heard.clone();
+    let f1 = cluster("f1");
+    let plan = crate::common::plan(vec![change(
+        "busy",
+        Action::Attach,
+        vec![attach(&f1, "db0")],
+        &[],
+    )]);
+    let executor = executor_with(&emulator, HashMap::new(), |config| {
+        config.busy = BusyPolicy::fast(3);
+        config.observer = Some(Arc::new(move |notice: &kfollow_azure::Notice| {
+            listener.lock().unwrap().push(notice.to_string());
+        }));
+    });
+
+    let (report, _) = run(&plan, &executor, 1).await;
+
+    assert!(report.is_complete(), "{report:#?}");
+    let receipts = &report.succeeded[0].receipts;
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].submissions, 3);
+    assert_eq!(receipts[0].requests.len(), 3);
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    assert!(
+        heard[0].starts_with("f1 is busy (ServiceIsInMaintenance); retrying in "),
+        "{heard:?}"
+    );
+    assert_eq!(attachments_of(&emulator, "f1"), ["follow-db0"]);
     emulator.stop();
 }

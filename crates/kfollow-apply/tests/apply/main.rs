@@ -375,3 +375,96 @@ async fn events_tell_the_whole_story_in_order() {
         ]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_outcome_is_reported_apart_from_failures_and_stops_its_dependents() {
+    let plan = plan(vec![
+        change(
+            "r",
+            Action::Replace,
+            vec![op("x", "delete r"), op("x", "put r")],
+            &[],
+        ),
+        one("after", "y", &["r"]),
+        one("fine", "z", &[]),
+    ]);
+    let executor = FakeExecutor::new(SECOND).with_unknown(
+        "put r",
+        "the outcome of `PUT r` is unknown: 20 status polls in a row failed",
+    );
+
+    let (report, events) = run(&plan, &executor, 10).await;
+
+    assert!(report.failed.is_empty(), "{report:#?}");
+    assert_eq!(
+        names(report.unknown.iter().map(|u| u.address.clone())),
+        ["r"]
+    );
+    let unknown = &report.unknown[0];
+    assert_eq!((unknown.completed_operations, unknown.operations), (1, 2));
+    assert_eq!(
+        unknown.error,
+        "operation 2 of 2 (run `put r` on cluster `x`) has an unknown outcome: \
+         the outcome of `PUT r` is unknown: 20 status polls in a row failed"
+    );
+    // Both operations' receipts, the unknown one included.
+    let statuses: Vec<_> = unknown.receipts.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            kfollow_apply::FinalStatus::Succeeded,
+            kfollow_apply::FinalStatus::Unknown
+        ]
+    );
+    assert_eq!(
+        report.not_attempted[0].reason,
+        NotAttemptedReason::DependencyUnknown {
+            dependency: address("r")
+        }
+    );
+    assert!(events.contains(&Event::Unknown {
+        address: address("r"),
+        action: Action::Replace,
+        error: unknown.error.clone(),
+    }));
+    let line = events
+        .iter()
+        .find(|e| matches!(e, Event::Unknown { .. }))
+        .unwrap()
+        .to_string();
+    assert!(
+        line.starts_with("attachment.f/r: Outcome unknown: "),
+        "{line}"
+    );
+    assert_eq!(
+        report.summary(),
+        "Apply incomplete: 1 attached, 0 changed, 0 replaced, 0 detached; 0 failed, 1 unknown, 1 not attempted."
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_report_keeps_each_operations_receipt_per_change() {
+    let plan = plan(vec![
+        change(
+            "two",
+            Action::Replace,
+            vec![op("x", "delete two"), op("x", "put two")],
+            &[],
+        ),
+        one("failed", "y", &[]),
+    ]);
+    let executor = FakeExecutor::new(SECOND).with_failure("failed", "BadRequest");
+
+    let (report, _) = run(&plan, &executor, 10).await;
+
+    let ids = |receipts: &[kfollow_apply::Receipt]| -> Vec<String> {
+        receipts
+            .iter()
+            .map(|r| r.requests[0].client_request_id.clone())
+            .collect()
+    };
+    // The fake names each call's request after the call's index.
+    assert_eq!(ids(&report.succeeded[0].receipts), ["fake-0", "fake-2"]);
+    assert_eq!(ids(&report.failed[0].receipts), ["fake-1"]);
+    assert_eq!(report.succeeded[0].receipts[1].duration, SECOND);
+}

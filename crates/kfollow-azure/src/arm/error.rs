@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::credential::CredentialError;
 use crate::endpoint::EndpointError;
+use crate::retry::retried;
 use crate::transport::RequestLine;
 
 /// An ARM call that did not succeed.
@@ -74,16 +75,30 @@ pub enum ArmError {
         /// The write that started it.
         request: RequestLine,
     },
-    /// The long-running operation did not end in time.
+    /// A write whose cluster stayed busy with other writes (`ServiceIsInMaintenance`,
+    /// `Conflict`) through every try.
     #[error(
-        "the operation of {request} did not finish within {}s; it may still complete in Azure, run `kfollow plan` to see the live state",
-        timeout.as_secs()
+        "{request}: the cluster stayed busy through {tries} tries, the last answered `{code}`: {message}; run `kfollow plan` and apply again later"
     )]
-    OperationTimeout {
-        /// The write that started it.
+    StillBusy {
+        /// The write.
         request: RequestLine,
-        /// The operation timeout.
-        timeout: Duration,
+        /// The last answer's error code.
+        code: String,
+        /// The last answer's error message.
+        message: String,
+        /// How many times the write was submitted.
+        tries: u32,
+    },
+    /// A write was sent, but whether it took effect is not known.
+    #[error(
+        "the outcome of {request} is unknown: {reason}; it may have taken effect in Azure, run `kfollow plan` to see the live state"
+    )]
+    OutcomeUnknown {
+        /// The write.
+        request: RequestLine,
+        /// What was not seen.
+        reason: Unknown,
     },
     /// A polling or next-page URL that leaves the ARM endpoint.
     #[error(
@@ -97,12 +112,28 @@ pub enum ArmError {
     },
 }
 
-fn retried(attempts: u32) -> String {
-    if attempts > 1 {
-        format!(" (after {attempts} attempts)")
-    } else {
-        String::new()
-    }
+/// Why a write's outcome is not known.
+#[derive(Debug, thiserror::Error)]
+pub enum Unknown {
+    /// Its operation did not end within the operation timeout.
+    #[error("its operation did not finish within {}s", .0.as_secs())]
+    Deadline(Duration),
+    /// Its operation's status could not be read, many times in a row.
+    #[error("{failures} status polls in a row failed, the last with: {last}")]
+    PollsFailed {
+        /// How many.
+        failures: u32,
+        /// The last failure, as a message.
+        last: String,
+    },
+    /// It was sent, and no answer came back.
+    #[error("it was sent but no answer came back after {attempts} attempt(s): {reason}")]
+    NoResponse {
+        /// How many times it was sent.
+        attempts: u32,
+        /// What the HTTP client said, causes included.
+        reason: String,
+    },
 }
 
 impl ArmError {
@@ -114,12 +145,20 @@ impl ArmError {
         }
     }
 
-    /// ARM's error code, for a status error or a failed operation.
+    /// ARM's error code, for a status error, a failed operation or a cluster that stayed busy.
     pub fn code(&self) -> Option<&str> {
         match self {
-            ArmError::Status { code, .. } | ArmError::OperationFailed { code, .. } => Some(code),
+            ArmError::Status { code, .. }
+            | ArmError::OperationFailed { code, .. }
+            | ArmError::StillBusy { code, .. } => Some(code),
             _ => None,
         }
+    }
+
+    /// True when the error leaves open whether the write took effect: it was sent, and neither
+    /// its answer nor its operation's end was seen.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, ArmError::OutcomeUnknown { .. })
     }
 
     /// The request the error is about, when there was one.
@@ -132,7 +171,8 @@ impl ArmError {
             | ArmError::Decode { request, .. }
             | ArmError::OperationFailed { request, .. }
             | ArmError::OperationCanceled { request }
-            | ArmError::OperationTimeout { request, .. }
+            | ArmError::StillBusy { request, .. }
+            | ArmError::OutcomeUnknown { request, .. }
             | ArmError::ForeignUrl { request, .. } => Some(request),
         }
     }

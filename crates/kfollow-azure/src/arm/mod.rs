@@ -1,9 +1,13 @@
 //! The ARM client: the Microsoft.Kusto routes kfollow reads and writes, typed in
-//! `kfollow_model`'s vocabulary. Writes wait for their long-running operation ([`lro`]).
+//! `kfollow_model`'s vocabulary. Writes wait for their long-running operation ([`lro`]),
+//! polled as [`poll`] plans, and are submitted again while their cluster is busy ([`write`]);
+//! every request spends the subscription's budget ([`crate::budget`]).
 
 mod error;
 mod lro;
+mod poll;
 mod wire;
+mod write;
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,15 +20,21 @@ use kfollow_model::{
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
-pub use error::ArmError;
+pub use error::{ArmError, Unknown};
+pub use poll::{OperationKind, PollPlanner, PollPolicy, Timing};
 pub use wire::{ClusterInfo, NameAvailability};
+pub use write::BusyPolicy;
 
 use crate::API_VERSION;
+use crate::budget::{BudgetPolicy, Budgets};
 use crate::cloud::Cloud;
 use crate::credential::TokenSource;
 use crate::endpoint::{check_endpoint, same_origin};
+use crate::notice::Observer;
+use crate::receipt::{Receipt, WriteError};
 use crate::retry::RetryPolicy;
 use crate::transport::{Outgoing, RequestLine, Response, RetryClass, SendError, Sender};
+use write::Write;
 
 /// How to reach ARM.
 #[derive(Clone)]
@@ -41,15 +51,21 @@ pub struct ArmConfig {
     /// How long a write may wait for its long-running operation (default 60 minutes, as
     /// Terraform's azurerm provider).
     pub operation_timeout: Duration,
-    /// How long to wait between polls when the service sends no `Retry-After`.
-    pub poll_interval: Duration,
+    /// When to poll an operation whose answers carry no `Retry-After`.
+    pub poll: PollPolicy,
+    /// How the subscription's request budget is spent.
+    pub budget: BudgetPolicy,
+    /// How a write is submitted again while its cluster is busy.
+    pub busy: BusyPolicy,
     /// How long one HTTP request may take.
     pub request_timeout: Duration,
+    /// Hears about waits (throttling, busy clusters, a low budget); `None` for silence.
+    pub observer: Option<Observer>,
 }
 
 impl ArmConfig {
     /// The defaults for a cloud: its endpoint and scope, 5 tries, a 60 minute operation
-    /// timeout, polls every 5 s unless told otherwise.
+    /// timeout, adaptive polling, 6 tries for a busy cluster, no observer.
     pub fn for_cloud(cloud: Cloud, credential: Arc<dyn TokenSource>) -> ArmConfig {
         ArmConfig {
             endpoint: cloud.arm_endpoint().to_owned(),
@@ -57,8 +73,11 @@ impl ArmConfig {
             scope: cloud.arm_scope().to_owned(),
             retry: RetryPolicy::default(),
             operation_timeout: Duration::from_secs(60 * 60),
-            poll_interval: Duration::from_secs(5),
+            poll: PollPolicy::default(),
+            budget: BudgetPolicy::default(),
+            busy: BusyPolicy::default(),
             request_timeout: Duration::from_secs(120),
+            observer: None,
         }
     }
 }
@@ -71,20 +90,27 @@ impl fmt::Debug for ArmConfig {
             .field("scope", &self.scope)
             .field("retry", &self.retry)
             .field("operation_timeout", &self.operation_timeout)
-            .field("poll_interval", &self.poll_interval)
+            .field("poll", &self.poll)
+            .field("budget", &self.budget)
+            .field("busy", &self.busy)
             .field("request_timeout", &self.request_timeout)
+            .field("observer", &self.observer.is_some())
             .finish()
     }
 }
 
-/// A client of the Microsoft.Kusto ARM routes. Cheap to clone; clones share connections.
+/// A client of the Microsoft.Kusto ARM routes. Cheap to clone; clones share connections, the
+/// subscriptions' request budgets and what was learned about operation durations.
 #[derive(Clone)]
 pub struct ArmClient {
     endpoint: Url,
     scope: String,
     sender: Sender,
     operation_timeout: Duration,
-    poll_interval: Duration,
+    planner: PollPlanner,
+    budgets: Arc<Budgets>,
+    busy: BusyPolicy,
+    observer: Option<Observer>,
 }
 
 impl fmt::Debug for ArmClient {
@@ -105,13 +131,18 @@ impl ArmClient {
             config.request_timeout,
             "arm",
         )
-        .map_err(ArmError::Client)?;
+        .map_err(ArmError::Client)?
+        .with_observer(config.observer.clone());
+        let budgets = Budgets::new(config.budget, config.retry, config.observer.clone());
         Ok(ArmClient {
             endpoint,
             scope: config.scope,
             sender,
             operation_timeout: config.operation_timeout,
-            poll_interval: config.poll_interval,
+            planner: PollPlanner::new(config.poll),
+            budgets: Arc::new(budgets),
+            busy: config.busy,
+            observer: config.observer,
         })
     }
 
@@ -123,14 +154,14 @@ impl ArmClient {
     /// `Clusters_Get`; `None` when the cluster does not exist (404).
     pub async fn get_cluster(&self, id: &ClusterId) -> Result<Option<ClusterInfo>, ArmError> {
         let url = self.url(id, &[]);
-        let cluster: Option<wire::ClusterWire> = self.get(url).await?;
+        let cluster: Option<wire::ClusterWire> = self.get(id, url).await?;
         Ok(cluster.map(ClusterInfo::from))
     }
 
     /// `Databases_ListByCluster`: every database of a cluster, both kinds.
     pub async fn list_databases(&self, id: &ClusterId) -> Result<Vec<ObservedDatabase>, ArmError> {
         let url = self.url(id, &["databases"]);
-        let list: Vec<wire::DatabaseWire> = self.list(Method::GET, url).await?;
+        let list: Vec<wire::DatabaseWire> = self.list(id, Method::GET, url).await?;
         Ok(list.into_iter().map(ObservedDatabase::from).collect())
     }
 
@@ -140,7 +171,7 @@ impl ArmClient {
         id: &ClusterId,
     ) -> Result<Vec<ObservedAttachment>, ArmError> {
         let url = self.url(id, &["attachedDatabaseConfigurations"]);
-        let list: Vec<wire::AttachmentWire> = self.list(Method::GET, url).await?;
+        let list: Vec<wire::AttachmentWire> = self.list(id, Method::GET, url).await?;
         Ok(list.into_iter().map(ObservedAttachment::from).collect())
     }
 
@@ -151,7 +182,7 @@ impl ArmClient {
         name: &str,
     ) -> Result<Option<ObservedAttachment>, ArmError> {
         let url = self.url(follower, &["attachedDatabaseConfigurations", name]);
-        let attachment: Option<wire::AttachmentWire> = self.get(url).await?;
+        let attachment: Option<wire::AttachmentWire> = self.get(follower, url).await?;
         Ok(attachment.map(ObservedAttachment::from))
     }
 
@@ -162,7 +193,7 @@ impl ArmClient {
         leader: &ClusterId,
     ) -> Result<Vec<LeaderFollower>, ArmError> {
         let url = self.url(leader, &["listFollowerDatabases"]);
-        let list: Vec<wire::FollowerWire> = self.list(Method::POST, url).await?;
+        let list: Vec<wire::FollowerWire> = self.list(leader, Method::POST, url).await?;
         Ok(list.into_iter().map(LeaderFollower::from).collect())
     }
 
@@ -172,7 +203,7 @@ impl ArmClient {
         leader: &ClusterId,
     ) -> Result<Vec<LeaderFollower>, ArmError> {
         let url = self.url(leader, &["listFollowerDatabases"]);
-        let list: Vec<wire::FollowerGetWire> = self.list(Method::GET, url).await?;
+        let list: Vec<wire::FollowerGetWire> = self.list(leader, Method::GET, url).await?;
         Ok(list
             .into_iter()
             .map(|entry| LeaderFollower::from(entry.properties))
@@ -186,11 +217,16 @@ impl ArmClient {
         follower: &ClusterId,
         name: &str,
         body: &AttachmentBody,
-    ) -> Result<(), ArmError> {
-        let url = self.url(follower, &["attachedDatabaseConfigurations", name]);
-        let body = encode(&wire::AttachmentPut::from(body));
-        self.write(Method::PUT, url, Some(body), RetryClass::Idempotent)
-            .await
+    ) -> Result<Receipt, WriteError<ArmError>> {
+        self.write(Write {
+            cluster: follower,
+            kind: OperationKind::AttachmentPut,
+            method: Method::PUT,
+            url: self.url(follower, &["attachedDatabaseConfigurations", name]),
+            body: Some(encode(&wire::AttachmentPut::from(body))),
+            retry: RetryClass::Idempotent,
+        })
+        .await
     }
 
     /// `AttachedDatabaseConfigurations_Delete`: detach on the follower side and wait. An
@@ -199,10 +235,16 @@ impl ArmClient {
         &self,
         follower: &ClusterId,
         name: &str,
-    ) -> Result<(), ArmError> {
-        let url = self.url(follower, &["attachedDatabaseConfigurations", name]);
-        self.write(Method::DELETE, url, None, RetryClass::Idempotent)
-            .await
+    ) -> Result<Receipt, WriteError<ArmError>> {
+        self.write(Write {
+            cluster: follower,
+            kind: OperationKind::AttachmentDelete,
+            method: Method::DELETE,
+            url: self.url(follower, &["attachedDatabaseConfigurations", name]),
+            body: None,
+            retry: RetryClass::Idempotent,
+        })
+        .await
     }
 
     /// `Clusters_DetachFollowerDatabases`: detach on the leader side and wait. A POST that
@@ -212,14 +254,20 @@ impl ArmClient {
         leader: &ClusterId,
         follower: &ClusterId,
         attachment_name: &str,
-    ) -> Result<(), ArmError> {
-        let url = self.url(leader, &["detachFollowerDatabases"]);
+    ) -> Result<Receipt, WriteError<ArmError>> {
         let body = encode(&wire::DetachBody {
             cluster_resource_id: follower.to_string(),
             attached_database_configuration_name: attachment_name,
         });
-        self.write(Method::POST, url, Some(body), RetryClass::NotIdempotent)
-            .await
+        self.write(Write {
+            cluster: leader,
+            kind: OperationKind::LeaderDetach,
+            method: Method::POST,
+            url: self.url(leader, &["detachFollowerDatabases"]),
+            body: Some(body),
+            retry: RetryClass::NotIdempotent,
+        })
+        .await
     }
 
     /// `Databases_CreateOrUpdate` on a follower database with `kind: ReadOnlyFollowing`: sets
@@ -230,8 +278,7 @@ impl ArmClient {
         database: &str,
         location: &str,
         hot_cache_period: Timespan,
-    ) -> Result<(), ArmError> {
-        let url = self.url(follower, &["databases", database]);
+    ) -> Result<Receipt, WriteError<ArmError>> {
         let body = encode(&wire::FollowerDatabasePut {
             kind: DatabaseKind::ReadOnlyFollowing,
             location,
@@ -239,8 +286,15 @@ impl ArmClient {
                 hot_cache_period: hot_cache_period.to_iso8601(),
             },
         });
-        self.write(Method::PUT, url, Some(body), RetryClass::Idempotent)
-            .await
+        self.write(Write {
+            cluster: follower,
+            kind: OperationKind::DatabasePut,
+            method: Method::PUT,
+            url: self.url(follower, &["databases", database]),
+            body: Some(body),
+            retry: RetryClass::Idempotent,
+        })
+        .await
     }
 
     /// `AttachedDatabaseConfigurations_CheckNameAvailability`.
@@ -254,6 +308,7 @@ impl ArmClient {
             &["attachedDatabaseConfigurationCheckNameAvailability"],
         );
         self.check_name(
+            cluster,
             url,
             name,
             "Microsoft.Kusto/clusters/attachedDatabaseConfigurations",
@@ -268,12 +323,13 @@ impl ArmClient {
         name: &str,
     ) -> Result<NameAvailability, ArmError> {
         let url = self.url(cluster, &["checkNameAvailability"]);
-        self.check_name(url, name, "Microsoft.Kusto/clusters/databases")
+        self.check_name(cluster, url, name, "Microsoft.Kusto/clusters/databases")
             .await
     }
 
     async fn check_name(
         &self,
+        cluster: &ClusterId,
         url: Url,
         name: &str,
         kind: &'static str,
@@ -281,7 +337,13 @@ impl ArmClient {
         let body = encode(&wire::NameCheck { name, kind });
         let request = RequestLine::new(&Method::POST, &url);
         let response = self
-            .send(Method::POST, url, Some(body), RetryClass::Idempotent)
+            .send(
+                cluster.subscription(),
+                Method::POST,
+                url,
+                Some(body),
+                RetryClass::Idempotent,
+            )
             .await?;
         let response = success(&request, response)?;
         decode(&request, &response.body)
@@ -308,8 +370,10 @@ impl ArmClient {
         url
     }
 
+    /// One request (with the sender's retries) that spends `subscription`'s budget.
     async fn send(
         &self,
+        subscription: &str,
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
@@ -323,10 +387,13 @@ impl ArmClient {
             body,
             headers: &[],
             retry,
+            budget: Some((&self.budgets, subscription)),
         };
         self.sender.send(&out).await.map_err(|e| match e {
             SendError::Credential(source) => ArmError::Credential { request, source },
-            SendError::Transport { source, attempts } => ArmError::Transport {
+            SendError::Transport {
+                source, attempts, ..
+            } => ArmError::Transport {
                 request,
                 attempts,
                 source,
@@ -335,10 +402,20 @@ impl ArmClient {
     }
 
     /// A GET of one resource; `None` on 404.
-    async fn get<T: DeserializeOwned>(&self, url: Url) -> Result<Option<T>, ArmError> {
+    async fn get<T: DeserializeOwned>(
+        &self,
+        cluster: &ClusterId,
+        url: Url,
+    ) -> Result<Option<T>, ArmError> {
         let request = RequestLine::new(&Method::GET, &url);
         let response = self
-            .send(Method::GET, url, None, RetryClass::Idempotent)
+            .send(
+                cluster.subscription(),
+                Method::GET,
+                url,
+                None,
+                RetryClass::Idempotent,
+            )
             .await?;
         if response.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -350,6 +427,7 @@ impl ArmClient {
     /// Every item of a list, following `nextLink` (with GET) until there is none.
     async fn list<T: DeserializeOwned>(
         &self,
+        cluster: &ClusterId,
         method: Method,
         url: Url,
     ) -> Result<Vec<T>, ArmError> {
@@ -361,7 +439,15 @@ impl ArmClient {
             // A POST list is read-only: retried as a GET is. It sends an empty body so that
             // the request carries `Content-Length: 0`.
             let body = (method == Method::POST).then(Vec::new);
-            let response = self.send(method, url, body, RetryClass::Idempotent).await?;
+            let response = self
+                .send(
+                    cluster.subscription(),
+                    method,
+                    url,
+                    body,
+                    RetryClass::Idempotent,
+                )
+                .await?;
             let response = success(&request, response)?;
             let page: wire::Page<T> = decode(&request, &response.body)?;
             items.extend(page.value);
@@ -394,26 +480,6 @@ impl ArmClient {
             });
         }
         Ok(url)
-    }
-
-    /// A write, then its long-running operation.
-    async fn write(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-        retry: RetryClass,
-    ) -> Result<(), ArmError> {
-        let request = RequestLine::new(&method, &url);
-        let is_delete = method == Method::DELETE;
-        let is_put = method == Method::PUT;
-        let response = self.send(method, url.clone(), body, retry).await?;
-        if is_delete && response.status == StatusCode::NOT_FOUND {
-            tracing::debug!(url = %url, "already absent");
-            return Ok(());
-        }
-        let response = success(&request, response)?;
-        self.wait(&request, &url, &response, is_put).await
     }
 }
 

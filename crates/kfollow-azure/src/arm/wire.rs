@@ -315,11 +315,29 @@ impl ErrorBody {
 
 /// `OperationResult`: what an `Azure-AsyncOperation` URL answers.
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct OperationStatus {
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
     pub error: Option<ErrorDetail>,
+    /// RFC 3339, as Azure sends it (`2026-05-18T09:34:04.1789705Z`).
+    #[serde(default)]
+    pub start_time: Option<String>,
+    #[serde(default)]
+    pub end_time: Option<String>,
+}
+
+impl OperationStatus {
+    /// How long the operation ran, by the service's own clock, when it says.
+    pub(crate) fn duration(&self) -> Option<std::time::Duration> {
+        let parse = |t: &Option<String>| {
+            t.as_deref()
+                .and_then(|t| azure_core::time::parse_rfc3339(t.trim()).ok())
+        };
+        let (start, end) = (parse(&self.start_time)?, parse(&self.end_time)?);
+        std::time::Duration::try_from(end - start).ok()
+    }
 }
 
 /// A resource body, for its `provisioningState` while a PUT without polling headers settles.

@@ -19,7 +19,9 @@ pub use v1::{V1Column, V1Response, V1Row, V1Table};
 
 use crate::credential::{CredentialError, TokenSource};
 use crate::endpoint::{EndpointError, check_endpoint, kusto_scope};
-use crate::retry::RetryPolicy;
+use crate::notice::Observer;
+use crate::receipt::{Exchange, FinalStatus, Receipt, WriteError};
+use crate::retry::{RetryPolicy, retried};
 use crate::transport::{Outgoing, RetryClass, SendError, Sender};
 
 /// The longest command text an error message repeats.
@@ -73,7 +75,8 @@ pub enum KustoError {
     },
     /// The service answered with an error status and (usually) a OneApi error body.
     #[error(
-        "`{command}` on database `{database}` of `{cluster}` returned {status} `{code}`: {message}"
+        "`{command}` on database `{database}` of `{cluster}` returned {status} `{code}`: {message}{}",
+        retried(*attempts)
     )]
     Service {
         /// The cluster uri.
@@ -92,6 +95,23 @@ pub enum KustoError {
         permanent: Option<bool>,
         /// How many times it was sent.
         attempts: u32,
+    },
+    /// A command that changes something was sent, and no answer came back: whether it ran is
+    /// not known.
+    #[error(
+        "the outcome of `{command}` on database `{database}` of `{cluster}` is unknown: it was sent but no answer came back after {attempts} attempt(s): {reason}; it may have taken effect, run `kfollow plan` to see the live state"
+    )]
+    OutcomeUnknown {
+        /// The cluster uri.
+        cluster: String,
+        /// The database of the request.
+        database: String,
+        /// The command, shortened.
+        command: String,
+        /// How many times it was sent.
+        attempts: u32,
+        /// What the HTTP client said, causes included.
+        reason: String,
     },
     /// A 200 whose tables carry exceptions (a partial failure).
     #[error("`{command}` on database `{database}` of `{cluster}` failed while running: {message}")]
@@ -137,6 +157,11 @@ impl KustoError {
             _ => None,
         }
     }
+
+    /// True when the command was sent and whether it ran is not known.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, KustoError::OutcomeUnknown { .. })
+    }
 }
 
 /// A client of clusters' management endpoints. Cheap to clone; clones share connections.
@@ -172,12 +197,75 @@ impl KustoClient {
         Ok(KustoClient { sender })
     }
 
+    /// The same client, telling `observer` about the throttling it waits out.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Observer) -> KustoClient {
+        self.sender = self.sender.with_observer(Some(observer));
+        self
+    }
+
     /// Runs a management command on a database of a cluster and returns its tables.
     pub async fn mgmt(
         &self,
         cluster_uri: &str,
         database: &str,
         csl: &str,
+    ) -> Result<V1Response, KustoError> {
+        self.run(cluster_uri, database, csl, false).await.0
+    }
+
+    /// Runs a management command that changes something, and returns what it learned: the
+    /// ids of each request (kfollow's `x-ms-client-request-id`, the service's
+    /// `x-ms-activity-id`), how many were sent, how long it took. A command that was sent but
+    /// got no answer fails with [`KustoError::OutcomeUnknown`].
+    pub async fn write(
+        &self,
+        cluster_uri: &str,
+        database: &str,
+        csl: &str,
+    ) -> Result<Receipt, WriteError<KustoError>> {
+        let started = tokio::time::Instant::now();
+        let (result, requests) = self.run(cluster_uri, database, csl, true).await;
+        let receipt = Receipt {
+            requests,
+            submissions: 1,
+            duration: started.elapsed(),
+            status: match &result {
+                Ok(_) => FinalStatus::Succeeded,
+                Err(error) if error.is_outcome_unknown() => FinalStatus::Unknown,
+                Err(_) => FinalStatus::Failed,
+            },
+            ..Receipt::default()
+        };
+        match result {
+            Ok(_) => Ok(receipt),
+            Err(error) => Err(WriteError { error, receipt }),
+        }
+    }
+
+    /// One command and the ids of every request that carried it. A `write` that got no answer
+    /// after it may have been delivered has an unknown outcome.
+    async fn run(
+        &self,
+        cluster_uri: &str,
+        database: &str,
+        csl: &str,
+        write: bool,
+    ) -> (Result<V1Response, KustoError>, Vec<Exchange>) {
+        let mut exchanges = Vec::new();
+        let result = self
+            .run_recorded(cluster_uri, database, csl, write, &mut exchanges)
+            .await;
+        (result, exchanges)
+    }
+
+    async fn run_recorded(
+        &self,
+        cluster_uri: &str,
+        database: &str,
+        csl: &str,
+        write: bool,
+        exchanges: &mut Vec<Exchange>,
     ) -> Result<V1Response, KustoError> {
         let command = shorten(csl);
         let endpoint_error = |source| KustoError::Endpoint {
@@ -206,6 +294,7 @@ impl KustoClient {
             body: Some(serde_json::to_vec(&body).unwrap_or_default()),
             headers: &headers,
             retry: RetryClass::Kusto,
+            budget: None,
         };
         let response = self.sender.send(&out).await.map_err(|e| match e {
             SendError::Credential(source) => KustoError::Credential {
@@ -214,14 +303,33 @@ impl KustoClient {
                 command: command.clone(),
                 source,
             },
-            SendError::Transport { source, attempts } => KustoError::Transport {
-                cluster: cluster_uri.to_owned(),
-                database: database.to_owned(),
-                command: command.clone(),
-                attempts,
+            SendError::Transport {
                 source,
-            },
+                attempts,
+                maybe_sent,
+                exchanges: sent,
+            } => {
+                exchanges.extend(sent);
+                if write && maybe_sent {
+                    KustoError::OutcomeUnknown {
+                        cluster: cluster_uri.to_owned(),
+                        database: database.to_owned(),
+                        command: command.clone(),
+                        attempts,
+                        reason: crate::error_chain(&source),
+                    }
+                } else {
+                    KustoError::Transport {
+                        cluster: cluster_uri.to_owned(),
+                        database: database.to_owned(),
+                        command: command.clone(),
+                        attempts,
+                        source,
+                    }
+                }
+            }
         })?;
+        exchanges.extend(response.exchanges.iter().cloned());
         if !response.status.is_success() {
             let (code, message, permanent) = one_api_error(&response.body, response.status);
             return Err(KustoError::Service {

@@ -114,6 +114,81 @@ async fn throttling_and_transient_errors_are_retried() {
 }
 
 #[tokio::test]
+async fn a_retried_error_says_how_many_attempts_as_arm_errors_do() {
+    let server = Server::start(|_, _| {
+        Reply::json(
+            503,
+            r#"{"error":{"code":"ServiceUnavailable","message":"still busy","@permanent":false}}"#,
+        )
+    })
+    .await;
+    let error = client(3)
+        .mgmt(&server.base, "db", ".show databases")
+        .await
+        .unwrap_err();
+    assert_eq!(server.count(), 3);
+    assert!(
+        error
+            .to_string()
+            .ends_with("returned 503 `ServiceUnavailable`: still busy (after 3 attempts)"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_write_returns_its_receipt_and_a_lost_answer_is_an_unknown_outcome() {
+    let server =
+        Server::start(|_, _| Reply::json(200, SHOW).with("x-ms-activity-id", "activity-1")).await;
+    let receipt = client(1)
+        .write(
+            &server.base,
+            "db",
+            ".alter follower database db policy caching hot = 3d",
+        )
+        .await
+        .unwrap();
+    let sent = server.requests()[0]
+        .header("x-ms-client-request-id")
+        .unwrap()
+        .to_owned();
+    assert_eq!(receipt.requests.len(), 1);
+    assert_eq!(receipt.requests[0].client_request_id, sent);
+    assert_eq!(
+        receipt.requests[0].request_id.as_deref(),
+        Some("activity-1")
+    );
+    assert_eq!(receipt.status, kfollow_azure::FinalStatus::Succeeded);
+
+    let (base, _) = crate::support::dropping_server(10, SHOW).await;
+    let error = client(2)
+        .write(
+            &base,
+            "db",
+            ".alter follower database db policy caching hot = 3d",
+        )
+        .await
+        .unwrap_err();
+    assert!(error.error.is_outcome_unknown(), "{:?}", error.error);
+    assert_eq!(error.receipt.requests.len(), 2);
+    assert_eq!(error.receipt.status, kfollow_azure::FinalStatus::Unknown);
+    assert!(
+        error
+            .to_string()
+            .starts_with("the outcome of `.alter follower database db"),
+        "{error}"
+    );
+    // A read that loses its answer is only a failed read.
+    let error = client(2)
+        .mgmt(&base, "db", ".show databases")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, KustoError::Transport { attempts: 2, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_dropped_connection_is_retried() {
     let (base, seen) = crate::support::dropping_server(1, SHOW).await;
     let response = client(2)

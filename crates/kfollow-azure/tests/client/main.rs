@@ -5,4 +5,8 @@ mod arm;
 mod chain;
 mod kusto;
 mod logging;
+mod polling;
+#[path = "../../examples/support/polling.rs"]
+mod polling_sim;
 mod support;
+mod survive;

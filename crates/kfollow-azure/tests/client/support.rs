@@ -1,12 +1,14 @@
 //! A scripted loopback server: every request is recorded, and a closure decides each answer.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use kfollow_azure::{ArmClient, ArmConfig, Cloud, RetryPolicy, StaticToken, TokenSource};
+use kfollow_azure::{
+    ArmClient, ArmConfig, BusyPolicy, Cloud, PollPolicy, RetryPolicy, StaticToken, TokenSource,
+};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -144,7 +146,8 @@ impl Server {
         let mut config = ArmConfig::for_cloud(Cloud::Public, token());
         config.endpoint = self.base.clone();
         config.retry = RetryPolicy::fast(3);
-        config.poll_interval = Duration::from_millis(5);
+        config.poll = PollPolicy::fast();
+        config.busy = BusyPolicy::fast(3);
         adjust(&mut config);
         ArmClient::new(config).unwrap()
     }
