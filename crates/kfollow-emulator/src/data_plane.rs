@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use axum::http::{Method, StatusCode};
+use http::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::auth::{Access, Denied, authorize};

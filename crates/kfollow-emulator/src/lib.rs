@@ -9,6 +9,7 @@
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
 //! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].
 
+mod admin;
 pub mod arm;
 pub mod auth;
 pub mod data_plane;

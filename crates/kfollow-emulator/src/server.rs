@@ -1,30 +1,29 @@
-//! The HTTP server: one axum router on its own tokio runtime and thread, so the emulator runs
-//! the same way inside a test, inside the `kfollow` binary, or standalone.
+//! The HTTP server: hyper on its own tokio runtime and thread, so the emulator runs the same way
+//! inside a test, inside the `kfollow` binary, or standalone.
 //!
-//! Connections are served with hyper directly (not `axum::serve`) so that a fault can drop a
-//! connection without answering: each connection gets a [`ConnectionKill`] in its requests'
-//! extensions, and the connection task closes the socket when it fires.
+//! Routing is one function, [`dispatch`]: ARM matches paths case-insensitively (so an
+//! off-the-shelf router's exact matching would need a layer that rewrites paths, and names would
+//! still have to be read with their case), and a fault must be able to close a request's
+//! connection without an answer, which only the code that owns the connection can do. Each
+//! connection therefore has a hang-up signal its requests can fire.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::to_bytes;
-use axum::extract::{Request, State as Extract};
-use axum::http::{Method, StatusCode, header};
-use axum::response::Response;
-use hyper::service::Service as _;
+use http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt as _, Limited};
+use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot};
 
+use crate::admin;
 use crate::arm::{self, ArmRequest, Ctx};
 use crate::data_plane;
 use crate::faults::{self, Fault, FaultKind};
-use crate::reply::{ArmError, Reply, one_api_error};
+use crate::reply::{ArmError, Reply, Response, one_api_error};
 use crate::state::{RequestRecord, State};
 use crate::world::World;
 
@@ -122,7 +121,7 @@ impl Emulator {
             world,
             Options {
                 listen,
-                save_to: None,
+                ..Options::default()
             },
         )
     }
@@ -152,11 +151,13 @@ impl Emulator {
             .build()
             .map_err(StartError::Runtime)?;
         let (shutdown, stopped) = oneshot::channel();
-        let router = router(shared.clone());
+        let server = Server {
+            shared: shared.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("kfollow-emulator".into())
             .spawn(move || {
-                runtime.block_on(serve(listener, router, stopped));
+                runtime.block_on(server.serve(listener, stopped));
                 runtime.shutdown_timeout(Duration::from_millis(200));
             })
             .map_err(StartError::Runtime)?;
@@ -217,73 +218,68 @@ impl Drop for Emulator {
     }
 }
 
-/// Closes the connection a request came on, without an answer.
+/// What every connection shares: the emulator's state.
 #[derive(Debug, Clone)]
-struct ConnectionKill(Arc<Notify>);
+struct Server {
+    shared: Arc<Shared>,
+}
 
-async fn serve(
-    listener: std::net::TcpListener,
-    router: Router,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(stream, router.clone()));
+impl Server {
+    /// Accepts connections until `stopped` fires.
+    async fn serve(self, listener: std::net::TcpListener, mut stopped: oneshot::Receiver<()>) {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(self.clone().serve_connection(stream));
+                }
             }
         }
     }
-}
 
-async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
-    let kill = Arc::new(Notify::new());
-    let inner = TowerToHyperService::new(router);
-    let request_kill = kill.clone();
-    let service =
-        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request
-                .extensions_mut()
-                .insert(ConnectionKill(request_kill.clone()));
-            inner.call(request)
+    /// Serves one connection until the client closes it or a fault hangs it up.
+    async fn serve_connection(self, stream: tokio::net::TcpStream) {
+        let hang_up = Arc::new(Notify::new());
+        let shared = self.shared;
+        let signal = hang_up.clone();
+        let service = hyper::service::service_fn(move |request| {
+            let shared = shared.clone();
+            let hang_up = signal.clone();
+            async move { Ok::<_, Infallible>(dispatch(&shared, &hang_up, request).await) }
         });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        _ = connection => {}
-        () = kill.notified() => {}
+        let connection = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service);
+        tokio::select! {
+            _ = connection => {}
+            () = hang_up.notified() => {}
+        }
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(dispatch).with_state(shared)
-}
-
-async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Response {
-    let kill = request.extensions().get::<ConnectionKill>().cloned();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = match to_bytes(request.into_body(), BODY_LIMIT).await {
+/// Answers one request: an admin route, or (after the latency and any fault) a Kusto data-plane
+/// route under `/kusto/<cluster>/…` or an ARM route. Every request but the admin routes is
+/// logged. `hang_up` closes the request's connection without an answer.
+async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incoming>) -> Response {
+    let (head, body) = request.into_parts();
+    let method = head.method;
+    let path = head.uri.path().to_owned();
+    let query = head.uri.query().map(str::to_owned);
+    let authorization = bearer_header(&head.headers);
+    let body = match read_body(body).await {
         Ok(body) => body,
-        Err(e) => {
-            return ArmError::invalid_content(format!("cannot read the body: {e}"))
-                .reply()
-                .into_response();
-        }
+        Err(reply) => return reply.into_response(),
     };
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        return admin(&shared, &method, &path, &body).into_response();
+        let mut state = shared.lock();
+        state.settle(Instant::now());
+        let reply = admin::handle(&mut state, &method, &path, &body);
+        shared.save_if_changed(&state);
+        return reply.into_response();
     }
 
     let segments: Vec<String> = path
@@ -299,11 +295,6 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
     } else {
         None
     };
-    let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
-        || (method == Method::POST
-            && segments
-                .last()
-                .is_some_and(|s| s.eq_ignore_ascii_case("detachFollowerDatabases")));
     let record = |status: Option<u16>| RequestRecord {
         method: method.to_string(),
         path: path.clone(),
@@ -311,6 +302,11 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
         status,
         csl: csl.clone(),
     };
+    let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
+        || (method == Method::POST
+            && segments
+                .last()
+                .is_some_and(|s| s.eq_ignore_ascii_case("detachFollowerDatabases")));
 
     let (latency, fault) = {
         let mut state = shared.lock();
@@ -358,13 +354,9 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
                     state.record(record(None));
                     shared.save_if_changed(&state);
                 }
-                if let Some(kill) = kill {
-                    kill.0.notify_one();
-                    std::future::pending::<()>().await;
-                }
-                // Without a connection to close (a router used outside this server), the
-                // nearest thing is an empty answer.
-                return Reply::empty(StatusCode::BAD_GATEWAY).into_response();
+                hang_up.notify_one();
+                // The connection task drops this request when it closes the connection.
+                return std::future::pending().await;
             }
             FaultKind::Delay => {
                 tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
@@ -426,6 +418,21 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
     reply.into_response()
 }
 
+fn bearer_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads a body of at most [`BODY_LIMIT`] bytes.
+async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
+    match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) => Err(ArmError::invalid_content(format!("cannot read the body: {e}")).reply()),
+    }
+}
+
 fn fault_reply(is_kusto: bool, status: StatusCode, code: &str, message: &str) -> Reply {
     if is_kusto {
         Reply::with(
@@ -439,54 +446,6 @@ fn fault_reply(is_kusto: bool, status: StatusCode, code: &str, message: &str) ->
         )
     } else {
         ArmError::new(status, code, message).reply()
-    }
-}
-
-/// The admin routes: the request log, the world, the faults.
-fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Reply {
-    let mut state = shared.lock();
-    state.settle(Instant::now());
-    let route = path.trim_end_matches('/').trim_start_matches("/_emulator");
-    match (route, method) {
-        ("/requests", &Method::GET) => {
-            Reply::ok(serde_json::to_value(&state.log).unwrap_or(Value::Null))
-        }
-        ("/requests", &Method::DELETE) => {
-            state.log.clear();
-            Reply::empty(StatusCode::NO_CONTENT)
-        }
-        ("/world", &Method::GET) => {
-            Reply::ok(serde_json::to_value(&state.world).unwrap_or(Value::Null))
-        }
-        ("/faults", &Method::GET) => {
-            Reply::ok(serde_json::to_value(&state.world.settings.faults).unwrap_or(Value::Null))
-        }
-        ("/faults", &Method::DELETE) => {
-            state.world.settings.faults.clear();
-            state.revision += 1;
-            shared.save_if_changed(&state);
-            Reply::empty(StatusCode::NO_CONTENT)
-        }
-        ("/faults", &Method::POST) => {
-            let parsed = serde_json::from_slice::<Vec<Fault>>(body)
-                .or_else(|_| serde_json::from_slice::<Fault>(body).map(|f| vec![f]));
-            match parsed {
-                Ok(faults) => {
-                    state.world.settings.faults.extend(faults);
-                    state.revision += 1;
-                    shared.save_if_changed(&state);
-                    Reply::empty(StatusCode::NO_CONTENT)
-                }
-                Err(e) => {
-                    ArmError::invalid_content(format!("not a fault or a list of faults: {e}"))
-                        .reply()
-                }
-            }
-        }
-        _ => Reply::with(
-            StatusCode::NOT_FOUND,
-            json!({"error": {"code": "NotFound", "message": format!("no admin route `{method} {path}`")}}),
-        ),
     }
 }
 

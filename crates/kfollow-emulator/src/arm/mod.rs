@@ -22,7 +22,7 @@ pub mod resources;
 
 use std::time::Instant;
 
-use axum::http::{Method, StatusCode};
+use http::{Method, StatusCode};
 use kfollow_model::ClusterId;
 use serde_json::{Value, json};
 
