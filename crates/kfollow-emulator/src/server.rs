@@ -6,6 +6,11 @@
 //! still have to be read with their case), and a fault must be able to close a request's
 //! connection without an answer, which only the code that owns the connection can do. Each
 //! connection therefore has a hang-up signal its requests can fire.
+//!
+//! The server stays up under slow or hostile clients: a connection that has not sent a whole
+//! request head within [`Options::header_timeout`] is closed, at most
+//! [`Options::max_connections`] connections are open at once (the others wait in the listen
+//! backlog, holding no descriptor of the emulator's).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -16,8 +21,8 @@ use std::time::{Duration, Instant};
 use http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::{BodyExt as _, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper_util::rt::TokioIo;
-use tokio::sync::{Notify, oneshot};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::admin;
 use crate::arm::{self, ArmRequest, Ctx};
@@ -37,6 +42,12 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Where to write the world back on every change, if anywhere.
     pub save_to: Option<PathBuf>,
+    /// How long a connection may take to send a whole request head (request line and headers),
+    /// counted from the moment it opens or its previous answer is sent. A connection that takes
+    /// longer is closed without an answer.
+    pub header_timeout: Duration,
+    /// How many connections may be open at once; more wait to be accepted until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -44,6 +55,10 @@ impl Default for Options {
         Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             save_to: None,
+            header_timeout: Duration::from_secs(10),
+            // Half the usual limit of 1,024 open files: a flood of idle connections cannot
+            // take the descriptors the rest of the process needs.
+            max_connections: 512,
         }
     }
 }
@@ -153,6 +168,8 @@ impl Emulator {
         let (shutdown, stopped) = oneshot::channel();
         let server = Server {
             shared: shared.clone(),
+            header_timeout: options.header_timeout,
+            connections: Arc::new(Semaphore::new(options.max_connections)),
         };
         let thread = std::thread::Builder::new()
             .name("kfollow-emulator".into())
@@ -218,10 +235,16 @@ impl Drop for Emulator {
     }
 }
 
-/// What every connection shares: the emulator's state.
+/// How long the accept loop pauses after a failed accept (most likely the process is out of
+/// descriptors): accepting again at once would only spin.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// What every connection shares: the emulator's state and the limits of [`Options`].
 #[derive(Debug, Clone)]
 struct Server {
     shared: Arc<Shared>,
+    header_timeout: Duration,
+    connections: Arc<Semaphore>,
 }
 
 impl Server {
@@ -231,19 +254,29 @@ impl Server {
             return;
         };
         loop {
-            tokio::select! {
+            // A free slot first: a connection past the limit waits in the listen backlog.
+            let permit = tokio::select! {
                 _ = &mut stopped => break,
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
+                permit = self.connections.clone().acquire_owned() => permit,
+            };
+            let Ok(permit) = permit else { break };
+            let accepted = tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => accepted,
+            };
+            match accepted {
+                Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(self.clone().serve_connection(stream));
+                    tokio::spawn(self.clone().serve_connection(stream, permit));
                 }
+                Err(_) => tokio::time::sleep(ACCEPT_PAUSE).await,
             }
         }
     }
 
-    /// Serves one connection until the client closes it or a fault hangs it up.
-    async fn serve_connection(self, stream: tokio::net::TcpStream) {
+    /// Serves one connection until the client closes it, its request head times out, or a
+    /// fault hangs it up. The slot it holds is freed when this returns.
+    async fn serve_connection(self, stream: tokio::net::TcpStream, _slot: OwnedSemaphorePermit) {
         let hang_up = Arc::new(Notify::new());
         let shared = self.shared;
         let signal = hang_up.clone();
@@ -253,6 +286,8 @@ impl Server {
             async move { Ok::<_, Infallible>(dispatch(&shared, &hang_up, request).await) }
         });
         let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_timeout)
             .serve_connection(TokioIo::new(stream), service);
         tokio::select! {
             _ = connection => {}

@@ -8,4 +8,5 @@ mod common;
 mod conformance;
 mod data_plane;
 mod faults;
+mod http_limits;
 mod rules;
