@@ -10,7 +10,8 @@
 //! The server stays up under slow or hostile clients: a connection that has not sent a whole
 //! request head within [`Options::header_timeout`] is closed, at most
 //! [`Options::max_connections`] connections are open at once (the others wait in the listen
-//! backlog, holding no descriptor of the emulator's).
+//! backlog, holding no descriptor of the emulator's), and a body over [`BODY_LIMIT`] is answered
+//! 413 without being read.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -19,8 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::{BodyExt as _, Limited};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use hyper::body::{Body as _, Bytes, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 
@@ -32,8 +33,9 @@ use crate::reply::{ArmError, Reply, Response, one_api_error};
 use crate::state::{RequestRecord, State};
 use crate::world::World;
 
-/// The largest request body the emulator reads.
-const BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// The largest request body the emulator reads, in bytes. ARM refuses a request body over 4 MB
+/// with 413 `RequestContentTooLarge`; the emulator holds the data plane to the same limit.
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// How to start an emulator.
 #[derive(Debug, Clone)]
@@ -305,15 +307,18 @@ async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incom
     let path = head.uri.path().to_owned();
     let query = head.uri.query().map(str::to_owned);
     let authorization = bearer_header(&head.headers);
-    let body = match read_body(body).await {
-        Ok(body) => body,
-        Err(reply) => return reply.into_response(),
-    };
+    let body = read_body(body).await;
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        let mut state = shared.lock();
-        state.settle(Instant::now());
-        let reply = admin::handle(&mut state, &method, &path, &body);
-        shared.save_if_changed(&state);
+        let reply = match body {
+            Ok(body) => {
+                let mut state = shared.lock();
+                state.settle(Instant::now());
+                let reply = admin::handle(&mut state, &method, &path, &body);
+                shared.save_if_changed(&state);
+                reply
+            }
+            Err(error) => error.reply(false),
+        };
         return reply.into_response();
     }
 
@@ -325,10 +330,9 @@ async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incom
     let is_kusto = segments
         .first()
         .is_some_and(|s| s.eq_ignore_ascii_case("kusto"));
-    let csl = if is_kusto {
-        data_plane::csl_of(&body)
-    } else {
-        None
+    let csl = match &body {
+        Ok(body) if is_kusto => data_plane::csl_of(body),
+        _ => None,
     };
     let record = |status: Option<u16>| RequestRecord {
         method: method.to_string(),
@@ -336,6 +340,14 @@ async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incom
         query: query.clone(),
         status,
         csl: csl.clone(),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            let reply = error.reply(is_kusto);
+            shared.lock().record(record(Some(reply.status.as_u16())));
+            return reply.into_response();
+        }
     };
     let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
         || (method == Method::POST
@@ -460,11 +472,63 @@ fn bearer_header(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Reads a body of at most [`BODY_LIMIT`] bytes.
-async fn read_body(body: Incoming) -> Result<Bytes, Reply> {
+/// Why a request body was not read.
+#[derive(Debug)]
+enum BodyError {
+    /// It is longer than [`BODY_LIMIT`].
+    TooLarge,
+    /// The connection failed or the body's framing is broken.
+    Unreadable(String),
+}
+
+impl BodyError {
+    /// The answer, as ARM or as the Kusto data plane gives it.
+    fn reply(&self, is_kusto: bool) -> Reply {
+        match (self, is_kusto) {
+            // ARM's own wording for a body over its limit.
+            (BodyError::TooLarge, false) => ArmError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestContentTooLarge",
+                "The request content size exceeds the maximum size of 4 MB.",
+            )
+            .reply(),
+            // The data plane's 413 is `PayloadTooLarge`, from this exception
+            // (https://learn.microsoft.com/kusto/api/rest/response).
+            (BodyError::TooLarge, true) => Reply::with(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                one_api_error(
+                    "PayloadTooLarge",
+                    &format!("the request body is larger than {BODY_LIMIT} bytes"),
+                    "Kusto.Data.Exceptions.KustoRequestPayloadTooLargeException",
+                    true,
+                ),
+            ),
+            (BodyError::Unreadable(cause), false) => {
+                ArmError::invalid_content(format!("cannot read the body: {cause}")).reply()
+            }
+            (BodyError::Unreadable(cause), true) => Reply::with(
+                StatusCode::BAD_REQUEST,
+                one_api_error(
+                    "BadRequest",
+                    &format!("cannot read the request body: {cause}"),
+                    "Kusto.Data.Exceptions.KustoBadRequestException",
+                    true,
+                ),
+            ),
+        }
+    }
+}
+
+/// Reads a body of at most [`BODY_LIMIT`] bytes. A declared length over the limit is refused
+/// before a byte of it is read.
+async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return Err(BodyError::TooLarge);
+    }
     match Limited::new(body, BODY_LIMIT).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) => Err(ArmError::invalid_content(format!("cannot read the body: {e}")).reply()),
+        Err(error) if error.is::<LengthLimitError>() => Err(BodyError::TooLarge),
+        Err(error) => Err(BodyError::Unreadable(error.to_string())),
     }
 }
 

@@ -1,14 +1,16 @@
-//! The HTTP layer under slow or idle requests: it closes what never completes and keeps a bound
-//! on open connections.
+//! The HTTP layer under slow, idle or oversized requests: it closes what never completes, keeps
+//! a bound on open connections, and answers 413 to a body over its limit.
 
 use std::time::Duration;
 
+use kfollow_emulator::server::BODY_LIMIT;
 use kfollow_emulator::{Options, World};
 use reqwest::StatusCode;
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::common::{API, Env, PROD, WORLD};
+use crate::common::{API, EMEA, Env, PROD, WORLD};
 
 /// Long enough for anything the emulator does promptly, on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -32,6 +34,14 @@ async fn until_closed(stream: &mut TcpStream) -> Option<Vec<u8>> {
         Ok(_) => Some(received),
         Err(_) => None,
     }
+}
+
+/// The status and JSON body of a raw HTTP/1.1 answer with a `Content-Length` body.
+fn parse_answer(raw: &[u8]) -> (u16, Value) {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, serde_json::from_str(body).unwrap())
 }
 
 #[tokio::test]
@@ -86,4 +96,61 @@ async fn connections_past_the_bound_wait_for_a_free_one() {
         .unwrap()
         .unwrap();
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_answered_413_unread() {
+    let env = Env::new(WORLD);
+    let mut stream = TcpStream::connect(env.address()).await.unwrap();
+    // 100 MB announced and none of it sent: the answer cannot depend on reading it.
+    let head = format!(
+        "PUT {EMEA}/attachedDatabaseConfigurations/big?{API} HTTP/1.1\r\nHost: {}\r\n\
+         Authorization: Bearer t\r\nContent-Type: application/json\r\n\
+         Content-Length: 104857600\r\n\r\n",
+        env.address()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let received = until_closed(&mut stream)
+        .await
+        .expect("the emulator answers without waiting for the body");
+    let (status, body) = parse_answer(&received);
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "RequestContentTooLarge");
+    let log = env.emulator.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].status, Some(413));
+}
+
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_gets_a_one_api_413() {
+    let env = Env::new(WORLD);
+    let stream = TcpStream::connect(env.address()).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST /kusto/fcprod/v1/rest/mgmt HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer t\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        env.address()
+    );
+    // One chunk a byte over the limit, without a length up front.
+    let size = BODY_LIMIT + 1;
+    let sending = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        writer.write_all(format!("{size:x}\r\n").as_bytes()).await?;
+        writer.write_all(&vec![b' '; size]).await?;
+        // Keep the write half open until the answer is read.
+        Ok::<_, std::io::Error>(writer)
+    });
+    let mut received = Vec::new();
+    tokio::time::timeout(PATIENCE, reader.read_to_end(&mut received))
+        .await
+        .expect("the emulator answers once the body passes the limit")
+        .unwrap();
+    let _ = sending.await;
+    let (status, body) = parse_answer(&received);
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "PayloadTooLarge");
+    assert_eq!(
+        body["error"]["@type"],
+        "Kusto.Data.Exceptions.KustoRequestPayloadTooLargeException"
+    );
 }
