@@ -25,5 +25,5 @@ pub use faults::{Fault, FaultKind};
 pub use server::{Emulator, Options, StartError};
 pub use state::RequestRecord;
 pub use world::{
-    Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError,
+    Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError, WorldProblem,
 };

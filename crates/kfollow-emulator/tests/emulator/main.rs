@@ -10,3 +10,4 @@ mod data_plane;
 mod faults;
 mod http_limits;
 mod rules;
+mod world_file;
