@@ -1,4 +1,4 @@
-//! World files: every error names the file.
+//! World files: every error names the file, and a world Azure could not hold is refused.
 
 use kfollow_emulator::{World, WorldError, WorldProblem};
 
@@ -76,6 +76,65 @@ fn a_text_that_is_not_yaml_names_the_file() {
     assert!(matches!(error, WorldError::Parse { line: Some(_), .. }));
     assert!(message.contains("[DIR]/world.yaml"), "{message}");
     assert!(!message.contains("<input>"), "{message}");
+}
+
+#[test]
+fn two_databases_of_one_name_whatever_their_case() {
+    let (error, message) = load_error(&world("\n      - name: SALES", ""));
+    assert_eq!(
+        problem(error),
+        WorldProblem::DuplicateDatabase {
+            cluster: "fcprod".into(),
+            database: "SALES".into()
+        }
+    );
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn a_leader_that_is_not_in_the_world() {
+    let text = world("", "").replace(
+        &format!("clusterResourceId: {PROD_ID}"),
+        "clusterResourceId: /subscriptions/1/resourceGroups/other/providers/Microsoft.Kusto/clusters/fcprod",
+    );
+    let (error, message) = load_error(&text);
+    assert!(matches!(
+        problem(error),
+        WorldProblem::UnknownLeader { cluster, attachment, .. }
+            if cluster == "fcemea" && attachment == "sales"
+    ));
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn a_cluster_that_follows_itself() {
+    let text = world("", "").replace(
+        &format!("clusterResourceId: {PROD_ID}"),
+        "clusterResourceId: /subscriptions/2/resourceGroups/RG/providers/Microsoft.Kusto/clusters/FCEMEA",
+    );
+    let (error, message) = load_error(&text);
+    assert_eq!(
+        problem(error),
+        WorldProblem::SelfFollow {
+            cluster: "fcemea".into(),
+            attachment: "sales".into()
+        }
+    );
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn a_follower_database_that_takes_a_database_name() {
+    let (error, message) = load_error(&world("", "\n        databaseNameOverride: local"));
+    assert_eq!(
+        problem(error),
+        WorldProblem::FollowerNameTaken {
+            cluster: "fcemea".into(),
+            attachment: "sales".into(),
+            database: "local".into()
+        }
+    );
+    insta::assert_snapshot!(message);
 }
 
 #[test]
