@@ -26,6 +26,14 @@ fn world(extra_databases: &str, attachment: &str) -> String {
     )
 }
 
+/// The base world, with the attachment following `leader` instead.
+fn following(leader: &str) -> String {
+    world("", "").replace(
+        &format!("clusterResourceId: {PROD_ID}"),
+        &format!("clusterResourceId: {leader}"),
+    )
+}
+
 /// Loads `text` from a file; the error, with the folder written `[DIR]`.
 fn load_error(text: &str) -> (WorldError, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -93,11 +101,9 @@ fn two_databases_of_one_name_whatever_their_case() {
 
 #[test]
 fn a_leader_that_is_not_in_the_world() {
-    let text = world("", "").replace(
-        &format!("clusterResourceId: {PROD_ID}"),
-        "clusterResourceId: /subscriptions/1/resourceGroups/other/providers/Microsoft.Kusto/clusters/fcprod",
-    );
-    let (error, message) = load_error(&text);
+    let (error, message) = load_error(&following(
+        "/subscriptions/1/resourceGroups/other/providers/Microsoft.Kusto/clusters/fcprod",
+    ));
     assert!(matches!(
         problem(error),
         WorldProblem::UnknownLeader { cluster, attachment, .. }
@@ -108,11 +114,9 @@ fn a_leader_that_is_not_in_the_world() {
 
 #[test]
 fn a_cluster_that_follows_itself() {
-    let text = world("", "").replace(
-        &format!("clusterResourceId: {PROD_ID}"),
-        "clusterResourceId: /subscriptions/2/resourceGroups/RG/providers/Microsoft.Kusto/clusters/FCEMEA",
-    );
-    let (error, message) = load_error(&text);
+    let (error, message) = load_error(&following(
+        "/subscriptions/2/resourceGroups/RG/providers/Microsoft.Kusto/clusters/FCEMEA",
+    ));
     assert_eq!(
         problem(error),
         WorldProblem::SelfFollow {
