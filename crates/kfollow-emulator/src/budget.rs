@@ -31,7 +31,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use axum::http::{Method, StatusCode};
+use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::reply::{ArmError, Reply};

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use axum::http::{Method, StatusCode};
+use http::{Method, StatusCode};
 use kfollow_model::{Principal, Role};
 use serde::Deserialize;
 

@@ -15,6 +15,7 @@
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
 //! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].
 
+mod admin;
 pub mod arm;
 pub mod auth;
 pub mod budget;
@@ -32,5 +33,5 @@ pub use faults::{Fault, FaultKind};
 pub use server::{Emulator, Options, StartError};
 pub use state::RequestRecord;
 pub use world::{
-    Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError,
+    Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError, WorldProblem,
 };

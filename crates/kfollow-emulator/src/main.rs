@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let options = Options {
         listen: cli.listen,
         save_to: cli.save.then(|| cli.world.clone()),
+        ..Options::default()
     };
     let emulator = match Emulator::start_with(world, options) {
         Ok(emulator) => emulator,

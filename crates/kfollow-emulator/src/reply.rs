@@ -7,10 +7,13 @@
 //! `BadRequest` with the `[BadRequest] …` message prefix the Kusto resource provider uses
 //! (`reference/arm-examples/KustoOperationResultsGet.json`).
 
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use http::{HeaderValue, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Bytes;
 use serde_json::{Value, json};
+
+/// An HTTP response of the emulator: the whole body at once.
+pub type Response = http::Response<Full<Bytes>>;
 
 /// A finished answer, before it becomes an HTTP response.
 #[derive(Debug, Clone)]
@@ -57,14 +60,14 @@ impl Reply {
     pub fn into_response(self) -> Response {
         let mut response = match &self.body {
             Some(body) => {
-                let mut r = Response::new(Body::from(body.to_string()));
+                let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
                 r.headers_mut().insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json; charset=utf-8"),
                 );
                 r
             }
-            None => Response::new(Body::empty()),
+            None => Response::new(Full::new(Bytes::new())),
         };
         *response.status_mut() = self.status;
         for (name, value) in self.headers {

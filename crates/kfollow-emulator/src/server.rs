@@ -1,35 +1,41 @@
-//! The HTTP server: one axum router on its own tokio runtime and thread, so the emulator runs
-//! the same way inside a test, inside the `kfollow` binary, or standalone.
+//! The HTTP server: hyper on its own tokio runtime and thread, so the emulator runs the same way
+//! inside a test, inside the `kfollow` binary, or standalone.
 //!
-//! Connections are served with hyper directly (not `axum::serve`) so that a fault can drop a
-//! connection without answering: each connection gets a [`ConnectionKill`] in its requests'
-//! extensions, and the connection task closes the socket when it fires.
+//! Routing is one function, [`dispatch`]: ARM matches paths case-insensitively (so an
+//! off-the-shelf router's exact matching would need a layer that rewrites paths, and names would
+//! still have to be read with their case), and a fault must be able to close a request's
+//! connection without an answer, which only the code that owns the connection can do. Each
+//! connection therefore has a hang-up signal its requests can fire.
+//!
+//! The server stays up under slow or hostile clients: a connection that has not sent a whole
+//! request head within [`Options::header_timeout`] is closed, at most
+//! [`Options::max_connections`] connections are open at once (the others wait in the listen
+//! backlog, holding no descriptor of the emulator's), and a body over [`BODY_LIMIT`] is answered
+//! 413 without being read.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::to_bytes;
-use axum::extract::{Request, State as Extract};
-use axum::http::{Method, StatusCode, header};
-use axum::response::Response;
-use hyper::service::Service as _;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use serde_json::{Value, json};
-use tokio::sync::{Notify, oneshot};
+use http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use hyper::body::{Body as _, Bytes, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, oneshot};
 
+use crate::admin;
 use crate::arm::{self, ArmRequest, Ctx};
 use crate::data_plane;
 use crate::faults::{self, Fault, FaultKind};
-use crate::reply::{ArmError, Reply, one_api_error};
+use crate::reply::{ArmError, Reply, Response, one_api_error};
 use crate::state::{RequestRecord, State};
 use crate::world::World;
 
-/// The largest request body the emulator reads.
-const BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// The largest request body the emulator reads, in bytes. ARM refuses a request body over 4 MB
+/// with 413 `RequestContentTooLarge`; the emulator holds the data plane to the same limit.
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// How to start an emulator.
 #[derive(Debug, Clone)]
@@ -38,6 +44,12 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Where to write the world back on every change, if anywhere.
     pub save_to: Option<PathBuf>,
+    /// How long a connection may take to send a whole request head (request line and headers),
+    /// counted from the moment it opens or its previous answer is sent. A connection that takes
+    /// longer is closed without an answer.
+    pub header_timeout: Duration,
+    /// How many connections may be open at once; more wait to be accepted until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -45,6 +57,10 @@ impl Default for Options {
         Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             save_to: None,
+            header_timeout: Duration::from_secs(10),
+            // Half the usual limit of 1,024 open files: a flood of idle connections cannot
+            // take the descriptors the rest of the process needs.
+            max_connections: 512,
         }
     }
 }
@@ -122,7 +138,7 @@ impl Emulator {
             world,
             Options {
                 listen,
-                save_to: None,
+                ..Options::default()
             },
         )
     }
@@ -152,11 +168,15 @@ impl Emulator {
             .build()
             .map_err(StartError::Runtime)?;
         let (shutdown, stopped) = oneshot::channel();
-        let router = router(shared.clone());
+        let server = Server {
+            shared: shared.clone(),
+            header_timeout: options.header_timeout,
+            connections: Arc::new(Semaphore::new(options.max_connections)),
+        };
         let thread = std::thread::Builder::new()
             .name("kfollow-emulator".into())
             .spawn(move || {
-                runtime.block_on(serve(listener, router, stopped));
+                runtime.block_on(server.serve(listener, stopped));
                 runtime.shutdown_timeout(Duration::from_millis(200));
             })
             .map_err(StartError::Runtime)?;
@@ -217,73 +237,89 @@ impl Drop for Emulator {
     }
 }
 
-/// Closes the connection a request came on, without an answer.
-#[derive(Debug, Clone)]
-struct ConnectionKill(Arc<Notify>);
+/// How long the accept loop pauses after a failed accept (most likely the process is out of
+/// descriptors): accepting again at once would only spin.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
-async fn serve(
-    listener: std::net::TcpListener,
-    router: Router,
-    mut stopped: oneshot::Receiver<()>,
-) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(stream, router.clone()));
+/// What every connection shares: the emulator's state and the limits of [`Options`].
+#[derive(Debug, Clone)]
+struct Server {
+    shared: Arc<Shared>,
+    header_timeout: Duration,
+    connections: Arc<Semaphore>,
+}
+
+impl Server {
+    /// Accepts connections until `stopped` fires.
+    async fn serve(self, listener: std::net::TcpListener, mut stopped: oneshot::Receiver<()>) {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
+        };
+        loop {
+            // A free slot first: a connection past the limit waits in the listen backlog.
+            let permit = tokio::select! {
+                _ = &mut stopped => break,
+                permit = self.connections.clone().acquire_owned() => permit,
+            };
+            let Ok(permit) = permit else { break };
+            let accepted = tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => accepted,
+            };
+            match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(self.clone().serve_connection(stream, permit));
+                }
+                Err(_) => tokio::time::sleep(ACCEPT_PAUSE).await,
             }
         }
     }
-}
 
-async fn serve_connection(stream: tokio::net::TcpStream, router: Router) {
-    let kill = Arc::new(Notify::new());
-    let inner = TowerToHyperService::new(router);
-    let request_kill = kill.clone();
-    let service =
-        hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request
-                .extensions_mut()
-                .insert(ConnectionKill(request_kill.clone()));
-            inner.call(request)
+    /// Serves one connection until the client closes it, its request head times out, or a
+    /// fault hangs it up. The slot it holds is freed when this returns.
+    async fn serve_connection(self, stream: tokio::net::TcpStream, _slot: OwnedSemaphorePermit) {
+        let hang_up = Arc::new(Notify::new());
+        let shared = self.shared;
+        let signal = hang_up.clone();
+        let service = hyper::service::service_fn(move |request| {
+            let shared = shared.clone();
+            let hang_up = signal.clone();
+            async move { Ok::<_, Infallible>(dispatch(&shared, &hang_up, request).await) }
         });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        _ = connection => {}
-        () = kill.notified() => {}
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        tokio::select! {
+            _ = connection => {}
+            () = hang_up.notified() => {}
+        }
     }
 }
 
-fn router(shared: Arc<Shared>) -> Router {
-    Router::new().fallback(dispatch).with_state(shared)
-}
-
-async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Response {
-    let kill = request.extensions().get::<ConnectionKill>().cloned();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = match to_bytes(request.into_body(), BODY_LIMIT).await {
-        Ok(body) => body,
-        Err(e) => {
-            return ArmError::invalid_content(format!("cannot read the body: {e}"))
-                .reply()
-                .into_response();
-        }
-    };
+/// Answers one request: an admin route, or (after the latency and any fault) a Kusto data-plane
+/// route under `/kusto/<cluster>/…` or an ARM route. Every request but the admin routes is
+/// logged. `hang_up` closes the request's connection without an answer.
+async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incoming>) -> Response {
+    let (head, body) = request.into_parts();
+    let method = head.method;
+    let path = head.uri.path().to_owned();
+    let query = head.uri.query().map(str::to_owned);
+    let authorization = bearer_header(&head.headers);
+    let body = read_body(body).await;
     if path == "/_emulator" || path.starts_with("/_emulator/") {
-        return admin(&shared, &method, &path, &body).into_response();
+        let reply = match body {
+            Ok(body) => {
+                let mut state = shared.lock();
+                state.settle(Instant::now());
+                let reply = admin::handle(&mut state, &method, &path, &body);
+                shared.save_if_changed(&state);
+                reply
+            }
+            Err(error) => error.reply(false),
+        };
+        return reply.into_response();
     }
 
     let segments: Vec<String> = path
@@ -294,16 +330,10 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
     let is_kusto = segments
         .first()
         .is_some_and(|s| s.eq_ignore_ascii_case("kusto"));
-    let csl = if is_kusto {
-        data_plane::csl_of(&body)
-    } else {
-        None
+    let csl = match &body {
+        Ok(body) if is_kusto => data_plane::csl_of(body),
+        _ => None,
     };
-    let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
-        || (method == Method::POST
-            && segments
-                .last()
-                .is_some_and(|s| s.eq_ignore_ascii_case("detachFollowerDatabases")));
     let record = |status: Option<u16>| RequestRecord {
         method: method.to_string(),
         path: path.clone(),
@@ -311,6 +341,19 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
         status,
         csl: csl.clone(),
     };
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            let reply = error.reply(is_kusto);
+            shared.lock().record(record(Some(reply.status.as_u16())));
+            return reply.into_response();
+        }
+    };
+    let is_write = matches!(method, Method::PUT | Method::PATCH | Method::DELETE)
+        || (method == Method::POST
+            && segments
+                .last()
+                .is_some_and(|s| s.eq_ignore_ascii_case("detachFollowerDatabases")));
 
     let (latency, fault) = {
         let mut state = shared.lock();
@@ -359,13 +402,9 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
                     state.record(record(None));
                     shared.save_if_changed(&state);
                 }
-                if let Some(kill) = kill {
-                    kill.0.notify_one();
-                    std::future::pending::<()>().await;
-                }
-                // Without a connection to close (a router used outside this server), the
-                // nearest thing is an empty answer.
-                return Reply::empty(StatusCode::BAD_GATEWAY).into_response();
+                hang_up.notify_one();
+                // The connection task drops this request when it closes the connection.
+                return std::future::pending().await;
             }
             FaultKind::Delay => {
                 tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
@@ -427,6 +466,73 @@ async fn dispatch(Extract(shared): Extract<Arc<Shared>>, request: Request) -> Re
     reply.into_response()
 }
 
+fn bearer_header(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Why a request body was not read.
+#[derive(Debug)]
+enum BodyError {
+    /// It is longer than [`BODY_LIMIT`].
+    TooLarge,
+    /// The connection failed or the body's framing is broken.
+    Unreadable(String),
+}
+
+impl BodyError {
+    /// The answer, as ARM or as the Kusto data plane gives it.
+    fn reply(&self, is_kusto: bool) -> Reply {
+        match (self, is_kusto) {
+            // ARM's own wording for a body over its limit.
+            (BodyError::TooLarge, false) => ArmError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestContentTooLarge",
+                "The request content size exceeds the maximum size of 4 MB.",
+            )
+            .reply(),
+            // The data plane's 413 is `PayloadTooLarge`, from this exception
+            // (https://learn.microsoft.com/kusto/api/rest/response).
+            (BodyError::TooLarge, true) => Reply::with(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                one_api_error(
+                    "PayloadTooLarge",
+                    &format!("the request body is larger than {BODY_LIMIT} bytes"),
+                    "Kusto.Data.Exceptions.KustoRequestPayloadTooLargeException",
+                    true,
+                ),
+            ),
+            (BodyError::Unreadable(cause), false) => {
+                ArmError::invalid_content(format!("cannot read the body: {cause}")).reply()
+            }
+            (BodyError::Unreadable(cause), true) => Reply::with(
+                StatusCode::BAD_REQUEST,
+                one_api_error(
+                    "BadRequest",
+                    &format!("cannot read the request body: {cause}"),
+                    "Kusto.Data.Exceptions.KustoBadRequestException",
+                    true,
+                ),
+            ),
+        }
+    }
+}
+
+/// Reads a body of at most [`BODY_LIMIT`] bytes. A declared length over the limit is refused
+/// before a byte of it is read.
+async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return Err(BodyError::TooLarge);
+    }
+    match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(BodyError::TooLarge),
+        Err(error) => Err(BodyError::Unreadable(error.to_string())),
+    }
+}
+
 fn fault_reply(is_kusto: bool, status: StatusCode, code: &str, message: &str) -> Reply {
     if is_kusto {
         Reply::with(
@@ -440,54 +546,6 @@ fn fault_reply(is_kusto: bool, status: StatusCode, code: &str, message: &str) ->
         )
     } else {
         ArmError::new(status, code, message).reply()
-    }
-}
-
-/// The admin routes: the request log, the world, the faults.
-fn admin(shared: &Shared, method: &Method, path: &str, body: &[u8]) -> Reply {
-    let mut state = shared.lock();
-    state.settle(Instant::now());
-    let route = path.trim_end_matches('/').trim_start_matches("/_emulator");
-    match (route, method) {
-        ("/requests", &Method::GET) => {
-            Reply::ok(serde_json::to_value(&state.log).unwrap_or(Value::Null))
-        }
-        ("/requests", &Method::DELETE) => {
-            state.log.clear();
-            Reply::empty(StatusCode::NO_CONTENT)
-        }
-        ("/world", &Method::GET) => {
-            Reply::ok(serde_json::to_value(&state.world).unwrap_or(Value::Null))
-        }
-        ("/faults", &Method::GET) => {
-            Reply::ok(serde_json::to_value(&state.world.settings.faults).unwrap_or(Value::Null))
-        }
-        ("/faults", &Method::DELETE) => {
-            state.world.settings.faults.clear();
-            state.revision += 1;
-            shared.save_if_changed(&state);
-            Reply::empty(StatusCode::NO_CONTENT)
-        }
-        ("/faults", &Method::POST) => {
-            let parsed = serde_json::from_slice::<Vec<Fault>>(body)
-                .or_else(|_| serde_json::from_slice::<Fault>(body).map(|f| vec![f]));
-            match parsed {
-                Ok(faults) => {
-                    state.world.settings.faults.extend(faults);
-                    state.revision += 1;
-                    shared.save_if_changed(&state);
-                    Reply::empty(StatusCode::NO_CONTENT)
-                }
-                Err(e) => {
-                    ArmError::invalid_content(format!("not a fault or a list of faults: {e}"))
-                        .reply()
-                }
-            }
-        }
-        _ => Reply::with(
-            StatusCode::NOT_FOUND,
-            json!({"error": {"code": "NotFound", "message": format!("no admin route `{method} {path}`")}}),
-        ),
     }
 }
 

@@ -24,6 +24,10 @@ use crate::budget::RequestBudget;
 use crate::faults::Fault;
 use crate::kusto::FollowerSettings;
 
+mod check;
+
+pub use check::WorldProblem;
+
 /// The whole fake Azure: clusters with their databases and attachments, callers, settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -244,9 +248,26 @@ impl Default for Settings {
 /// Why a world cannot be read, checked or written.
 #[derive(Debug, thiserror::Error)]
 pub enum WorldError {
-    /// The YAML does not describe a world.
-    #[error("the world is not valid YAML for the emulator: {0}")]
-    Parse(String),
+    /// The text is not YAML for a world: its syntax, an unknown key, a value of the wrong type.
+    #[error("{} is not valid YAML for the emulator: {message}", origin(.file.as_deref()))]
+    Parse {
+        /// The file, when the world was read from one.
+        file: Option<PathBuf>,
+        /// The line of the error (1-based), when known.
+        line: Option<u64>,
+        /// The column of the error (1-based), when known.
+        column: Option<u64>,
+        /// What is wrong, with the lines around it.
+        message: String,
+    },
+    /// The world breaks a rule of Azure its YAML shape cannot express.
+    #[error("{} is not a valid world: {problem}", origin(.file.as_deref()))]
+    Invalid {
+        /// The file, when the world was read from one.
+        file: Option<PathBuf>,
+        /// The rule it breaks.
+        problem: WorldProblem,
+    },
     /// The world could not be written as YAML.
     #[error("cannot write the world as YAML: {0}")]
     Serialize(String),
@@ -261,17 +282,36 @@ pub enum WorldError {
         #[source]
         source: std::io::Error,
     },
-    /// Two clusters share a name (cluster names are global DNS names in Azure).
-    #[error("two clusters are named `{0}`; cluster names are unique across Azure")]
-    DuplicateCluster(String),
-    /// Two attachments of one cluster share a name.
-    #[error("cluster `{cluster}` has two attachments named `{attachment}`")]
-    DuplicateAttachment {
-        /// The follower cluster.
-        cluster: String,
-        /// The attachment name.
-        attachment: String,
-    },
+}
+
+/// How an error names the world it is about.
+fn origin(file: Option<&Path>) -> String {
+    match file {
+        Some(path) => format!("the world file `{}`", path.display()),
+        None => "the world".to_owned(),
+    }
+}
+
+impl WorldError {
+    /// A YAML error, located in the text and, when there is one, the file.
+    fn parse(error: &serde_saphyr::Error, file: Option<&Path>) -> WorldError {
+        let name = file.map(|path| path.display().to_string());
+        let location = error.location();
+        let rendered = error.render_with_options(serde_saphyr::render_options! {
+            source_name: name.as_deref(),
+        });
+        // The snippet renderer titles the message `error: `; here it follows a sentence.
+        let message = match rendered.strip_prefix("error: ") {
+            Some(message) => message.to_owned(),
+            None => rendered,
+        };
+        WorldError::Parse {
+            message,
+            file: file.map(Path::to_owned),
+            line: location.map(|l| l.line()),
+            column: location.map(|l| l.column()),
+        }
+    }
 }
 
 /// A follower database, derived from an attachment and its leader's databases.
@@ -290,21 +330,25 @@ pub struct FollowerDatabase {
 impl World {
     /// Reads a world from YAML and checks it.
     pub fn from_yaml(text: &str) -> Result<World, WorldError> {
-        let mut world: World =
-            serde_saphyr::from_str(text).map_err(|e| WorldError::Parse(e.to_string()))?;
-        world.check()?;
-        world.fill_follower_settings();
-        Ok(world)
+        World::parse(text, None)
     }
 
-    /// Reads a world file.
+    /// Reads a world file and checks it; every error names the file.
     pub fn load(path: &Path) -> Result<World, WorldError> {
         let text = std::fs::read_to_string(path).map_err(|source| WorldError::Io {
             action: "read",
             path: path.to_owned(),
             source,
         })?;
-        World::from_yaml(&text)
+        World::parse(&text, Some(path))
+    }
+
+    fn parse(text: &str, file: Option<&Path>) -> Result<World, WorldError> {
+        let mut world: World =
+            serde_saphyr::from_str(text).map_err(|e| WorldError::parse(&e, file))?;
+        world.check_in(file)?;
+        world.fill_follower_settings();
+        Ok(world)
     }
 
     /// The world as YAML, readable by [`World::from_yaml`].
@@ -327,24 +371,19 @@ impl World {
         std::fs::rename(&temporary, path).map_err(io)
     }
 
-    /// Checks what serde cannot: unique cluster names, unique attachment names per cluster.
+    /// Checks what serde cannot: the rules of Azure on names and leaders ([`WorldProblem`]).
     pub fn check(&self) -> Result<(), WorldError> {
-        let mut names = HashSet::new();
-        for cluster in &self.clusters {
-            if !names.insert(cluster.id.name().to_ascii_lowercase()) {
-                return Err(WorldError::DuplicateCluster(cluster.id.name().to_owned()));
-            }
-            let mut attachments = HashSet::new();
-            for attachment in &cluster.attached_database_configurations {
-                if !attachments.insert(attachment.name.to_ascii_lowercase()) {
-                    return Err(WorldError::DuplicateAttachment {
-                        cluster: cluster.id.name().to_owned(),
-                        attachment: attachment.name.clone(),
-                    });
-                }
-            }
+        self.check_in(None)
+    }
+
+    fn check_in(&self, file: Option<&Path>) -> Result<(), WorldError> {
+        match check::first_problem(self) {
+            Some(problem) => Err(WorldError::Invalid {
+                file: file.map(Path::to_owned),
+                problem,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The index of the cluster with this name (case-insensitive).
@@ -666,7 +705,8 @@ clusters:
 "#;
         assert!(matches!(
             World::from_yaml(text),
-            Err(WorldError::DuplicateCluster(name)) if name == "SAME"
+            Err(WorldError::Invalid { problem: WorldProblem::DuplicateCluster(name), .. })
+                if name == "SAME"
         ));
     }
 }

@@ -3,7 +3,7 @@
 //! attachment name check. Every rule of the service is checked here before an operation starts
 //! (`reference/docs/follower.md`, DESIGN.md §1); [`super::writes`] starts it.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 use kfollow_model::sharing::MAX_SHARING_ENTRIES;
 use kfollow_model::{ClusterId, PrincipalsModificationKind, TableLevelSharing, Timespan};
 use serde::Deserialize;

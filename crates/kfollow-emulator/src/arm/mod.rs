@@ -28,7 +28,7 @@ pub mod writes;
 
 use std::time::Instant;
 
-use axum::http::{Method, StatusCode};
+use http::{Method, StatusCode};
 use kfollow_model::ClusterId;
 use serde_json::{Value, json};
 

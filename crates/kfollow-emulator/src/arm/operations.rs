@@ -18,7 +18,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::http::StatusCode;
+use http::StatusCode;
 use serde_json::{Map, Value};
 
 use super::resources::{self, Form};

@@ -16,7 +16,7 @@
 //! answers the same status and code, worded for the write, and refuses writes in every state
 //! but `Running`.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 
 use super::Ctx;
 use super::operations::{self, Doom, Tracking, Write};

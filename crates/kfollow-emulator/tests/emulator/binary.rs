@@ -54,3 +54,23 @@ async fn serves_a_world_file_and_saves_changes() {
         .collect();
     assert_eq!(names, ["sales", "logs"]);
 }
+
+#[test]
+fn a_world_file_error_names_the_file_and_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(
+        &file,
+        "clusters:\n  - id: /not/a/cluster\n    location: westeurope\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_kfollow-emulator"))
+        .args(["--world", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let located = format!("{}:2:9", file.display());
+    assert!(stderr.contains(&located), "{stderr}");
+    assert!(!stderr.contains("<input>"), "{stderr}");
+}

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use kfollow_emulator::{Emulator, World};
+use kfollow_emulator::{Emulator, Options, World};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -82,11 +82,21 @@ impl Env {
     }
 
     pub fn with(world: World) -> Env {
+        Env::with_options(world, Options::default())
+    }
+
+    pub fn with_options(world: World, options: Options) -> Env {
         Env {
-            emulator: Emulator::start(world).unwrap(),
+            emulator: Emulator::start_with(world, options).unwrap(),
             client: reqwest::Client::new(),
             token: "test-token".into(),
         }
+    }
+
+    /// The emulator's `127.0.0.1:PORT`, for raw connections.
+    pub fn address(&self) -> String {
+        let base = self.emulator.base_url();
+        base.strip_prefix("http://").unwrap_or(base).to_owned()
     }
 
     /// A URL for an ARM path, with the api-version unless the path has a query already.

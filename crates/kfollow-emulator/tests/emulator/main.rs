@@ -9,6 +9,8 @@ mod common;
 mod conformance;
 mod data_plane;
 mod faults;
+mod http_limits;
 mod principals;
 mod recorded;
 mod rules;
+mod world_file;
