@@ -11,5 +11,6 @@ mod export;
 mod follower_settings;
 mod kusto_grammar;
 mod plan_apply;
+mod saved_plan;
 mod scale;
 mod validate;

@@ -18,7 +18,7 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
     let manifest = pipeline::load_manifest(&args.manifest.file)?;
     let connection = connect(&args.connection)?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-    let plan = pipeline::make_plan(&manifest.desired, &observed)?;
+    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed)?;
     let saved = pipeline::saved_plan(&manifest, &connection, &observed, &plan);
     print!("{}", render(&saved, args.format));
     if let Some(out) = &args.out {

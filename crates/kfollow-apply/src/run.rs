@@ -9,7 +9,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::task::Poll;
 
-use kfollow_model::Plan;
+use kfollow_graph::DependencyGraph;
 use tokio::time::Instant;
 
 use crate::executor::{ExecError, Executor};
@@ -31,10 +31,11 @@ impl Default for ApplyOptions {
 
 type InFlight<'a> = Pin<Box<dyn Future<Output = Result<(), ExecError>> + Send + 'a>>;
 
-/// Runs `plan` through `executor` and reports what happened to every change.
+/// Runs the changes of `graph` through `executor` and reports what happened to every change.
 ///
-/// - A change starts when every change in its `depends_on` succeeded; its operations run in
-///   order. A failed change stops its dependents (transitively); independent changes go on.
+/// - A change starts when every change it depends on (its edges in `graph`, which
+///   `kfollow-graph` built and checked) succeeded; its operations run in order. A failed
+///   change stops its dependents (transitively); independent changes go on.
 /// - At most one operation is in flight per cluster ([`Operation::cluster`]) and at most
 ///   `options.parallelism` changes overall.
 /// - When `cancel` resolves (Ctrl-C, say), no new change starts; changes already started run to
@@ -42,11 +43,11 @@ type InFlight<'a> = Pin<Box<dyn Future<Output = Result<(), ExecError>> + Send + 
 ///   [`std::future::pending()`] to never cancel.
 /// - `events` hears every start, success, failure and skip as it happens.
 ///
-/// Only operations of `plan` are ever given to `executor`, each at most once.
+/// Only operations of the graph's changes are ever given to `executor`, each at most once.
 ///
 /// [`Operation::cluster`]: kfollow_model::Operation::cluster
 pub async fn apply<E: Executor>(
-    plan: &Plan,
+    graph: &DependencyGraph,
     executor: &E,
     options: &ApplyOptions,
     cancel: impl Future<Output = ()>,
@@ -55,7 +56,7 @@ pub async fn apply<E: Executor>(
     let start = Instant::now();
     let mut cancel = pin!(cancel);
     let mut cancel_seen = false;
-    let mut scheduler = Scheduler::new(plan, options.parallelism, &mut events);
+    let mut scheduler = Scheduler::new(graph, options.parallelism, &mut events);
     let mut in_flight: Vec<(usize, InFlight<'_>)> = Vec::new();
 
     loop {
@@ -64,7 +65,7 @@ pub async fn apply<E: Executor>(
             scheduler.cancel(&mut events);
         }
         for dispatch in scheduler.dispatch(Instant::now(), &mut events) {
-            let operation = &plan.changes[dispatch.change].operations[dispatch.operation];
+            let operation = scheduler.operation(dispatch);
             in_flight.push((dispatch.change, Box::pin(executor.execute(operation))));
         }
         if in_flight.is_empty() {
@@ -103,5 +104,5 @@ pub async fn apply<E: Executor>(
             scheduler.cancel(&mut events);
         }
     }
-    scheduler.finish(start.elapsed(), &mut events)
+    scheduler.finish(start.elapsed())
 }
