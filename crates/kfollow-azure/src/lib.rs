@@ -32,7 +32,7 @@ mod kusto;
 mod retry;
 mod transport;
 
-pub use arm::{ArmClient, ArmConfig, ArmError, ClusterInfo, NameAvailability};
+pub use arm::{ArmClient, ArmConfig, ArmError, ClusterInfo};
 pub use chain::{
     CHAIN_VARIABLES, ChainOptions, credential_chain, credential_chain_with, default_token_source,
 };
