@@ -13,4 +13,7 @@ mod kusto_grammar;
 mod plan_apply;
 mod saved_plan;
 mod scale;
+// Only a build without the emulator can show how it refuses `--emulator`.
+#[cfg(not(feature = "emulator"))]
+mod slim;
 mod validate;
