@@ -18,9 +18,11 @@
 //! one document; a second one is an error, as is an alias inside the node it names. Non-finite
 //! floats (`.inf`, `1e999`) are numbers here, where serde-saphyr refuses them; every manifest
 //! key that takes a number wants an integer, so they are refused as the wrong type anyway.
-//! The tests compare the reader with serde-saphyr's own reading, positions included.
+//! A merged key is left out when the mapping, or an earlier merge, has a key of the same
+//! value; serde-saphyr compares the spelling of null, boolean and float keys instead. The tests
+//! compare the reader with serde-saphyr's own reading, positions included.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, ScanError, Span, Tag};
 
@@ -82,12 +84,7 @@ pub(crate) fn parse(text: &str) -> Result<Node, YamlError> {
         // A document without content, or with a null only, is null at its start.
         _ => Ok(Node {
             value: Value::Null,
-            pos: Pos {
-                offset: 0,
-                len: 0,
-                line: 1,
-                column: 1,
-            },
+            pos: Pos::START,
         }),
     }
 }
@@ -131,6 +128,8 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     /// Nodes added by aliases so far.
     repeated: usize,
+    /// Where the aliases are (byte offsets), for the positions of what merge keys bring.
+    aliases: HashSet<usize>,
 }
 
 impl Builder {
@@ -241,6 +240,7 @@ impl Builder {
                 }
                 // serde-saphyr places a repeated node, and all it holds, at the alias.
                 let node = placed(anchored.clone(), pos(span));
+                self.aliases.insert(node.pos.offset);
                 self.push(node, size)
             }
             // Stream and document ends carry nothing; comments, anchor metadata and unresolved
@@ -276,7 +276,7 @@ impl Builder {
                 match std::mem::replace(key, Key::Next) {
                     Key::Next => *key = Key::Value(node),
                     Key::Value(name) => entries.push((name, node)),
-                    Key::Merge => merges.push(merge_sources(node)?),
+                    Key::Merge => merges.push(merge_sources(node, &self.aliases)?),
                 }
             }
         }
@@ -299,34 +299,79 @@ fn placed(node: Node, pos: Pos) -> Node {
     Node { value, pos }
 }
 
-/// The entries a `<<` value brings, in priority order, placed (as serde-saphyr places them)
-/// at the mapping that brings them. Null brings nothing.
-fn merge_sources(value: Node) -> Result<Vec<(Node, Node)>, YamlError> {
-    fn place(entries: Vec<(Node, Node)>, at: Pos) -> impl Iterator<Item = (Node, Node)> {
-        entries
-            .into_iter()
-            .map(move |(key, value)| (placed(key, at), placed(value, at)))
+/// Like [`placed`], except that what an alias repeated stays at the alias.
+fn placed_outside_aliases(node: Node, pos: Pos, aliases: &HashSet<usize>) -> Node {
+    if aliases.contains(&node.pos.offset) {
+        return node;
     }
-    let refused = |pos: Pos| YamlError {
-        pos,
-        reason: "a merge key `<<` takes a mapping or a list of mappings".to_owned(),
-        help: "merge a mapping (`<<: *defaults`), or quote the key (`'<<'`) to use it as a name",
+    let place = |node| placed_outside_aliases(node, pos, aliases);
+    let value = match node.value {
+        Value::Seq(items) => Value::Seq(items.into_iter().map(place).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(key, value)| (place(key), place(value)))
+                .collect(),
+        ),
+        scalar => scalar,
     };
-    match value.value {
-        Value::Null => Ok(Vec::new()),
-        Value::Map(entries) => Ok(place(entries, value.pos).collect()),
-        Value::Seq(items) => {
-            let mut all = Vec::new();
-            for item in items {
-                match item.value {
-                    Value::Map(entries) => all.extend(place(entries, item.pos)),
-                    _ => return Err(refused(item.pos)),
-                }
+    Node { value, pos }
+}
+
+/// The entries a `<<` value brings, in priority order: a mapping brings its entries, a list
+/// what its items bring, null nothing.
+///
+/// They are placed where serde-saphyr places them: at the mapping that brings them when it is
+/// the value or an item of its list; deeper in nested lists, at the item of the first list
+/// they are in; what an alias repeated stays at the alias (`aliases` holds where they are).
+fn merge_sources(value: Node, aliases: &HashSet<usize>) -> Result<Vec<(Node, Node)>, YamlError> {
+    fn collect(
+        value: Node,
+        at: Pos,
+        aliases: &HashSet<usize>,
+        all: &mut Vec<(Node, Node)>,
+    ) -> Result<(), YamlError> {
+        let at = if aliases.contains(&value.pos.offset) {
+            value.pos
+        } else {
+            at
+        };
+        match value.value {
+            Value::Null => Ok(()),
+            Value::Map(entries) => {
+                let place = |node| placed_outside_aliases(node, at, aliases);
+                all.extend(
+                    entries
+                        .into_iter()
+                        .map(|(key, value)| (place(key), place(value))),
+                );
+                Ok(())
             }
-            Ok(all)
+            Value::Seq(items) => items
+                .into_iter()
+                .try_for_each(|item| collect(item, at, aliases, all)),
+            _ => Err(YamlError {
+                pos: value.pos,
+                reason: "a merge key `<<` takes a mapping or a list of mappings".to_owned(),
+                help: "merge a mapping (`<<: *defaults`), or quote the key (`'<<'`) to use it \
+                       as a name",
+            }),
         }
-        _ => Err(refused(value.pos)),
     }
+    let mut all = Vec::new();
+    match value.value {
+        Value::Seq(items) => {
+            for item in items {
+                let at = item.pos;
+                collect(item, at, aliases, &mut all)?;
+            }
+        }
+        _ => {
+            let at = value.pos;
+            collect(value, at, aliases, &mut all)?;
+        }
+    }
+    Ok(all)
 }
 
 /// A mapping's own entries, then the merged ones (as serde-saphyr orders them); a merged
@@ -538,12 +583,7 @@ mod tests {
             Ok(root.map_or(
                 Node {
                     value: Value::Null,
-                    pos: Pos {
-                        offset: 0,
-                        len: 0,
-                        line: 1,
-                        column: 1,
-                    },
+                    pos: Pos::START,
                 },
                 |root| root.0,
             ))
@@ -724,6 +764,9 @@ mod tests {
             "base: &b\n  x: 1\n  y: 2\nc:\n  y: 3\n  <<: *b\n  z: 4\n",
             "a: &a {x: 1}\nb: &b {x: 2, z: 3}\nc:\n  <<: [*a, *b]\n  w: 4\n",
             "c:\n  <<: {x: 1}\n  '<<': 2\n",
+            "a: &a {x: 1}\nc:\n  <<: [[*a, {y: 2}], ~, []]\n  <<: null\n",
+            "a: &a {x: 1}\nc:\n  <<: [[[{z: 3}, *a]], {y: 2}]\n",
+            "a: &a {p: 1}\nc:\n  <<: {x: *a}\n",
             "a: !!str 1\nb: !!int '2'\nc: ! 3\nd: !!null x\ne: !local 4\n",
             "--- # a first line\na: 1\n...\n",
             "---\n",
@@ -817,6 +860,14 @@ mod tests {
         "null", "~", "''", "'x y'", "\"q\\n\"", "é", "0x10", "1_000", "a # note", "-0", "+1",
         "18446744073709551616", "1:2", "Null", "OFF", "/x/y", "timespan(1.12:00:00)", "",
     ];
+    /// Keys of distinct values (`~` and `null` are one key to the reader, two to serde-saphyr,
+    /// which tells merged keys apart by spelling).
+    #[rustfmt::skip]
+    const KEYS: &[&str] = &[
+        "name", "a", "Sales", "1", "0", "012", "-1d", "7d", "1.5", "1e3", "yes", "n", "null",
+        "''", "'x y'", "\"q\\n\"", "é", "0x10", "1_000", "a # note", "-0", "+1",
+        "18446744073709551616", "1:2", "/x/y", "timespan(1.12:00:00)",
+    ];
     /// Scalars that make the document odd or invalid.
     const ODD: &[&str] = &[
         "<<", "&a x", "*a", "!!str 3", ".inf", "-", "@x", "[]", "{}", "? x", "!!int x",
@@ -868,17 +919,23 @@ mod tests {
                 1 => prop::sample::select(ODD),
             ]
         };
+        let key = || {
+            prop_oneof![
+                20 => prop::sample::select(KEYS),
+                1 => prop::sample::select(ODD),
+            ]
+        };
         let leaf = prop_oneof![
             scalar().prop_map(Tree::Scalar),
             prop::collection::vec(scalar(), 0..3).prop_map(Tree::Flow),
         ];
         let tree = leaf.prop_recursive(4, 40, 5, move |inner| {
             prop_oneof![
-                prop::collection::vec((scalar(), inner.clone()), 0..5).prop_map(Tree::Map),
+                prop::collection::vec((key(), inner.clone()), 0..5).prop_map(Tree::Map),
                 prop::collection::vec(inner, 0..5).prop_map(Tree::Seq),
             ]
         });
-        prop::collection::vec((scalar(), tree), 1..5).prop_map(|entries| {
+        prop::collection::vec((key(), tree), 1..5).prop_map(|entries| {
             let mut out = String::new();
             render(&Tree::Map(entries), 0, &mut out);
             out.trim_start().to_owned()

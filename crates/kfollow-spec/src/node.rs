@@ -18,6 +18,16 @@ pub struct Pos {
     pub column: u32,
 }
 
+impl Pos {
+    /// The start of the text, where a document without content is.
+    pub(crate) const START: Pos = Pos {
+        offset: 0,
+        len: 0,
+        line: 1,
+        column: 1,
+    };
+}
+
 /// One YAML node and where it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
