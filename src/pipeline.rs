@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use kfollow_graph::DependencyGraph;
 use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
@@ -83,8 +84,12 @@ pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Ob
 }
 
 /// Compares and orders; live-check failures and protected attachments are printed, one per
-/// line with the manifest location, and stop the command.
-pub fn make_plan(desired: &Desired, observed: &Observed) -> Result<Plan, Failure> {
+/// line with the manifest location, and stop the command. The plan's changes are the graph's,
+/// in its execution order; apply walks the graph.
+pub fn make_plan(
+    desired: &Desired,
+    observed: &Observed,
+) -> Result<(Plan, DependencyGraph), Failure> {
     let mut plan = match kfollow_diff::diff(desired, observed) {
         Ok(plan) => plan,
         Err(errors) => {
@@ -99,7 +104,14 @@ pub fn make_plan(desired: &Desired, observed: &Observed) -> Result<Plan, Failure
             return Err(Stop.into());
         }
     };
-    plan.changes = kfollow_graph::order(std::mem::take(&mut plan.changes))
-        .map_err(|cycle| Failure::Error(miette::miette!("{cycle}")))?;
-    Ok(plan)
+    let graph =
+        kfollow_graph::dependency_graph(std::mem::take(&mut plan.changes)).map_err(|cycle| {
+            miette::miette!(
+                help = "apply part of the manifest change first (for example the detach alone), \
+                    then the rest",
+                "{cycle}; nothing was changed"
+            )
+        })?;
+    plan.changes = graph.changes().cloned().collect();
+    Ok((plan, graph))
 }

@@ -11,6 +11,10 @@ mod export;
 mod follower_settings;
 mod kusto_grammar;
 mod plan_apply;
+mod saved_plan;
 mod scale;
 mod show;
+// Only a build without the emulator can show how it refuses `--emulator`.
+#[cfg(not(feature = "emulator"))]
+mod slim;
 mod validate;

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
+use kfollow_graph::DependencyGraph;
 use kfollow_model::{Action, Desired, Observed, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
@@ -19,12 +20,12 @@ use crate::terminal;
 
 pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
     let connection = connect(&args.connection, notices_as_progress())?;
-    let (plan, observed, desired) = match &args.plan {
+    let (plan, graph, observed, desired) = match &args.plan {
         Some(path) => saved_plan(path, &connection).await?,
         None => {
             let manifest = pipeline::load_manifest(&args.manifest.file)?;
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let plan = pipeline::make_plan(&manifest.desired, &observed)?;
+            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed)?;
             print!(
                 "{}",
                 kfollow_render::render_text(
@@ -40,14 +41,14 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
             if !args.auto_approve {
                 approve()?;
             }
-            (plan, observed, manifest.desired)
+            (plan, graph, observed, manifest.desired)
         }
     };
     if plan.is_empty() {
         println!("{}", kfollow_render::summary_line(&plan));
         return Ok(ExitCode::SUCCESS);
     }
-    let report = execute(&plan, &observed, &connection, args.parallelism.into()).await;
+    let report = execute(&graph, &observed, &connection, args.parallelism.into()).await;
     connection.save_world()?;
     await_follower_settings(&plan, &report, &desired, &connection).await;
     if report.is_complete() {
@@ -76,12 +77,20 @@ fn approve() -> Result<(), Failure> {
     }
 }
 
-/// Reads a saved plan and re-reads what it was made from; refuses it when stale.
+/// Reads a saved plan and re-reads what it was made from; refuses it when its dependencies do
+/// not make a DAG, or when it is stale.
 async fn saved_plan(
     path: &std::path::Path,
     connection: &Connection,
-) -> Result<(Plan, Observed, Desired), Failure> {
+) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
     let saved = read_saved_plan(path)?;
+    let graph = DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
+        miette!(
+            help = "make the plan again with `kfollow plan --out PLAN` and review it",
+            "the saved plan `{}` cannot be applied: {error}; nothing was changed",
+            path.display()
+        )
+    })?;
     if saved.target != connection.target {
         return Err(miette!(
             help = "apply the plan against the endpoint it was made for, or make a new plan",
@@ -101,12 +110,12 @@ async fn saved_plan(
         )
         .into());
     }
-    Ok((saved.plan, observed, saved.desired))
+    Ok((saved.plan, graph, observed, saved.desired))
 }
 
-/// Runs the plan, printing progress and the outcome.
+/// Runs the plan's graph, printing progress and the outcome.
 async fn execute(
-    plan: &Plan,
+    graph: &DependencyGraph,
     observed: &Observed,
     connection: &Connection,
     parallelism: usize,
@@ -132,7 +141,7 @@ async fn execute(
     };
     let progress = Progress::start(terminal::stdout_color());
     let report = kfollow_apply::apply(
-        plan,
+        graph,
         &executor,
         &ApplyOptions { parallelism },
         cancel,

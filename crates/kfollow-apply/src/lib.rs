@@ -1,13 +1,14 @@
 //! Executes a kfollow [`Plan`](kfollow_model::Plan).
 //!
-//! [`apply`] runs the plan's changes as a DAG (a change starts once everything in its
-//! `depends_on` succeeded), with at most one write in flight per cluster (ARM answers 409 to
-//! concurrent writes on one Kusto cluster), at most `parallelism` changes in flight overall, and
-//! different clusters in parallel. A failed change stops its dependents; independent changes
-//! finish. A change whose write was sent but never seen to end has an unknown outcome, reported
-//! apart from failures ([`ApplyReport::unknown`]: the caller reads those resources again).
-//! Cancellation stops new changes from starting and lets in-flight ones finish. Progress goes
-//! out as [`Event`]s; the outcome is an [`ApplyReport`], with each operation's [`Receipt`].
+//! [`apply`] walks the plan's [`DependencyGraph`](kfollow_graph::DependencyGraph), the one DAG
+//! `kfollow-graph` builds (a change starts once everything it depends on succeeded), with at
+//! most one write in flight per cluster (ARM answers 409 to concurrent writes on one Kusto
+//! cluster), at most `parallelism` changes in flight overall, and different clusters in
+//! parallel. A failed change stops its dependents; independent changes finish. A change whose
+//! write was sent but never seen to end has an unknown outcome, reported apart from failures
+//! ([`ApplyReport::unknown`]: the caller reads those resources again). Cancellation stops new
+//! changes from starting and lets in-flight ones finish. Progress goes out as [`Event`]s; the
+//! outcome is an [`ApplyReport`], with each operation's [`Receipt`].
 //!
 //! The scheduler knows nothing of HTTP or ARM: every write goes through an [`Executor`], and it
 //! only ever hands it operations taken from the plan. [`AzureExecutor`] is the real one (one

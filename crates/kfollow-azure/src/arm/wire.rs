@@ -240,32 +240,6 @@ pub(crate) struct DetachBody<'a> {
     pub attached_database_configuration_name: &'a str,
 }
 
-/// The body of a name check.
-#[derive(Debug, Serialize)]
-pub(crate) struct NameCheck<'a> {
-    pub name: &'a str,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-}
-
-/// `CheckNameResult`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NameAvailability {
-    /// True when the name can be used.
-    #[serde(default)]
-    pub name_available: bool,
-    /// The name that was checked.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Why it cannot be used.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// `Invalid` or `AlreadyExists`.
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
 /// An ARM error body: `{ "error": { "code", "message" } }` (some services put the two at the
 /// top level).
 #[derive(Debug, Default, Deserialize)]
