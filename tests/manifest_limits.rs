@@ -109,3 +109,30 @@ fn a_nul_byte_is_labelled_where_it_is_and_never_echoed() {
     // Shown as the control picture instead.
     assert!(run.stderr.contains("ab\u{2400}cd"), "{}", run.stderr);
 }
+#[test]
+fn a_one_megabyte_name_is_refused_without_echoing_it() {
+    let workspace = Workspace::new();
+    let name = "a".repeat(1 << 20);
+    let mut text = colliding(0);
+    let _ = write!(
+        text,
+        "  - name: {name}\n    follower: f\n    leader: l\n    databaseName: Sales\n"
+    );
+    workspace.write("kfollow.yaml", &text);
+    let run = kfollow(workspace.path(), &["validate"], &[]).expect_code(1);
+    assert!(
+        run.stderr.contains("kfollow.yaml:8:11"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(3000)]
+    );
+    assert!(
+        run.stderr.contains("is 1048576 characters long"),
+        "{}",
+        &run.stderr[..run.stderr.len().min(3000)]
+    );
+    assert!(
+        run.stderr.len() < 10_000,
+        "{} bytes of diagnostics",
+        run.stderr.len()
+    );
+}

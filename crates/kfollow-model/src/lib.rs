@@ -12,6 +12,7 @@ pub mod desired;
 pub mod id;
 pub mod kinds;
 pub mod kql;
+pub mod names;
 pub mod observed;
 pub mod plan;
 pub mod principal;

@@ -26,6 +26,7 @@ mod emit;
 mod events;
 mod export;
 pub mod manifest;
+mod names;
 mod node;
 mod read;
 mod schema;
