@@ -83,6 +83,9 @@ fn the_matcher_refuses_what_the_doc_does_not_allow() {
         ".alter follower database MyDb tables (T1,) policy caching hot = 7d",
         ".add follower database MyDB viewers (aadgroup=g@x.com)",
         ".add follower database MyDB viewers ('unclosed)",
+        // String literals: only the documented escapes, no raw line break.
+        r".add follower database MyDB viewers ('aaduser=a@x.com') 'bell\u0007'",
+        ".add follower database MyDB viewers ('aaduser=a@x.com') 'two\nlines'",
         // Roles, kinds, booleans, extra and missing words.
         ".add follower database MyDB readers ('aaduser=a@x.com')",
         ".add follower database MyDB ingestors ('aaduser=a@x.com')",

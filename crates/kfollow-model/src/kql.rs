@@ -142,11 +142,17 @@ pub fn quote_name(name: &str) -> String {
     }
 }
 
-/// A Kusto string literal: `'text'`, with `\`, `'` and control characters escaped.
+/// A Kusto string literal: `'text'`, escaped as
+/// [the string data type](https://learn.microsoft.com/kusto/query/scalar-data-types/string)
+/// documents it and nothing more: `\\` and `\'` for the backslash and the quote, `\n`, `\r`
+/// and `\t`. Those are the only escapes Kusto documents (no `\uXXXX`), and newline and return
+/// are the only characters a literal cannot hold unescaped; any other character is written
+/// as it is.
 ///
 /// ```
 /// use kfollow_model::kql::string_literal;
 /// assert_eq!(string_literal("it's"), r"'it\'s'");
+/// assert_eq!(string_literal("a\r\nb"), r"'a\r\nb'");
 /// ```
 pub fn string_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -158,7 +164,6 @@ pub fn string_literal(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -336,6 +341,9 @@ mod tests {
         assert_eq!(string_literal(r"a\b"), r"'a\\b'");
         assert_eq!(string_literal("x'y"), r"'x\'y'");
         assert_eq!(string_literal("l1\nl2"), r"'l1\nl2'");
+        // No `\uXXXX`: Kusto documents none; other control characters go as they are.
+        assert_eq!(string_literal("bell\u{7}"), "'bell\u{7}'");
+        assert_eq!(string_literal("a\r\tb"), r"'a\r\tb'");
     }
 
     #[test]

@@ -392,6 +392,30 @@ proptest! {
         let _ = parse(&words.concat());
     }
 
+    /// kfollow's quoting and this parser agree on every string: what `kql::string_literal`
+    /// writes (notes) and `kql::quote_name` writes (names) reads back as it was.
+    #[test]
+    fn kfollow_quoting_reads_back(text in "\\PC{0,12}|[\\\\'\"\n\r\t\u{0}-\u{1f}\u{7f}a]{1,12}") {
+        use kfollow_model::kql::{quote_name, string_literal};
+        let csl = format!(
+            ".add follower database D viewers ('aaduser=a@contoso.com') {}",
+            string_literal(&text)
+        );
+        match parse(&csl) {
+            Ok(Command::AddFollowerPrincipals { notes, .. }) => {
+                prop_assert_eq!(notes, Some(text.clone()));
+            }
+            other => prop_assert!(false, "`{}` read as {:?}", csl, other),
+        }
+        if !text.is_empty() {
+            let csl = format!(".show follower databases ({})", quote_name(&text));
+            prop_assert_eq!(
+                parse(&csl),
+                Ok(Command::ShowFollowerDatabases { databases: Some(vec![text.clone()]) })
+            );
+        }
+    }
+
     #[test]
     fn every_timespan_literal_round_trips(days in 0i64..4000, secs in 0i64..86_400) {
         let value = Timespan::from_secs(days * 86_400 + secs);
