@@ -27,6 +27,39 @@ fn principal(text: &str) -> Principal {
 }
 
 #[test]
+fn show_tables_details_and_materialized_views_forms() {
+    assert_eq!(
+        ok(".show tables details"),
+        Command::ShowTableDetails { tables: None }
+    );
+    assert_eq!(
+        ok(".SHOW tables (Orders, ['Web-Events']) DETAILS"),
+        Command::ShowTableDetails {
+            tables: Some(names(&["Orders", "Web-Events"]))
+        }
+    );
+    assert_eq!(
+        ok(".show table Orders details"),
+        Command::ShowTableDetails {
+            tables: Some(names(&["Orders"]))
+        }
+    );
+    assert_eq!(
+        ok(".show materialized-views"),
+        Command::ShowMaterializedViews { views: None }
+    );
+    assert_eq!(
+        ok(".show materialized-view ['Daily-Sales']"),
+        Command::ShowMaterializedViews {
+            views: Some(names(&["Daily-Sales"]))
+        }
+    );
+    // Only the `details` form of `.show tables` is answered.
+    assert_eq!(err(".show tables").kind, ParseErrorKind::Syntax);
+    assert_eq!(err(".show table Orders").kind, ParseErrorKind::Syntax);
+}
+
+#[test]
 fn show_follower_database_forms() {
     assert_eq!(
         ok(".show follower database MyDb"),
