@@ -8,6 +8,9 @@
 //! checks that need live state (clusters running, leader database read-write, same region,
 //! follower database name free) and returns every failure at once as [`DiffErrors`].
 //!
+//! [`freshness_verdict`] is the verdict of `kfollow check`: what was read of each follower
+//! database in, within budget or not (with the reasons) out.
+//!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
 //! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
 //! empty: ids, regions and enum values compare case-insensitively, lists as sets, timespans
@@ -16,6 +19,7 @@
 mod attachment;
 mod checks;
 mod error;
+mod freshness;
 mod leader;
 mod settings;
 
@@ -27,6 +31,7 @@ use kfollow_model::{
 };
 
 pub use error::{DiffError, DiffErrors};
+pub use freshness::freshness_verdict;
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
 pub use kfollow_model::kql;
 

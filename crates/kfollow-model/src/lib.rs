@@ -9,6 +9,7 @@
 //! Start reading at [`Desired`] and [`Observed`]; the plan types are in [`plan`].
 
 pub mod desired;
+pub mod freshness;
 pub mod id;
 pub mod kinds;
 pub mod kql;
@@ -23,6 +24,10 @@ pub mod timespan;
 pub use desired::{
     DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
     FollowerDatabaseSettings, Managed, SourceLocation,
+};
+pub use freshness::{
+    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, human_duration,
+    timespan_duration,
 };
 pub use id::{ClusterId, ClusterIdError, eq_ignore_case};
 pub use kinds::{

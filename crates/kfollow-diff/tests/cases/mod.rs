@@ -1,5 +1,6 @@
 mod attachments;
 mod checks;
+mod freshness;
 mod leader;
 mod ordering;
 mod roundtrip;
