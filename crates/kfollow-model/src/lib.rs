@@ -26,7 +26,7 @@ pub use desired::{
     FollowerDatabaseSettings, Managed, SourceLocation,
 };
 pub use freshness::{
-    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, human_duration,
+    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, Unread, human_duration,
     timespan_duration,
 };
 pub use id::{ClusterId, ClusterIdError, eq_ignore_case};

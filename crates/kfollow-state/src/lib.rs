@@ -10,9 +10,15 @@
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
 //! state on non-404 errors). This crate reads; it never writes. Start at [`read`].
+//!
+//! For `kfollow check`, [`read_freshness`] reads each follower database's state and both lag
+//! measures (Azure Monitor's `FollowerLatency`, and `.show tables details` on both sides,
+//! through [`read_tables_details`]).
 
 mod fingerprint;
 mod follower_settings;
+mod freshness;
+mod table_details;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +28,10 @@ use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster,
 
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+pub use freshness::{CONCURRENT_COMMANDS, LATENCY_WINDOW, read_freshness};
+pub use table_details::{
+    TableDetails, TableDetailsError, parse_show_tables_details, read_tables_details,
+};
 
 /// Why the live state could not be read.
 #[derive(Debug, thiserror::Error)]
