@@ -3,7 +3,8 @@
 
 use crate::support::{Workspace, cluster_id, kfollow, manifest, small_world};
 
-const SALES: &str = "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n";
+const SALES: &str =
+    "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n";
 
 /// follower2 follows Web through `partner`, an attachment of Azure Data Share.
 fn shared_world() -> String {

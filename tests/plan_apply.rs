@@ -337,7 +337,10 @@ fn a_token_never_appears_in_output() {
 fn a_star_attachment_skips_a_name_the_follower_holds_with_a_warning() {
     let ws = Workspace::new();
     let world = small_world("").replace(
-        &format!("  - id: {}\n    location: westeurope\n", cluster_id("follower1")),
+        &format!(
+            "  - id: {}\n    location: westeurope\n",
+            cluster_id("follower1")
+        ),
         &format!(
             "  - id: {}\n    location: westeurope\n    databases:\n      - name: web\n",
             cluster_id("follower1")

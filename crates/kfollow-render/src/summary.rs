@@ -66,8 +66,7 @@ pub(crate) fn destructive_consequence(plan: &Plan) -> String {
 /// say they are left alone.
 pub(crate) fn unmanaged_hint(plan: &Plan) -> Option<String> {
     let detachable = || plan.unmanaged.iter().filter(|u| !u.is_data_share());
-    let follower_side =
-        detachable().any(|u| !matches!(u.address, Address::LeaderFollower { .. }));
+    let follower_side = detachable().any(|u| !matches!(u.address, Address::LeaderFollower { .. }));
     let leader_side = detachable().any(|u| matches!(u.address, Address::LeaderFollower { .. }));
     let keys = match (follower_side, leader_side) {
         (true, true) => {

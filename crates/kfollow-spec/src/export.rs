@@ -161,7 +161,11 @@ pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
 }
 
 /// True when Azure Data Share made the attachment.
-fn is_data_share(observed: &Observed, follower: &ClusterId, attachment: &ObservedAttachment) -> bool {
+fn is_data_share(
+    observed: &Observed,
+    follower: &ClusterId,
+    attachment: &ObservedAttachment,
+) -> bool {
     observed.share_origin(follower, &attachment.name) == Some(DatabaseShareOrigin::DataShare)
 }
 

@@ -471,8 +471,10 @@ fn a_data_share_attachment_is_left_out_with_a_comment() {
     assert!(!exported.text.contains("partnerlead\n") && !exported.text.contains("name: shared"));
     assert_eq!(
         exported.warnings,
-        ["attachment `shared` on `follower` was made by Azure Data Share (databaseShareOrigin \
-          `DataShare`); it is left out of the manifest: manage it in Azure Data Share"]
+        [
+            "attachment `shared` on `follower` was made by Azure Data Share (databaseShareOrigin \
+          `DataShare`); it is left out of the manifest: manage it in Azure Data Share"
+        ]
     );
     assert_eq!(desired.attachments.len(), 1);
     let plan = kfollow_diff::diff(&desired, &live.observed).unwrap();
