@@ -14,7 +14,7 @@
 //! nothing when it is already there), so undecided ones are neither dropped nor added: the
 //! plan says so instead.
 
-use kfollow_model::{ObservedPrincipal, Principal, PrincipalKind, Role, kql};
+use kfollow_model::{ObservedPrincipal, Principal, PrincipalKind, Role, is_guid, kql};
 
 /// What the live principal and the manifest principal are to each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,15 +46,6 @@ fn form(identity: &str) -> Form {
     } else {
         Form::Name
     }
-}
-
-/// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.
-fn is_guid(text: &str) -> bool {
-    text.len() == 36
-        && text.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
 }
 
 /// What the reads say of one live principal's identity, lower-cased.
@@ -297,6 +288,15 @@ mod tests {
         }
     }
 
+    /// The group `Analysts` as the service stores it; `object_id` as the directory shows it.
+    fn analysts(object_id: &str) -> ObservedPrincipal {
+        live(
+            &format!("aadgroup=0a1b2c3d-abcd-efef-1234-350bf486087b;{TENANT}"),
+            "Analysts",
+            object_id,
+        )
+    }
+
     fn alice() -> ObservedPrincipal {
         live(
             &format!("aaduser={ALICE_ID};{TENANT}"),
@@ -352,11 +352,7 @@ mod tests {
 
     #[test]
     fn a_group_by_address_is_undecided_without_notes() {
-        let group = live(
-            &format!("aadgroup=0a1b2c3d-abcd-efef-1234-350bf486087b;{TENANT}"),
-            "Analysts",
-            "0a1b2c3d-abcd-efef-1234-350bf486087b",
-        );
+        let group = analysts("0a1b2c3d-abcd-efef-1234-350bf486087b");
         assert_eq!(
             relate(&group, &p("aadgroup=analysts@contoso.com")),
             Relation::Undecided
@@ -433,11 +429,7 @@ mod tests {
 
     #[test]
     fn undecided_principals_are_neither_added_nor_dropped() {
-        let group = live(
-            &format!("aadgroup=0a1b2c3d-abcd-efef-1234-350bf486087b;{TENANT}"),
-            "Analysts",
-            "",
-        );
+        let group = analysts("");
         let mallory = live(
             &format!("aaduser=99999999-abcd-efef-1234-350bf486087b;{TENANT}"),
             "Mallory (upn: mallory@contoso.com)",
@@ -466,11 +458,7 @@ mod tests {
 
     #[test]
     fn the_warning_names_both_sides_and_the_way_out() {
-        let group = live(
-            &format!("aadgroup=0a1b2c3d-abcd-efef-1234-350bf486087b;{TENANT}"),
-            "Analysts",
-            "",
-        );
+        let group = analysts("");
         let analysts = p("aadgroup=analysts@contoso.com");
         let warning = undecided_warning("f1", "Sales", Role::Viewers, &[&group], &[&analysts]);
         assert_eq!(

@@ -35,7 +35,7 @@ pub use observed::{
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
 };
-pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
+pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

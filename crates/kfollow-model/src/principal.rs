@@ -43,6 +43,16 @@ impl PrincipalKind {
     }
 }
 
+/// True for a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits (either case):
+/// the form of object ids, application ids and tenant ids.
+pub fn is_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
 /// A principal as the management commands take it: `aaduser=alice@contoso.com`,
 /// `aadgroup=<object id>;<tenant>`, `aadapp=<app id>;<tenant>`, `msauser=bob@live.com`.
 ///

@@ -455,7 +455,7 @@ fn a_data_share_attachment_is_left_out_with_a_comment() {
     }
     assert_eq!(
         kfollow_spec::leaders_of(std::slice::from_ref(&follower), &live.observed),
-        [lead.clone()]
+        std::slice::from_ref(&lead)
     );
     let (exported, desired) = round_trip(&live, std::slice::from_ref(&follower));
     assert_eq!((exported.clusters, exported.attachments), (2, 1));

@@ -86,7 +86,7 @@ impl Lookups {
 pub enum PrincipalsError {
     /// The command failed.
     #[error(transparent)]
-    Kusto(#[from] KustoError),
+    Kusto(Box<KustoError>),
     /// The answer has no column kfollow needs.
     #[error("`.show database … principals` answered without a `{0}` column")]
     MissingColumn(&'static str),
@@ -117,7 +117,7 @@ pub(crate) async fn look_up(
             let csl = kql::show_database_principals(&database);
             let rows = match kusto.mgmt(uri, &database, &csl).await {
                 Ok(response) => parse_show_database_principals(&response),
-                Err(error) => Err(error.into()),
+                Err(error) => Err(PrincipalsError::Kusto(Box::new(error))),
             };
             rows.map(|rows| (database.clone(), rows))
                 .map_err(|error| (database, error))
