@@ -457,6 +457,16 @@ mod tests {
     }
 
     #[test]
+    fn a_principal_outside_the_manifest_shows_as_kfollow_added_it_else_as_stored() {
+        let mut group = analysts("");
+        assert_eq!(label(&group), group.fqn);
+        group.notes = "kfollow: aadgroup=analysts@contoso.com".into();
+        assert_eq!(label(&group), "aadgroup=analysts@contoso.com");
+        group.notes = "added by hand".into();
+        assert_eq!(label(&group), group.fqn);
+    }
+
+    #[test]
     fn the_warning_names_both_sides_and_the_way_out() {
         let group = analysts("");
         let analysts = p("aadgroup=analysts@contoso.com");
