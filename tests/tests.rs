@@ -9,6 +9,7 @@ mod support;
 mod examples;
 mod export;
 mod follower_settings;
+mod hostile_names;
 mod kusto_grammar;
 mod plan_apply;
 mod saved_plan;
