@@ -5,7 +5,9 @@
 
 use kfollow_render::is_hidden;
 
-use crate::support::{Standalone, Workspace, cluster_id, kfollow, manifest, small_world};
+use crate::support::{
+    SALES, Standalone, Workspace, cluster_id, kfollow, manifest, sales_workspace, small_world,
+};
 
 /// A line break and a summary line of the name's own.
 const FORGED: &str = "\nPlan: 0 to attach, 0 to change, 0 to replace, 0 to detach.\n";
@@ -107,13 +109,7 @@ fn hostile_names_in_the_world_stay_inert() {
     let attachment = format!("handmade{FORGED}{TITLE}\0\u{202e}");
     let database = format!("Web{CLEAR}\u{2066}`</details>");
     let env = Standalone::start(&hostile_world(&attachment, &database));
-    env.workspace.write(
-        "kfollow.yaml",
-        &manifest(
-            "",
-            "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n",
-        ),
-    );
+    env.workspace.write("kfollow.yaml", &manifest("", SALES));
     let plan = env.run(&["plan", "--out", "p.plan"], &[]).expect_code(0);
     assert_inert(&plan.output());
     // The unmanaged attachment is reported on one line.
@@ -148,28 +144,13 @@ fn hostile_names_in_the_world_stay_inert() {
 #[test]
 fn messages_quoting_hostile_names_stay_inert() {
     // A live value in an error that stops the plan.
-    let ws = Workspace::new();
     let state = format!("Stopped{FORGED}{CLEAR}\u{202e}");
-    let world = small_world("").replacen(
-        &format!(
-            "  - id: {}\n    location: westeurope\n",
-            cluster_id("follower1")
-        ),
-        &format!(
-            "  - id: {}\n    location: westeurope\n    state: {}\n",
-            cluster_id("follower1"),
-            yaml(&state)
-        ),
-        1,
+    let follower1 = format!(
+        "  - id: {}\n    location: westeurope\n",
+        cluster_id("follower1")
     );
-    ws.write("world.yaml", &world);
-    ws.write(
-        "kfollow.yaml",
-        &manifest(
-            "",
-            "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n",
-        ),
-    );
+    let stopped = format!("{follower1}    state: {}\n", yaml(&state));
+    let ws = sales_workspace(&small_world("").replacen(&follower1, &stopped, 1));
     let plan = ws.emulated(&["plan"]).expect_code(1);
     assert_inert(&plan.output());
     assert!(
@@ -179,15 +160,7 @@ fn messages_quoting_hostile_names_stay_inert() {
     );
 
     // A live name that appeared since the plan was saved, in the stale-plan message.
-    let ws = Workspace::new();
-    ws.write("world.yaml", &small_world(""));
-    ws.write(
-        "kfollow.yaml",
-        &manifest(
-            "",
-            "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n",
-        ),
-    );
+    let ws = sales_workspace(&small_world(""));
     ws.emulated(&["plan", "--out", "p.plan"]).expect_code(0);
     let attachment = format!("late{FORGED}{TITLE}\u{202e}");
     ws.write("world.yaml", &hostile_world(&attachment, "Web"));

@@ -1,6 +1,8 @@
-//! A saved plan runs through the same dependency graph as a fresh one: a plan file whose
-//! `depends_on` names a change it does not hold, or goes round in a circle, is refused before
-//! anything is read or changed.
+//! A saved plan is the contract: it runs through the same dependency graph as a fresh one (a
+//! plan file whose `depends_on` names a change it does not hold, or goes round in a circle, is
+//! refused before anything is read or changed), it runs only when it is exactly the plan its
+//! desired state and the live state give (a hand-edited file is refused, naming what was
+//! edited), and only with the manifest it was made from.
 
 use serde_json::{Value, json};
 
@@ -9,16 +11,21 @@ use crate::support::{Standalone, cluster_id, manifest, small_world, writes};
 /// An attachment with follower database settings: two changes, the settings after the attach.
 const SALES: &str = "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    followerDatabase:\n      prefetchExtents: true\n";
 
-/// A saved plan of the two changes, and the environment it was made in.
-fn saved() -> (Standalone, Value) {
-    let env = Standalone::start(&small_world(""));
-    env.workspace.write("kfollow.yaml", &manifest("", SALES));
+/// `kfollow plan --out reviewed.plan` of `manifest` in `world`: the environment and the file.
+fn save(world: &str, manifest: &str) -> (Standalone, Value) {
+    let env = Standalone::start(world);
+    env.workspace.write("kfollow.yaml", manifest);
     env.run(&["plan", "--out", "reviewed.plan"], &[])
         .expect_code(0);
     let text = std::fs::read_to_string(env.workspace.path().join("reviewed.plan")).unwrap();
-    let plan: Value = serde_json::from_str(&text).unwrap();
+    (env, serde_json::from_str(&text).unwrap())
+}
+
+/// A saved plan of the two changes, and the environment it was made in.
+fn saved() -> (Standalone, Value) {
+    let (env, plan) = save(&small_world(""), &manifest("", SALES));
     let changes = plan["plan"]["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 2, "{text}");
+    assert_eq!(changes.len(), 2, "{plan}");
     assert_eq!(changes[1]["depends_on"], json!([changes[0]["address"]]));
     (env, plan)
 }
@@ -137,15 +144,10 @@ fn detach_manifest() -> String {
 
 /// The detach of `stale`, saved, and the environment it was made in.
 fn saved_detach() -> (Standalone, Value) {
-    let env = Standalone::start(&detach_world());
-    env.workspace.write("kfollow.yaml", &detach_manifest());
-    env.run(&["plan", "--out", "reviewed.plan"], &[])
-        .expect_code(0);
-    let text = std::fs::read_to_string(env.workspace.path().join("reviewed.plan")).unwrap();
-    let plan: Value = serde_json::from_str(&text).unwrap();
+    let (env, plan) = save(&detach_world(), &detach_manifest());
     let changes = plan["plan"]["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 1, "{text}");
-    assert_eq!(changes[0]["action"], "detach", "{text}");
+    assert_eq!(changes.len(), 1, "{plan}");
+    assert_eq!(changes[0]["action"], "detach", "{plan}");
     (env, plan)
 }
 

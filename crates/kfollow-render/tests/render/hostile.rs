@@ -14,8 +14,8 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 /// A name as hostile as can be: pieces that break lines, drive terminals, reorder text or
-/// break markdown, and any character at all.
-fn hostile() -> impl Strategy<Value = String> {
+/// break markdown (fences, tags, markers), wide characters, and any character at all.
+pub fn hostile() -> impl Strategy<Value = String> {
     proptest::collection::vec(
         prop_oneof![
             Just("\n".to_owned()),
@@ -41,7 +41,8 @@ fn hostile() -> impl Strategy<Value = String> {
             Just("> ".to_owned()),
             Just("\\".to_owned()),
             Just("\"".to_owned()),
-            "[a-zA-Z0-9 _.-]{0,8}",
+            Just("Ünïcødé".to_owned()),
+            "[a-zA-Z0-9 _.*-]{0,30}",
             any::<char>().prop_map(String::from),
         ],
         0..6,
