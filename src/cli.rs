@@ -104,7 +104,8 @@ pub struct ApplyArgs {
     pub file: Option<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// A plan saved with `kfollow plan --out`: applied without a question, unless it is stale.
+    /// A plan saved with `kfollow plan --out`: applied without a question, unless it is stale,
+    /// edited, or its manifest changed.
     #[arg(value_name = "PLAN")]
     pub plan: Option<PathBuf>,
     /// Do not ask for approval.
