@@ -56,6 +56,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                         name: format!("u{i}"),
                     },
                     description,
+                    share_origin: None,
                 })
                 .collect(),
             warnings,
