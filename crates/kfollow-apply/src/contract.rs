@@ -261,7 +261,10 @@ fn unmanaged(out: &mut Vec<Difference>, saved: &Plan, derived: &Plan) {
         plan.unmanaged
             .iter()
             .filter(|u| &u.address == address)
-            .map(|u| quoted(Some(&u.description)))
+            .map(|u| match u.share_origin {
+                Some(origin) => format!("{} ({})", quoted(Some(&u.description)), origin.as_str()),
+                None => quoted(Some(&u.description)),
+            })
             .collect()
     };
     let mut addresses: Vec<&Address> = Vec::new();
@@ -364,6 +367,7 @@ mod tests {
             unmanaged: vec![Unmanaged {
                 address: address("precious"),
                 description: "follows lead/Sales".into(),
+                share_origin: None,
             }],
             warnings: vec!["a warning".into()],
         }
@@ -459,14 +463,20 @@ mod tests {
     fn changes_unmanaged_and_warnings_that_one_side_lacks_are_named() {
         let derived = plan(vec![detach("a")]);
         let mut saved = plan(vec![detach("b"), detach("b")]);
-        saved.unmanaged.clear();
+        saved.unmanaged[0].share_origin = Some(kfollow_model::DatabaseShareOrigin::DataShare);
+        saved.unmanaged.push(Unmanaged {
+            address: address("other"),
+            description: "follows lead/Web".into(),
+            share_origin: None,
+        });
         saved.warnings = vec!["another".into()];
         assert_eq!(
             differences(&saved, &derived),
             [
                 "attachment.f1/a: change: the file says no change; the manifest and the live state give a change (detach)",
                 "attachment.f1/b: change: the file says 2 changes (detach, detach); the manifest and the live state give no change",
-                "attachment.f1/precious: unmanaged: the file says nothing; the manifest and the live state give \"follows lead/Sales\"",
+                "attachment.f1/precious: unmanaged: the file says \"follows lead/Sales\" (DataShare); the manifest and the live state give \"follows lead/Sales\"",
+                "attachment.f1/other: unmanaged: the file says \"follows lead/Web\"; the manifest and the live state give nothing",
                 "warnings: warning: the file says \"another\"; the manifest and the live state give none",
                 "warnings: warning: the file says none; the manifest and the live state give \"a warning\"",
             ]

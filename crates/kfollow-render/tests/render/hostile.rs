@@ -171,6 +171,7 @@ fn plan_with(n: &dyn Fn(usize) -> String) -> Plan {
                 name: n(15),
             },
             description: format!("follows {}/{}", n(11), n(16)),
+            share_origin: None,
         }],
         warnings: vec![n(17), format!("the table `{}` is not shared", n(6))],
     }
