@@ -105,3 +105,24 @@ fn a_saved_plan_runs_in_the_order_its_graph_gives() {
         "{written:#?}"
     );
 }
+
+#[test]
+fn a_stale_plan_names_each_resource_on_its_own_line() {
+    let (env, _) = saved();
+    // Someone attaches Web to both followers by hand between plan and apply.
+    let web = |follower: &str| {
+        format!(
+            "  - name: web\n    follower: {follower}\n    leader: lead\n    databaseName: Web\n"
+        )
+    };
+    env.workspace.write(
+        "sneak.yaml",
+        &manifest("", &format!("{}{}", web("f1"), web("f2"))),
+    );
+    env.run(&["apply", "-f", "sneak.yaml", "--auto-approve"], &[])
+        .expect_code(0);
+    env.emulator.clear_requests();
+    let stale = env.run(&["apply", "reviewed.plan"], &[]).expect_code(1);
+    assert!(writes(&env.requests()).is_empty(), "{:?}", env.requests());
+    insta::assert_snapshot!(stale.stderr);
+}

@@ -8,8 +8,13 @@ mod support;
 
 mod examples;
 mod export;
+mod files;
 mod follower_settings;
+// Signals are sent with `kill`.
+#[cfg(unix)]
+mod interrupt;
 mod kusto_grammar;
+mod output;
 mod plan_apply;
 mod saved_plan;
 mod scale;
