@@ -1,4 +1,5 @@
-//! The world: the fake Azure the emulator serves, as a YAML file (docs/emulator.md, "The world file").
+//! The world: the fake Azure the emulator serves, as a YAML file (docs/emulator.md, "The world
+//! file").
 //!
 //! The core keys are fixed; this module adds a few optional ones: `callers` (who may do
 //! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`,

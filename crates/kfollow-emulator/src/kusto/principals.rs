@@ -10,9 +10,9 @@
 //! - a GUID identity or tenant is kept as it is (lower-cased): an FQN normalises to itself, so
 //!   `.drop` takes either the form that was added or the stored FQN;
 //! - a tenant name (`fabrikam.com`), or for an implicit tenant the domain of the UPN or group
-//! e-mail (<https://learn.microsoft.com/kusto/management/reference-security-principals>: "an
-//! attempt will be made to infer the tenant from the domain name"), becomes a GUID derived from
-//! that name;
+//!   e-mail (<https://learn.microsoft.com/kusto/management/reference-security-principals>:
+//!   "an attempt will be made to infer the tenant from the domain name"), becomes a GUID
+//!   derived from that name;
 //! - with neither, the tenant is [`DEFAULT_TENANT_ID`], the emulated cluster's own tenant;
 //! - a UPN, e-mail, group or application display name becomes a GUID derived from the kind and
 //!   the name (and the tenant, for names that are not e-mail addresses, as two tenants may
