@@ -2,18 +2,19 @@
 //! Kusto management endpoint, served over real HTTP on loopback from a world file.
 //!
 //! It is a product feature, not a mock: Microsoft's SDKs pointed at it should not notice the
-//! difference on these routes (shapes from `reference/arm-examples`, long-running operations,
+//! difference on these routes (shapes from Microsoft's REST examples, long-running operations,
 //! ARM error bodies, the rules of the service, 401/403, faults). It does not emulate queries,
 //! ingestion, clusters' own lifecycle or any Azure route kfollow does not call.
 //!
 //! By default it answers as the real service was recorded answering: no `Retry-After`, a
 //! request budget per subscription ([`budget`]), a second write on a busy cluster accepted and
 //! then failed, stopped clusters that refuse ([`arm::writes`]), operations and their statuses
-//! as recorded ([`arm::operations`]), regions by display name ([`regions`]). The world's
-//! `settings` make it friendlier where a test needs that.
+//! as recorded ([`arm::operations`]), regions by display name ([`regions`]), follower
+//! principals shown without the notes they were added with. The world's `settings` make it
+//! friendlier where a test needs that.
 //!
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
-//! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].
+//! YAML world file of docs/emulator.md) first. The Kusto command language is in [`kusto`].
 
 mod admin;
 pub mod arm;

@@ -1,6 +1,7 @@
-//! The world: the fake Azure the emulator serves, as a YAML file (DESIGN.md §5.1).
+//! The world: the fake Azure the emulator serves, as a YAML file (docs/emulator.md, "The world
+//! file").
 //!
-//! The keys of §5.1 are fixed; this module adds a few optional ones: `callers` (who may do
+//! The core keys are fixed; this module adds a few optional ones: `callers` (who may do
 //! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`,
 //! `settings.resourceRequestBudget`, `settings.echoPrincipalNotes`, per database `principals`
 //! (a leader database's roles), and per attachment `databaseShareOrigin` and
@@ -246,14 +247,15 @@ pub struct Settings {
     pub resource_request_budget: Option<RequestBudget>,
     /// Whether `.show follower database(s)` echoes the notes given to
     /// `.add follower database … ('principal') 'notes'` (and `.show database … principals` its
-    /// follower overrides' notes). Nothing public shows that the service does; the default,
-    /// `true`, is to become `false`.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    /// follower overrides' notes). Nothing public shows that the service does, so by default
+    /// it does not (`false`): a client must tie principals without them.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub echo_principal_notes: bool,
     /// How long a follower command's change stays out of `.show follower database` after the
     /// command answered. The service applies follower commands "on the next periodic schema
-    /// refresh, which may result in a short delay" (`reference/docs/cluster-follower.md`); 0,
-    /// the default, shows every change at once.
+    /// refresh, which may result in a short delay"
+    /// (<https://learn.microsoft.com/kusto/management/cluster-follower>); 0, the default, shows
+    /// every change at once.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub schema_refresh_ms: u64,
     /// Faults still to inject, consumed in order.
@@ -269,12 +271,8 @@ fn is_default_budget(budget: &Option<RequestBudget>) -> bool {
     *budget == default_budget()
 }
 
-fn yes() -> bool {
-    true
-}
-
-fn is_true(value: &bool) -> bool {
-    *value
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -288,7 +286,7 @@ impl Default for Settings {
             latency_ms: 0,
             retry_after_seconds: None,
             resource_request_budget: default_budget(),
-            echo_principal_notes: true,
+            echo_principal_notes: false,
             schema_refresh_ms: 0,
             faults: Vec::new(),
         }
@@ -406,19 +404,22 @@ impl World {
         serde_saphyr::to_string(self).map_err(|e| WorldError::Serialize(e.to_string()))
     }
 
-    /// Writes the world to a file (through a temporary file, so a reader never sees half).
+    /// Writes the world to a file with [`kfollow_files::write`]: through a temporary file, so
+    /// a reader never sees half; a symlink stays a symlink, and the file keeps its mode (a
+    /// world holding callers' tokens may be readable by its owner alone).
     pub fn save(&self, path: &Path) -> Result<(), WorldError> {
         let text = self.to_yaml()?;
-        let io = |source| WorldError::Io {
-            action: "write",
-            path: path.to_owned(),
-            source,
-        };
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        std::fs::write(&temporary, text).map_err(io)?;
-        std::fs::rename(&temporary, path).map_err(io)
+        kfollow_files::write(path, text.as_bytes(), &[]).map_err(|error| {
+            let source = match error {
+                kfollow_files::WriteError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            };
+            WorldError::Io {
+                action: "write",
+                path: path.to_owned(),
+                source,
+            }
+        })
     }
 
     /// Checks what serde cannot: the rules of Azure on names and leaders ([`WorldProblem`]).
@@ -671,19 +672,19 @@ settings:
             again.settings.resource_request_budget,
             Some(crate::budget::RequestBudget::default())
         );
-        assert!(again.settings.echo_principal_notes);
+        assert!(!again.settings.echo_principal_notes);
         assert_eq!(again.clusters[0].state, "Running");
     }
 
     #[test]
     fn the_azure_like_settings_can_be_lifted_and_round_trip() {
         let text = format!(
-            "{WORLD}  retryAfterSeconds: 2\n  resourceRequestBudget: null\n  echoPrincipalNotes: false\n"
+            "{WORLD}  retryAfterSeconds: 2\n  resourceRequestBudget: null\n  echoPrincipalNotes: true\n"
         );
         let world = World::from_yaml(&text).unwrap();
         assert_eq!(world.settings.retry_after_seconds, Some(2));
         assert_eq!(world.settings.resource_request_budget, None);
-        assert!(!world.settings.echo_principal_notes);
+        assert!(world.settings.echo_principal_notes);
         let again = World::from_yaml(&world.to_yaml().unwrap()).unwrap();
         assert_eq!(world, again);
         let small = format!(

@@ -3,9 +3,12 @@
 //!
 //! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
-//! settings, one `.show follower databases (…)` naming them, on its management endpoint. The number of calls
-//! depends on the number of clusters, never on the number of attachments. [`read_clusters`]
-//! reads clusters named by id instead, for `kfollow export`.
+//! settings, one `.show follower databases (…)` naming them, on its management endpoint; per
+//! follower database whose principals the manifest manages and that holds a principal without
+//! kfollow's notes, one `.show database <db> principals` (see [`principals`]). The number of
+//! calls depends on the number of clusters and of those follower databases, never on the
+//! number of attachments. [`read_clusters`] reads clusters named by id instead, for
+//! `kfollow export`.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
@@ -18,6 +21,7 @@
 mod fingerprint;
 mod follower_settings;
 mod freshness;
+pub mod principals;
 mod table_details;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +36,10 @@ pub use freshness::{CONCURRENT_COMMANDS, LATENCY_WINDOW, read_freshness};
 pub use table_details::{
     TableDetails, TableDetailsError, parse_show_tables_details, read_tables_details,
 };
+
+pub use principals::{PrincipalsError, parse_show_database_principals};
+
+use principals::Lookups;
 
 /// Why the live state could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +81,17 @@ pub enum StateError {
         #[source]
         source: FollowerSettingsError,
     },
+    /// `.show database <db> principals` failed or answered something kfollow cannot read.
+    #[error("could not read the principals of follower database `{database}` on cluster `{alias}`")]
+    Principals {
+        /// The manifest alias.
+        alias: String,
+        /// The follower database.
+        database: String,
+        /// Why.
+        #[source]
+        source: PrincipalsError,
+    },
 }
 
 /// The clients the reads go through.
@@ -89,6 +108,7 @@ pub struct Clients {
 struct Roles {
     leader: bool,
     follower_settings: bool,
+    principals: Lookups,
 }
 
 /// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
@@ -110,6 +130,9 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
         if cluster.unmanaged_followers == kfollow_model::UnmanagedPolicy::Detach {
             roles.entry(alias).or_default().leader = true;
         }
+    }
+    for (alias, role) in &mut roles {
+        role.principals = Lookups::managed_by(desired, alias);
     }
     let mut seen = BTreeSet::new();
     let reads = desired
@@ -147,6 +170,11 @@ pub async fn read_clusters(
     let roles = Roles {
         leader: false,
         follower_settings: with_settings,
+        principals: if with_settings {
+            Lookups::All
+        } else {
+            Lookups::None
+        },
     };
     let reads = ids
         .iter()
@@ -187,8 +215,8 @@ async fn read_cluster(
             .await
             .map_err(arm("the databases"))?;
         // `.show follower databases` names the databases it asks about
-        // (`reference/docs/cluster-follower.md` has no form without names); ARM's list says
-        // which databases of the cluster are follower databases.
+        // (<https://learn.microsoft.com/kusto/management/cluster-follower> has no form without
+        // names); ARM's list says which databases of the cluster are follower databases.
         let followers: Vec<&str> = databases
             .iter()
             .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
@@ -207,12 +235,19 @@ async fn read_cluster(
                     alias: alias.to_owned(),
                     source,
                 })?;
-            let settings = parse_show_follower_databases(&frames).map_err(|source| {
+            let mut settings = parse_show_follower_databases(&frames).map_err(|source| {
                 StateError::FollowerSettings {
                     alias: alias.to_owned(),
                     source,
                 }
             })?;
+            principals::look_up(&clients.kusto, &info.uri, &roles.principals, &mut settings)
+                .await
+                .map_err(|(database, source)| StateError::Principals {
+                    alias: alias.to_owned(),
+                    database,
+                    source,
+                })?;
             Some(settings)
         };
         Ok((databases, settings))

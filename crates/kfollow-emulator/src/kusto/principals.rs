@@ -1,22 +1,25 @@
 //! How the emulated service stores a principal: as its fully qualified name (FQN).
 //!
 //! The real service resolves `aaduser=jack@contoso.com` against Microsoft Entra ID and stores
-//! `aaduser=<object id>;<tenant id>` (`reference/docs/cluster-follower.md`, "Override
-//! authorized principals": the `.show database … principals` table and the
-//! `AuthorizedPrincipalsOverride` FQNs). With no directory to ask, the emulator derives the ids
-//! deterministically, so a world saved and loaded again, or two runs of a test, agree:
+//! `aaduser=<object id>;<tenant id>`
+//! (<https://learn.microsoft.com/kusto/management/cluster-follower>, "Override authorized
+//! principals": the `.show database … principals` table and the `AuthorizedPrincipalsOverride`
+//! FQNs). With no directory to ask, the emulator derives the ids deterministically, so a world
+//! saved and loaded again, or two runs of a test, agree:
 //!
 //! - a GUID identity or tenant is kept as it is (lower-cased): an FQN normalises to itself, so
 //!   `.drop` takes either the form that was added or the stored FQN;
 //! - a tenant name (`fabrikam.com`), or for an implicit tenant the domain of the UPN or group
-//!   e-mail (`reference/docs/reference-security-principals.md`: "an attempt will be made to
-//!   infer the tenant from the domain name"), becomes a GUID derived from that name;
+//!   e-mail (<https://learn.microsoft.com/kusto/management/reference-security-principals>:
+//!   "an attempt will be made to infer the tenant from the domain name"), becomes a GUID
+//!   derived from that name;
 //! - with neither, the tenant is [`DEFAULT_TENANT_ID`], the emulated cluster's own tenant;
 //! - a UPN, e-mail, group or application display name becomes a GUID derived from the kind and
 //!   the name (and the tenant, for names that are not e-mail addresses, as two tenants may
 //!   each have a group called `Readers`);
 //! - `aadapp` keeps the application id in the FQN, `msauser` keeps the e-mail address.
 
+pub(crate) use kfollow_model::is_guid;
 use kfollow_model::{Principal, PrincipalKind, Role};
 
 /// The tenant the emulator assumes when a principal names none and has no domain to infer it
@@ -124,15 +127,6 @@ pub fn role_from_number(number: u64) -> Option<Role> {
 
 fn tenant_id_for_name(name: &str) -> String {
     stable_guid(&format!("tenant:{}", name.to_ascii_lowercase()))
-}
-
-/// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.
-pub(crate) fn is_guid(text: &str) -> bool {
-    text.len() == 36
-        && text.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
 }
 
 /// A GUID derived from `seed` (two FNV-1a 64-bit hashes), shaped as a name-based UUID
