@@ -304,6 +304,7 @@ mod tests {
             table_level_sharing: crate::TableLevelSharing::default(),
             follower_databases: BTreeMap::new(),
             protect: false,
+            freshness: None,
             origin: crate::SourceLocation { line: 9, column: 5 },
         });
         assert!(!saved.holds(&desired));
