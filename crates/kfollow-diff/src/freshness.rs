@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use kfollow_model::{
-    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, human_duration,
+    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, Verdict, human_duration,
     timespan_duration,
 };
 
@@ -76,6 +76,11 @@ fn verdict(reading: &FreshnessReading) -> DatabaseFreshness {
         (Ok(_), Err(_)) => None,
     };
 
+    let mut verdict = if queryable {
+        Verdict::Ok
+    } else {
+        Verdict::NotQueryable
+    };
     if let Some(budget) = reading.budget {
         let limit = timespan_duration(budget);
         let shown = human_duration(limit);
@@ -85,17 +90,24 @@ fn verdict(reading: &FreshnessReading) -> DatabaseFreshness {
                 human_duration(lag),
                 reading.follower
             ));
+            if verdict == Verdict::Ok {
+                verdict = Verdict::OverBudget;
+            }
         }
         if let Some((table, lag)) = data_lag.as_ref().filter(|(_, lag)| *lag > limit) {
             reasons.push(format!(
                 "data lag {} (table `{table}`) is over the budget of {shown}",
                 human_duration(*lag)
             ));
+            if verdict == Verdict::Ok {
+                verdict = Verdict::OverBudget;
+            }
         }
         if queryable && cluster_lag.is_none() && data_lag.is_none() {
             reasons.push(format!(
                 "no lag could be measured against the budget of {shown}"
             ));
+            verdict = Verdict::Unmeasured;
         }
     }
 
@@ -112,7 +124,8 @@ fn verdict(reading: &FreshnessReading) -> DatabaseFreshness {
         data_lag,
         lagging_table,
         budget: reading.budget,
-        ok: queryable && reasons.is_empty(),
+        ok: verdict == Verdict::Ok,
+        verdict,
         reasons,
         notes,
     }

@@ -78,10 +78,38 @@ pub struct DatabaseFreshness {
     pub budget: Option<Timespan>,
     /// Queryable and, with a budget, within it.
     pub ok: bool,
+    /// The verdict in one word.
+    pub verdict: Verdict,
     /// Why it is not ok; empty when it is.
     pub reasons: Vec<String>,
     /// What could not be measured without failing the database.
     pub notes: Vec<String>,
+}
+
+/// The verdict on one follower database, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Queryable and, with a budget, within it.
+    Ok,
+    /// Its cluster is not running, or it did not answer the caller.
+    NotQueryable,
+    /// A lag measure is over the budget.
+    OverBudget,
+    /// It has a budget and no lag could be measured.
+    Unmeasured,
+}
+
+impl Verdict {
+    /// The word, as text, markdown and JSON show it: `ok`, `not_queryable`, `over_budget`,
+    /// `unmeasured`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::NotQueryable => "not_queryable",
+            Verdict::OverBudget => "over_budget",
+            Verdict::Unmeasured => "unmeasured",
+        }
+    }
 }
 
 /// The verdict on every follower database the manifest manages, in manifest order.

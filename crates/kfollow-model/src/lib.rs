@@ -26,8 +26,8 @@ pub use desired::{
     FollowerDatabaseSettings, Managed, SourceLocation,
 };
 pub use freshness::{
-    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, Unread, human_duration,
-    timespan_duration,
+    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, Unread, Verdict,
+    human_duration, timespan_duration,
 };
 pub use id::{ClusterId, ClusterIdError, eq_ignore_case};
 pub use kinds::{

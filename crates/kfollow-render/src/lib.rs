@@ -9,6 +9,10 @@
 //! [`Operation`](kfollow_model::Operation)s, verbatim. Start reading at [`render_text`]; the
 //! shared line model is in `lines.rs`, one change block in `body.rs`.
 //!
+//! The report of `kfollow check` has its three forms too, in `check.rs`
+//! ([`render_check_text`], [`render_check_markdown`], [`render_check_json`], documented in
+//! `docs/check-json.md`).
+//!
 //! Names come from the manifest and from live state, and may hold anything: every piece of
 //! text and markdown output goes through [`inert`], which shows control, bidirectional and
 //! invisible characters as escapes (`\n`, `\u{202e}`), so no name can start a line of its own
@@ -16,6 +20,7 @@
 //! names as they are, in JSON's own escapes: it is data for programs.
 
 mod body;
+mod check;
 mod inert;
 mod json;
 mod lines;
@@ -24,6 +29,10 @@ mod summary;
 mod text;
 mod value;
 
+pub use check::{
+    CHECK_JSON_FORMAT_VERSION, CheckJsonMeta, check_json, check_summary, render_check_json,
+    render_check_markdown, render_check_text,
+};
 pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};

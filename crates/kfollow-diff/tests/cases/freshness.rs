@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use kfollow_diff::freshness_verdict;
-use kfollow_model::{FreshnessReading, TableExtents, Timespan};
+use kfollow_model::{FreshnessReading, TableExtents, Timespan, Verdict};
 
 fn at(secs: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_777_636_800 + secs)
@@ -59,6 +59,7 @@ fn a_database_beyond_its_budget_names_both_measures() {
     let database = &report.databases[0];
     assert!(!database.ok);
     assert!(database.queryable);
+    assert_eq!(database.verdict, Verdict::OverBudget);
     assert_eq!(
         database.reasons,
         [
@@ -96,6 +97,7 @@ fn a_stopped_cluster_fails_with_its_state() {
     let database = &freshness_verdict(&[stopped]).databases[0];
     assert!(!database.ok);
     assert!(!database.queryable);
+    assert_eq!(database.verdict, Verdict::NotQueryable);
     assert_eq!(
         database.reasons,
         ["follower cluster `emea` is Stopped: its databases cannot be queried"]
@@ -122,6 +124,7 @@ fn a_budget_with_nothing_measured_fails_and_says_why() {
     blind.leader_tables = Err("connection closed".into());
     let database = &freshness_verdict(&[blind]).databases[0];
     assert!(!database.ok);
+    assert_eq!(database.verdict, Verdict::Unmeasured);
     assert_eq!(
         database.reasons,
         ["no lag could be measured against the budget of 4m"]

@@ -1,0 +1,104 @@
+//! The report of `kfollow check` in its three forms, from a verdict over plain readings.
+
+use std::time::{Duration, SystemTime};
+
+use kfollow_diff::freshness_verdict;
+use kfollow_model::{FreshnessReading, FreshnessReport, TableExtents, Timespan};
+use kfollow_render::{CheckJsonMeta, render_check_json, render_check_markdown, render_check_text};
+use serde_json::Value;
+
+fn tables(lag_secs: u64) -> (Vec<TableExtents>, Vec<TableExtents>) {
+    let noon = SystemTime::UNIX_EPOCH + Duration::from_secs(1_777_636_800);
+    let table = |newest| {
+        vec![TableExtents {
+            table: "Orders".into(),
+            newest: Some(newest),
+        }]
+    };
+    (table(noon), table(noon - Duration::from_secs(lag_secs)))
+}
+
+fn reading(database: &str, lag_secs: u64, budget: Option<&str>) -> FreshnessReading {
+    let (leader, follower) = tables(lag_secs);
+    FreshnessReading {
+        follower: "emea".into(),
+        database: database.into(),
+        attachment: "all".into(),
+        leader: "prod".into(),
+        leader_database: database.into(),
+        budget: budget.map(|b| Timespan::parse(b).unwrap()),
+        follower_state: "Running".into(),
+        follower_tables: Ok(follower),
+        leader_tables: Ok(leader),
+        cluster_lag: Ok(Some(Duration::from_secs(lag_secs))),
+    }
+}
+
+/// Fresh, over budget, without a budget, and on a stopped cluster.
+fn report() -> FreshnessReport {
+    let mut stopped = reading("Logs", 0, Some("5m"));
+    stopped.follower = "apac".into();
+    stopped.follower_state = "Stopped".into();
+    stopped.follower_tables = Err("not asked: cluster `apac` is Stopped".into());
+    stopped.cluster_lag = Ok(None);
+    freshness_verdict(&[
+        reading("Sales", 90, Some("4m")),
+        reading("Orders", 250, Some("4m")),
+        reading("Archive", 7200, None),
+        stopped,
+    ])
+}
+
+#[test]
+fn text_is_a_table_aligned_like_the_plan() {
+    insta::assert_snapshot!(render_check_text(&report(), false));
+}
+
+#[test]
+fn text_colours_the_verdicts() {
+    let text = render_check_text(&report(), true).replace('\x1b', "\\e");
+    assert!(text.contains("\\e[32mok\\e[0m"), "{text}");
+    assert!(text.contains("\\e[1;31mover budget\\e[0m"), "{text}");
+}
+
+#[test]
+fn markdown_has_the_same_table() {
+    insta::assert_snapshot!(render_check_markdown(&report()));
+}
+
+#[test]
+fn json_is_versioned_and_names_each_database() {
+    let meta = CheckJsonMeta {
+        kfollow_version: Some("0.1.0".into()),
+        manifest: Some("kfollow.yaml".into()),
+    };
+    let text = render_check_json(&report(), &meta);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["format_version"], "1");
+    assert_eq!(doc["ok"], false);
+    assert_eq!(doc["summary"]["failing"], 2);
+    assert_eq!(doc["databases"][1]["follower"], "emea");
+    assert_eq!(doc["databases"][1]["database"], "Orders");
+    assert_eq!(doc["databases"][1]["leader"], "prod");
+    assert_eq!(doc["databases"][1]["cluster_lag_ms"], 250_000);
+    assert_eq!(doc["databases"][1]["budget_ms"], 240_000);
+    assert_eq!(doc["databases"][1]["verdict"], "over_budget");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn a_hostile_name_is_shown_inert() {
+    let mut hostile = reading("Sales\nCheck: 0 of 1 follower databases failing.", 0, None);
+    hostile.follower = "emea\u{1b}[2J".into();
+    let report = freshness_verdict(&[hostile]);
+    let text = render_check_text(&report, false);
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("Check:")).count(),
+        1,
+        "{text}"
+    );
+    let markdown = render_check_markdown(&report);
+    assert!(!markdown.contains('\u{1b}'), "{markdown}");
+    assert!(markdown.contains(r"Sales\nCheck"), "{markdown}");
+}
