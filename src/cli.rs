@@ -16,7 +16,8 @@ Exit codes (every command):
   1  an error: a usage error (an unknown flag, a bad value), an invalid manifest, a failed
      read, a stale or foreign saved plan, apply not approved, or an apply in which a change
      failed, was not attempted or was interrupted
-  2  plan --detailed-exitcode only: the plan has changes";
+  2  plan --detailed-exitcode: the plan has changes; check: a follower database is not
+     queryable or not within its freshness budget";
 
 /// Declarative plan/apply for Azure Data Explorer (Kusto) follower databases.
 #[derive(Debug, Parser)]
@@ -64,6 +65,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print a manifest that describes the live state of follower clusters.
     Export(ExportArgs),
+    /// Prove that every follower database is queryable and within its freshness budget.
+    Check(CheckArgs),
     /// Print the manifest's JSON Schema.
     Schema,
     /// Print a shell completion script.
@@ -132,6 +135,19 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+}
+
+/// `kfollow check`: exit 0 when every follower database is queryable and within budget, 2
+/// when one is not, 1 on error.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output form (json is documented in docs/check-json.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +373,7 @@ mod tests {
             undocumented(&without),
             [
                 "environment variable `KFOLLOW_CLOUD` of `kfollow apply`",
+                "environment variable `KFOLLOW_CLOUD` of `kfollow check`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",
             ]

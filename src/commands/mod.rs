@@ -2,6 +2,7 @@
 //! prints.
 
 mod apply;
+mod check;
 mod export;
 mod help;
 mod plan;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {
         Command::Plan(args) => runtime()?.block_on(plan::run(&args, output)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, output)),
         Command::Export(args) => runtime()?.block_on(export::run(&args, output)),
+        Command::Check(args) => runtime()?.block_on(check::run(&args, output)),
     }
 }
 

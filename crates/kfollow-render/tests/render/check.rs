@@ -102,3 +102,29 @@ fn a_hostile_name_is_shown_inert() {
     assert!(!markdown.contains('\u{1b}'), "{markdown}");
     assert!(markdown.contains(r"Sales\nCheck"), "{markdown}");
 }
+
+/// Every key the JSON report writes is documented in `docs/check-json.md`.
+#[test]
+fn every_json_key_is_documented() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/check-json.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let documented = |key: &str| doc.contains(&format!("| `{key}` |"));
+    let json: Value = serde_json::from_str(&render_check_json(
+        &report(),
+        &CheckJsonMeta {
+            kfollow_version: Some("0.1.0".into()),
+            manifest: Some("kfollow.yaml".into()),
+        },
+    ))
+    .unwrap();
+    let mut missing: Vec<String> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .chain(json["databases"][0].as_object().unwrap().keys())
+        .filter(|key| !documented(key))
+        .cloned()
+        .collect();
+    missing.dedup();
+    assert!(missing.is_empty(), "undocumented keys: {missing:?}");
+}
