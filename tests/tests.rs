@@ -6,6 +6,7 @@
 
 mod support;
 
+mod check;
 mod data_share;
 mod examples;
 mod export;

@@ -54,7 +54,9 @@ fn verdict(reading: &FreshnessReading) -> DatabaseFreshness {
         }
     };
 
+    // A follower database that does not answer has its reason already.
     let data_lag = match (&reading.leader_tables, &reading.follower_tables) {
+        (_, Err(_)) => None,
         (Ok(leader), Ok(follower)) => {
             let lag = data_lag(leader, follower, &mut notes);
             if lag.is_none() {
@@ -66,14 +68,13 @@ fn verdict(reading: &FreshnessReading) -> DatabaseFreshness {
             }
             lag
         }
-        (Err(why), _) => {
+        (Err(why), Ok(_)) => {
             notes.push(format!(
                 "data lag not measured: leader database `{}` on `{}` did not answer: {why}",
                 reading.leader_database, reading.leader
             ));
             None
         }
-        (Ok(_), Err(_)) => None,
     };
 
     let mut verdict = if queryable {

@@ -69,6 +69,7 @@ pub fn check_summary(report: &FreshnessReport) -> String {
     };
     match report.failing() {
         0 if total == 0 => "Check: no follower database to check.".to_owned(),
+        0 if total == 1 => "Check: 1 follower database, queryable and within budget.".to_owned(),
         0 => format!("Check: {total} {noun}, all queryable and within budget."),
         failing => format!("Check: {failing} of {total} {noun} failing."),
     }
