@@ -107,6 +107,14 @@ pub struct ApplyArgs {
     /// At most this many changes in flight at once (one write per cluster at a time anyway).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Write a JSON record of the apply to this file when it ends, however it ends (documented
+    /// in docs/apply-record.md).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Before the first write, write a manifest of the live state of every cluster the plan
+    /// changes; applying it brings them back.
+    #[arg(long, value_name = "FILE")]
+    pub rollback_manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use kfollow_graph::DependencyGraph;
-use kfollow_model::{Desired, Observed, Plan, digest};
+use kfollow_model::{Desired, Observed, Plan, digest, sha256_hex};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
@@ -40,6 +40,8 @@ pub struct Manifest {
     pub name: String,
     /// A digest of its bytes.
     pub digest: String,
+    /// The SHA-256 of its bytes, in hex (for an apply record).
+    pub sha256: String,
     /// What it asks for.
     pub desired: Desired,
 }
@@ -61,6 +63,7 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
             Ok(Manifest {
                 name,
                 digest: digest(text.as_bytes()),
+                sha256: sha256_hex(text.as_bytes()),
                 desired: validated.desired,
             })
         }

@@ -11,6 +11,8 @@ mod export;
 mod follower_settings;
 mod kusto_grammar;
 mod plan_apply;
+mod record;
+mod rollback;
 mod saved_plan;
 mod scale;
 mod show;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use kfollow_apply::record::FileDigest;
 use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
 use kfollow_graph::DependencyGraph;
 use kfollow_model::{Action, Desired, Observed, Plan};
@@ -13,17 +14,32 @@ use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
 
 use crate::cli::ApplyArgs;
-use crate::commands::plan::read_saved_plan;
+use crate::commands::evidence::{Evidence, write_rollback_manifest};
+use crate::commands::plan::read_saved_plan_bytes;
 use crate::connect::{Connection, connect, notices_as_progress};
 use crate::pipeline::{self, Failure};
 use crate::terminal;
 
 pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
+    let mut evidence = Evidence::new(args.record.as_deref(), args.rollback_manifest.as_deref())?;
+    let result = apply(args, &mut evidence).await;
+    evidence.close(result)
+}
+
+async fn apply(args: &ApplyArgs, evidence: &mut Evidence) -> Result<ExitCode, Failure> {
     let connection = connect(&args.connection, notices_as_progress())?;
+    evidence
+        .connected(&connection, &args.connection.cloud)
+        .await;
     let (plan, graph, observed, desired) = match &args.plan {
-        Some(path) => saved_plan(path, &connection).await?,
+        Some(path) => saved_plan(path, &connection, evidence).await?,
         None => {
             let manifest = pipeline::load_manifest(&args.manifest.file)?;
+            let digest = FileDigest {
+                path: manifest.name.clone(),
+                sha256: Some(manifest.sha256.clone()),
+            };
+            evidence.sources(digest, None);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
             let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed)?;
             print!(
@@ -35,6 +51,7 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
                     }
                 )
             );
+            evidence.plan(&plan);
             if plan.is_empty() {
                 return Ok(ExitCode::SUCCESS);
             }
@@ -44,13 +61,21 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
             (plan, graph, observed, manifest.desired)
         }
     };
+    evidence.plan(&plan);
     if plan.is_empty() {
         println!("{}", kfollow_render::summary_line(&plan));
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(path) = &args.rollback_manifest {
+        write_rollback_manifest(path, &plan, &desired.source_name, &connection).await?;
+        evidence.rollback_manifest(path);
+    }
     let report = execute(&graph, &observed, &connection, args.parallelism.into()).await;
+    evidence.report(&plan, &report);
     connection.save_world()?;
-    await_follower_settings(&plan, &report, &desired, &connection).await;
+    if let Some(warning) = await_follower_settings(&plan, &report, &desired, &connection).await {
+        evidence.warn(warning);
+    }
     if report.is_complete() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -82,8 +107,21 @@ fn approve() -> Result<(), Failure> {
 async fn saved_plan(
     path: &std::path::Path,
     connection: &Connection,
+    evidence: &mut Evidence,
 ) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
-    let saved = read_saved_plan(path)?;
+    let (saved, bytes) = read_saved_plan_bytes(path)?;
+    let manifest = FileDigest {
+        path: saved.manifest.clone(),
+        sha256: saved
+            .manifest_digest
+            .strip_prefix("sha256:")
+            .map(str::to_owned),
+    };
+    let plan_file = FileDigest {
+        path: path.display().to_string(),
+        sha256: Some(kfollow_model::sha256_hex(&bytes)),
+    };
+    evidence.sources(manifest, Some(plan_file));
     let graph = DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
         miette!(
             help = "make the plan again with `kfollow plan --out PLAN` and review it",
@@ -164,13 +202,14 @@ async fn execute(
 }
 
 /// Follower commands take effect at the cluster's next schema refresh: waits until the
-/// settings just changed show, and if they do not, tells the user (it is no failure).
+/// settings just changed show, and if they do not, tells the user (it is no failure) and
+/// returns the warning.
 async fn await_follower_settings(
     plan: &Plan,
     report: &ApplyReport,
     desired: &Desired,
     connection: &Connection,
-) {
+) -> Option<String> {
     let clients = &connection.clients;
     let replan = move || async move {
         let observed = kfollow_state::read(desired, clients)
@@ -190,7 +229,7 @@ async fn await_follower_settings(
     )
     .await;
     let pending = match settled {
-        Settled::Shown => return,
+        Settled::Shown => return None,
         Settled::NotShown(pending) => pending,
         Settled::ReadFailed { pending, error } => {
             tracing::debug!("cannot read the follower database settings again: {error}");
@@ -198,14 +237,16 @@ async fn await_follower_settings(
         }
     };
     let names: Vec<String> = pending.iter().map(ToString::to_string).collect();
-    eprintln!(
-        "Warning: the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
+    let warning = format!(
+        "the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
         if names.is_empty() {
             "the follower databases".to_owned()
         } else {
             names.join(", ")
         }
     );
+    eprintln!("Warning: {warning}");
+    Some(warning)
 }
 
 /// Progress lines as changes start and end; on a terminal also a "still …" line every

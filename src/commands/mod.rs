@@ -2,6 +2,7 @@
 //! prints.
 
 mod apply;
+mod evidence;
 mod export;
 mod plan;
 mod schema;

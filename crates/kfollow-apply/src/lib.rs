@@ -16,6 +16,8 @@
 //! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
 //! and loading plans, and reading live state, belong elsewhere. After apply, [`settle`] waits
 //! for follower database settings to show, reading live state through a closure it is given.
+//! [`record::ApplyRecord`] is the evidence of an apply (`--record`): who, what, where, when,
+//! and the ids Azure gave each request.
 //!
 //! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
@@ -23,6 +25,7 @@
 mod azure_executor;
 mod executor;
 pub mod fake;
+pub mod record;
 mod report;
 mod run;
 mod schedule;
@@ -31,7 +34,7 @@ mod stale;
 
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
 pub use executor::{ExecError, Executor, describe};
-pub use kfollow_azure::{Exchange, FinalStatus, Receipt};
+pub use kfollow_azure::{Caller, Exchange, FinalStatus, Receipt};
 pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
     format_elapsed,

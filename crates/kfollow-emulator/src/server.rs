@@ -307,6 +307,11 @@ async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incom
     let path = head.uri.path().to_owned();
     let query = head.uri.query().map(str::to_owned);
     let authorization = bearer_header(&head.headers);
+    let client_request_id = head
+        .headers
+        .get("x-ms-client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = read_body(body).await;
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let reply = match body {
@@ -340,6 +345,7 @@ async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incom
         query: query.clone(),
         status,
         csl: csl.clone(),
+        client_request_id: client_request_id.clone(),
     };
     let body = match body {
         Ok(body) => body,

@@ -36,6 +36,6 @@ pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
-pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
+pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest, sha256_hex};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

@@ -141,6 +141,16 @@ pub fn digest(bytes: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
+/// The SHA-256 of bytes, in lower-case hex: how an apply record names the manifest and the
+/// saved plan it applied, so that an auditor can match them with the files kept.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -261,6 +271,15 @@ mod tests {
         });
         let back = SavedPlan::from_json(&saved.to_json().unwrap()).unwrap();
         assert_eq!(back, saved);
+    }
+
+    #[test]
+    fn sha256_is_the_standard_one() {
+        // FIPS 180-2, appendix B.1.
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
