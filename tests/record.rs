@@ -168,6 +168,16 @@ fn the_record_of_a_partly_failed_apply_says_what_came_of_every_change() {
     assert_eq!(settings["before"], json!({"hotCachePeriod": null}));
     assert_eq!(settings["after"], json!({"hotCachePeriod": "7d"}));
 
+    // The service's ids: ARM's request and correlation ids, the management endpoint's
+    // activity id.
+    let put = &change("attachment.f1/sales")["operations"][0]["requests"][0];
+    assert!(put["request_id"].is_string(), "{put:#}");
+    assert!(put["correlation_request_id"].is_string(), "{put:#}");
+    assert!(put["activity_id"].is_null(), "{put:#}");
+    let command = &settings["operations"][0]["requests"][0];
+    assert!(command["activity_id"].is_string(), "{command:#}");
+    assert!(command["request_id"].is_null(), "{command:#}");
+
     // Every request the record names arrived, as the record says: the ARM request line, the
     // management command's text.
     let log = env.requests();
@@ -371,5 +381,62 @@ fn an_interrupted_apply_is_recorded() {
     assert_eq!(
         record["changes"][1]["reason"],
         "not attempted because apply was interrupted"
+    );
+}
+
+/// The values that differ from one run to the next, replaced by `"…"` wherever they are (a
+/// `null` stays: whether there is a value is part of the shape).
+fn without_volatile_values(value: &mut Value) {
+    const VOLATILE: [&str; 9] = [
+        "started_at",
+        "finished_at",
+        "duration_ms",
+        "client_request_id",
+        "request_id",
+        "correlation_request_id",
+        "activity_id",
+        "operation_id",
+        "arm_endpoint",
+    ];
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                if VOLATILE.contains(&key.as_str()) && !value.is_null() {
+                    *value = json!("…");
+                } else {
+                    without_volatile_values(value);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_volatile_values),
+        _ => {}
+    }
+}
+
+/// `docs/apply-record.md` shows real output: its example is the record of
+/// [`partly_failed`], but for the values that change with every run.
+#[test]
+fn the_documented_example_is_what_kfollow_writes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/apply-record.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let example = doc
+        .split("<!-- example: begin -->\n```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n<!-- example: end -->").next())
+        .expect("docs/apply-record.md has an example between its markers");
+    let mut documented: Value = serde_json::from_str(example).expect("the example is JSON");
+    let (env, mut written) = partly_failed(&jwt("c4n4ry"));
+    // The emulator's port is in the messages of the failed request.
+    let text = written
+        .to_string()
+        .replace(env.emulator.base_url(), "https://management.azure.com");
+    written = serde_json::from_str(&text).unwrap();
+    without_volatile_values(&mut documented);
+    without_volatile_values(&mut written);
+    assert_eq!(
+        documented,
+        written,
+        "docs/apply-record.md's example is not what kfollow writes; it writes:\n{}",
+        serde_json::to_string_pretty(&written).unwrap()
     );
 }
