@@ -6,6 +6,7 @@
 
 mod support;
 
+mod data_share;
 mod examples;
 mod export;
 mod follower_settings;
