@@ -29,6 +29,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print a manifest that describes the live state of follower clusters.
     Export(ExportArgs),
+    /// List who can query each follower database the manifest manages, and why.
+    Access(AccessArgs),
     /// Print the manifest's JSON Schema.
     Schema,
 }
@@ -125,6 +127,30 @@ pub struct ShowArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+/// How an access review is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    /// For people: a table per follower database.
+    Text,
+    /// For a report or a pull-request comment.
+    Markdown,
+    /// For machines (documented in docs/audit.md).
+    Json,
+    /// For a spreadsheet.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output form.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AccessFormat,
 }
 
 #[derive(Debug, Args)]
@@ -301,6 +327,7 @@ mod tests {
         assert_eq!(
             undocumented(&without),
             [
+                "environment variable `KFOLLOW_CLOUD` of `kfollow access`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow apply`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",

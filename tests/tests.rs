@@ -6,6 +6,7 @@
 
 mod support;
 
+mod access;
 mod data_share;
 mod examples;
 mod export;

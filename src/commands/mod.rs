@@ -1,6 +1,7 @@
 //! One module per command; each returns the process exit code, or a [`Failure`] the caller
 //! prints.
 
+mod access;
 mod apply;
 mod evidence;
 mod export;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
         Command::Export(args) => runtime()?.block_on(export::run(&args)),
+        Command::Access(args) => runtime()?.block_on(access::run(&args)),
     }
 }
 

@@ -8,6 +8,7 @@
 //!
 //! Start reading at [`Desired`] and [`Observed`]; the plan types are in [`plan`].
 
+pub mod access;
 pub mod desired;
 pub mod id;
 pub mod kinds;
@@ -19,6 +20,10 @@ pub mod saved;
 pub mod sharing;
 pub mod timespan;
 
+pub use access::{
+    AccessReview, DatabaseAccess, LiveAccess, LiveDatabaseAccess, Origin, PrincipalAccess,
+    PrincipalRow,
+};
 pub use desired::{
     DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
     FollowerDatabaseSettings, Managed, SourceLocation,

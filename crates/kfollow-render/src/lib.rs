@@ -7,8 +7,11 @@
 //! does, from the terminal and `NO_COLOR`), does not touch the terminal, and adds nothing the
 //! plan does not hold: every Kusto command and ARM request shown is one of the plan's
 //! [`Operation`](kfollow_model::Operation)s, verbatim. Start reading at [`render_text`]; the
-//! shared line model is in `lines.rs`, one change block in `body.rs`.
+//! shared line model is in `lines.rs`, one change block in `body.rs`. The access review of
+//! `kfollow access` has its own forms in `access.rs` ([`render_access_text`] and its
+//! siblings).
 
+mod access;
 mod body;
 mod json;
 mod lines;
@@ -17,6 +20,10 @@ mod summary;
 mod text;
 mod value;
 
+pub use access::{
+    ACCESS_CSV_COLUMNS, ACCESS_JSON_FORMAT_VERSION, access_json, render_access_csv,
+    render_access_json, render_access_markdown, render_access_text,
+};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};
 pub use summary::summary_line;

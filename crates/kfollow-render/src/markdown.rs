@@ -204,7 +204,7 @@ fn longest_backtick_run(text: &str) -> usize {
 }
 
 /// An inline code span that no backtick inside the text can end early.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let ticks = "`".repeat(longest_backtick_run(text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -219,7 +219,7 @@ fn code(text: &str) -> String {
 /// Backtick spans are kept as code spans (kfollow's messages put names in backticks), and
 /// nothing is escaped inside them, where a backslash would show; with an odd number of
 /// backticks there are no spans and every backtick is escaped.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let spans = text.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;

@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use kfollow_model::{
-    CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin, Observed,
-    ObservedAttachment, ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
-    PrincipalKind, PrincipalsModificationKind, Role, Timespan,
+    CachingPoliciesModificationKind, ClusterId, DatabaseShareOrigin, Observed, ObservedAttachment,
+    ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal, PrincipalKind,
+    PrincipalsModificationKind, Role, Timespan,
 };
 
 use crate::emit::{self, Yaml};
@@ -294,36 +294,15 @@ impl Writing<'_> {
     /// by leader database name: from ARM's list, which names the attachment of each; for a
     /// single database not listed yet, the name the attachment gives it.
     fn follower_databases(&self, attachment: &ObservedAttachment) -> Vec<(String, String)> {
-        let prefix = non_empty(attachment.database_name_prefix.as_deref()).unwrap_or_default();
-        let mut found: Vec<(String, String)> = self
-            .follower
-            .databases
-            .iter()
-            .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
-            .filter(|d| {
-                d.attached_database_configuration_name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&attachment.name))
-            })
-            .map(|d| {
-                let leader = d.original_database_name.clone().unwrap_or_else(|| {
-                    if attachment.database_name == "*" {
-                        strip_prefix_ignore_case(&d.name, prefix).to_owned()
-                    } else {
-                        attachment.database_name.clone()
-                    }
-                });
-                (leader, d.name.clone())
-            })
-            .collect();
+        let mut found = self.follower.followed_by(attachment);
         if found.is_empty() && attachment.database_name != "*" {
+            let prefix = non_empty(attachment.database_name_prefix.as_deref()).unwrap_or_default();
             let name = non_empty(attachment.database_name_override.as_deref()).map_or_else(
                 || format!("{prefix}{}", attachment.database_name),
                 str::to_owned,
             );
             found.push((attachment.database_name.clone(), name));
         }
-        found.sort_by_key(|(leader, _)| leader.to_ascii_lowercase());
         found
     }
 
@@ -464,13 +443,6 @@ fn span(value: Timespan) -> String {
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
-}
-
-fn strip_prefix_ignore_case<'a>(name: &'a str, prefix: &str) -> &'a str {
-    match name.get(..prefix.len()) {
-        Some(head) if head.eq_ignore_ascii_case(prefix) => &name[prefix.len()..],
-        _ => name,
-    }
 }
 
 #[cfg(test)]

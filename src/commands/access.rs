@@ -1,0 +1,27 @@
+//! `kfollow access`: who can query each follower database the manifest manages, and why.
+
+use std::process::ExitCode;
+
+use miette::{IntoDiagnostic, WrapErr};
+
+use crate::cli::{AccessArgs, AccessFormat};
+use crate::connect::{connect, notices_on_stderr};
+use crate::pipeline::{self, Failure};
+
+pub async fn run(args: &AccessArgs) -> Result<ExitCode, Failure> {
+    let manifest = pipeline::load_manifest(&args.manifest.file)?;
+    let connection = connect(&args.connection, notices_on_stderr())?;
+    let live = kfollow_state::read_access(&manifest.desired, &connection.clients)
+        .await
+        .into_diagnostic()
+        .wrap_err("cannot read who can query the follower databases")?;
+    let review = kfollow_diff::review(&manifest.desired, &live);
+    let text = match args.format {
+        AccessFormat::Text => kfollow_render::render_access_text(&review),
+        AccessFormat::Markdown => kfollow_render::render_access_markdown(&review),
+        AccessFormat::Json => kfollow_render::render_access_json(&review),
+        AccessFormat::Csv => kfollow_render::render_access_csv(&review),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
