@@ -29,12 +29,7 @@ pub fn review(desired: &Desired, live: &LiveAccess) -> AccessReview {
         let principals = attribute(database, &declared);
         review.warnings.extend(not_granted(database, &declared));
         review.databases.push(DatabaseAccess {
-            follower: database.follower.clone(),
-            database: database.database.clone(),
-            attachment: database.attachment.clone(),
-            leader: database.leader.clone(),
-            leader_database: database.leader_database.clone(),
-            principals_modification_kind: database.principals_modification_kind,
+            of: database.of.clone(),
             principals,
         });
     }
@@ -53,11 +48,12 @@ fn declared<'a>(desired: &'a Desired, database: &LiveDatabaseAccess) -> Vec<(Rol
         .attachments
         .iter()
         .filter(|a| {
-            a.follower == database.follower && a.name.eq_ignore_ascii_case(&database.attachment)
+            a.follower == database.of.follower
+                && a.name.eq_ignore_ascii_case(&database.of.attachment)
         })
         .flat_map(|a| &a.follower_databases)
         .filter(|(leader_database, _)| {
-            leader_database.eq_ignore_ascii_case(&database.leader_database)
+            leader_database.eq_ignore_ascii_case(&database.of.leader_database)
         })
         .flat_map(|(_, settings)| &settings.principals)
         .flat_map(|(role, principals)| principals.iter().map(move |p| (*role, p)))
@@ -69,7 +65,7 @@ fn attribute(
     database: &LiveDatabaseAccess,
     declared: &[(Role, &Principal)],
 ) -> Vec<PrincipalAccess> {
-    let kind = database.principals_modification_kind;
+    let kind = database.of.principals_modification_kind;
     let leader_applies = kind != PrincipalsModificationKind::Replace;
     let overrides_apply = kind != PrincipalsModificationKind::None;
     let mut principals: Vec<PrincipalAccess> = Vec::new();
@@ -152,9 +148,9 @@ fn not_granted(database: &LiveDatabaseAccess, declared: &[(Role, &Principal)]) -
         .map(|(role, principal)| {
             let place = format!(
                 "`{principal}` is declared as `{role}` of follower database `{}` on `{}`",
-                database.database, database.follower
+                database.of.database, database.of.follower
             );
-            if database.principals_modification_kind == PrincipalsModificationKind::None {
+            if database.of.principals_modification_kind == PrincipalsModificationKind::None {
                 format!(
                     "{place}, but its principals modification kind is `None`: only the \
                      leader's principals can query it"

@@ -57,10 +57,11 @@ pub struct LiveAccess {
     pub not_attached: Vec<(String, String)>,
 }
 
-/// One follower database and the three lists that say who can query it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A follower database under review: where it is, what it follows, and how the leader's
+/// principals and the follower's combine on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LiveDatabaseAccess {
+pub struct DatabaseUnderReview {
     /// The follower cluster's alias.
     pub follower: String,
     /// The follower database's name.
@@ -73,6 +74,14 @@ pub struct LiveDatabaseAccess {
     pub leader_database: String,
     /// How the leader's principals and the follower's combine.
     pub principals_modification_kind: PrincipalsModificationKind,
+}
+
+/// One follower database and the three lists that say who can query it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveDatabaseAccess {
+    /// The follower database.
+    pub of: DatabaseUnderReview,
     /// `.show database <database> principals` on the follower cluster: who can query it.
     pub effective: Vec<PrincipalRow>,
     /// `.show database <leader database> principals` on the leader cluster.
@@ -134,18 +143,8 @@ impl AccessReview {
 /// Who can query one follower database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseAccess {
-    /// The follower cluster's alias.
-    pub follower: String,
-    /// The follower database's name.
-    pub database: String,
-    /// The attachment that made it.
-    pub attachment: String,
-    /// The leader cluster's alias.
-    pub leader: String,
-    /// The leader database.
-    pub leader_database: String,
-    /// How the leader's principals and the follower's combine.
-    pub principals_modification_kind: PrincipalsModificationKind,
+    /// The follower database.
+    pub of: DatabaseUnderReview,
     /// Each role and principal that can query it, by role, then display name.
     pub principals: Vec<PrincipalAccess>,
 }

@@ -21,8 +21,8 @@ pub mod sharing;
 pub mod timespan;
 
 pub use access::{
-    AccessReview, DatabaseAccess, LiveAccess, LiveDatabaseAccess, Origin, PrincipalAccess,
-    PrincipalRow,
+    AccessReview, DatabaseAccess, DatabaseUnderReview, LiveAccess, LiveDatabaseAccess, Origin,
+    PrincipalAccess, PrincipalRow,
 };
 pub use desired::{
     DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,

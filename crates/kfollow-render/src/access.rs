@@ -106,8 +106,11 @@ pub fn render_access_markdown(review: &AccessReview) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(&address(database)),
-                code(&format!("{}/{}", database.leader, database.leader_database)),
-                database.principals_modification_kind.as_str(),
+                code(&format!(
+                    "{}/{}",
+                    database.of.leader, database.of.leader_database
+                )),
+                database.of.principals_modification_kind.as_str(),
                 database.principals.len(),
                 database.principals.iter().filter(|p| p.unexplained).count()
             );
@@ -119,9 +122,12 @@ pub fn render_access_markdown(review: &AccessReview) -> String {
         let _ = writeln!(
             out,
             "Follows {} through the attachment {}; principals modification kind `{}`.\n",
-            code(&format!("{}/{}", database.leader, database.leader_database)),
-            code(&database.attachment),
-            database.principals_modification_kind.as_str()
+            code(&format!(
+                "{}/{}",
+                database.of.leader, database.of.leader_database
+            )),
+            code(&database.of.attachment),
+            database.of.principals_modification_kind.as_str()
         );
         if database.principals.is_empty() {
             out.push_str("Nobody can query it.\n\n");
@@ -165,12 +171,12 @@ pub fn access_json(review: &AccessReview) -> Value {
         .iter()
         .map(|d| {
             json!({
-                "follower": d.follower,
-                "database": d.database,
-                "attachment": d.attachment,
-                "leader": d.leader,
-                "leader_database": d.leader_database,
-                "principals_modification_kind": d.principals_modification_kind.as_str(),
+                "follower": d.of.follower,
+                "database": d.of.database,
+                "attachment": d.of.attachment,
+                "leader": d.of.leader,
+                "leader_database": d.of.leader_database,
+                "principals_modification_kind": d.of.principals_modification_kind.as_str(),
                 "principals": d.principals.iter().map(|p| json!({
                     "role": p.role.manifest_name(),
                     "principal": p.principal,
@@ -241,12 +247,12 @@ pub fn render_access_csv(review: &AccessReview) -> String {
         line(
             &mut out,
             &[
-                &d.follower,
-                &d.database,
-                &d.attachment,
-                &d.leader,
-                &d.leader_database,
-                d.principals_modification_kind.as_str(),
+                &d.of.follower,
+                &d.of.database,
+                &d.of.attachment,
+                &d.of.leader,
+                &d.of.leader_database,
+                d.of.principals_modification_kind.as_str(),
                 p.role.manifest_name(),
                 &p.principal,
                 &p.display,
@@ -281,7 +287,7 @@ fn csv_cell(text: &str) -> Cow<'_, str> {
 fn address(database: &DatabaseAccess) -> String {
     format!(
         "follower_database.{}/{}",
-        database.follower, database.database
+        database.of.follower, database.of.database
     )
 }
 
@@ -289,10 +295,10 @@ fn heading(database: &DatabaseAccess) -> String {
     inert(&format!(
         "{}: follows {}/{} through the attachment `{}`; principals modification kind `{}`",
         address(database),
-        database.leader,
-        database.leader_database,
-        database.attachment,
-        database.principals_modification_kind.as_str()
+        database.of.leader,
+        database.of.leader_database,
+        database.of.attachment,
+        database.of.principals_modification_kind.as_str()
     ))
     .into_owned()
 }

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt, TryStreamExt};
 use kfollow_model::{
-    ClusterId, Desired, LiveAccess, LiveDatabaseAccess, Observed, PrincipalRow,
-    PrincipalsModificationKind,
+    ClusterId, DatabaseUnderReview, Desired, LiveAccess, LiveDatabaseAccess, Observed,
+    PrincipalRow, PrincipalsModificationKind,
 };
 
 use crate::principals::{Lookups, database_principals};
@@ -70,8 +70,12 @@ pub async fn read_access(desired: &Desired, clients: &Clients) -> Result<LiveAcc
     let mut lookups: Vec<(String, String, String)> = Vec::new();
     for (database, (follower_uri, leader_uri)) in live.databases.iter().zip(&uris) {
         for lookup in [
-            (&database.follower, follower_uri, &database.database),
-            (&database.leader, leader_uri, &database.leader_database),
+            (&database.of.follower, follower_uri, &database.of.database),
+            (
+                &database.of.leader,
+                leader_uri,
+                &database.of.leader_database,
+            ),
         ] {
             let lookup = (lookup.0.clone(), lookup.1.clone(), lookup.2.clone());
             if !lookups.contains(&lookup) {
@@ -100,8 +104,8 @@ pub async fn read_access(desired: &Desired, clients: &Clients) -> Result<LiveAcc
             .unwrap_or_default()
     };
     for (database, (follower_uri, leader_uri)) in live.databases.iter_mut().zip(&uris) {
-        database.effective = rows(follower_uri, &database.database);
-        database.leader_principals = rows(leader_uri, &database.leader_database);
+        database.effective = rows(follower_uri, &database.of.database);
+        database.leader_principals = rows(leader_uri, &database.of.leader_database);
     }
     Ok(live)
 }
@@ -137,15 +141,17 @@ fn follower_databases(
                     .map(|(_, settings)| settings)
             });
             live.databases.push(LiveDatabaseAccess {
-                follower: wanted.follower.clone(),
-                database,
-                attachment: wanted.name.clone(),
-                leader: wanted.leader.clone(),
-                leader_database,
-                principals_modification_kind: settings
-                    .map_or(PrincipalsModificationKind::default(), |s| {
-                        s.principals_modification_kind
-                    }),
+                of: DatabaseUnderReview {
+                    follower: wanted.follower.clone(),
+                    database,
+                    attachment: wanted.name.clone(),
+                    leader: wanted.leader.clone(),
+                    leader_database,
+                    principals_modification_kind: settings
+                        .map_or(PrincipalsModificationKind::default(), |s| {
+                            s.principals_modification_kind
+                        }),
+                },
                 effective: Vec::new(),
                 leader_principals: Vec::new(),
                 overrides: settings.map(|s| s.principals.clone()).unwrap_or_default(),

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use kfollow_model::{
-    LiveAccess, LiveDatabaseAccess, ObservedPrincipal, Origin, PrincipalDetails, PrincipalRow,
-    PrincipalsModificationKind, Role,
+    DatabaseUnderReview, LiveAccess, LiveDatabaseAccess, ObservedPrincipal, Origin,
+    PrincipalDetails, PrincipalRow, PrincipalsModificationKind, Role,
 };
 
 use crate::build::{World, principal};
@@ -41,12 +41,14 @@ fn viewer(name: &str, object: &str) -> PrincipalRow {
 fn database(kind: PrincipalsModificationKind, effective: Vec<PrincipalRow>) -> LiveDatabaseAccess {
     let bob = viewer("bob", BOB);
     LiveDatabaseAccess {
-        follower: "emea".into(),
-        database: "SalesEU".into(),
-        attachment: "sales".into(),
-        leader: "prod".into(),
-        leader_database: "Sales".into(),
-        principals_modification_kind: kind,
+        of: DatabaseUnderReview {
+            follower: "emea".into(),
+            database: "SalesEU".into(),
+            attachment: "sales".into(),
+            leader: "prod".into(),
+            leader_database: "Sales".into(),
+            principals_modification_kind: kind,
+        },
         effective,
         leader_principals: vec![user(
             Some(Role::Viewers),

@@ -3,7 +3,8 @@
 //! a spreadsheet or a terminal would misread.
 
 use kfollow_model::{
-    AccessReview, DatabaseAccess, Origin, PrincipalAccess, PrincipalsModificationKind, Role,
+    AccessReview, DatabaseAccess, DatabaseUnderReview, Origin, PrincipalAccess,
+    PrincipalsModificationKind, Role,
 };
 use kfollow_render::{
     ACCESS_CSV_COLUMNS, render_access_csv, render_access_json, render_access_markdown,
@@ -30,16 +31,29 @@ fn principal(
     }
 }
 
+fn under_review(
+    follower: &str,
+    database: &str,
+    attachment: &str,
+    leader: &str,
+    leader_database: &str,
+    principals_modification_kind: PrincipalsModificationKind,
+) -> DatabaseUnderReview {
+    DatabaseUnderReview {
+        follower: follower.into(),
+        database: database.into(),
+        attachment: attachment.into(),
+        leader: leader.into(),
+        leader_database: leader_database.into(),
+        principals_modification_kind,
+    }
+}
+
 fn review() -> AccessReview {
     AccessReview {
         databases: vec![
             DatabaseAccess {
-                follower: "emea".into(),
-                database: "SalesEU".into(),
-                attachment: "sales".into(),
-                leader: "prod".into(),
-                leader_database: "Sales".into(),
-                principals_modification_kind: PrincipalsModificationKind::Union,
+                of: under_review("emea", "SalesEU", "sales", "prod", "Sales", PrincipalsModificationKind::Union),
                 principals: vec![
                     principal(Role::Admins, "Ops, Night Shift", &[Origin::Cluster], Some(false), true),
                     principal(Role::Viewers, "ada (upn: ada@contoso.com)", &[Origin::Leader, Origin::Override], Some(true), false),
@@ -48,12 +62,7 @@ fn review() -> AccessReview {
                 ],
             },
             DatabaseAccess {
-                follower: "emea".into(),
-                database: "Empty".into(),
-                attachment: "empty".into(),
-                leader: "prod".into(),
-                leader_database: "Empty".into(),
-                principals_modification_kind: PrincipalsModificationKind::Replace,
+                of: under_review("emea", "Empty", "empty", "prod", "Empty", PrincipalsModificationKind::Replace),
                 principals: Vec::new(),
             },
         ],
