@@ -5,12 +5,13 @@ use std::process::ExitCode;
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::cli::{AccessArgs, AccessFormat};
-use crate::connect::{connect, notices_on_stderr};
+use crate::connect::connect;
+use crate::output::Output;
 use crate::pipeline::{self, Failure};
 
-pub async fn run(args: &AccessArgs) -> Result<ExitCode, Failure> {
-    let manifest = pipeline::load_manifest(&args.manifest.file)?;
-    let connection = connect(&args.connection, notices_on_stderr())?;
+pub async fn run(args: &AccessArgs, output: Output) -> Result<ExitCode, Failure> {
+    let manifest = pipeline::load_manifest(&args.manifest.file, output)?;
+    let connection = connect(&args.connection, output, output.notices_on_stderr())?;
     let live = kfollow_state::read_access(&manifest.desired, &connection.clients)
         .await
         .into_diagnostic()
@@ -22,6 +23,6 @@ pub async fn run(args: &AccessArgs) -> Result<ExitCode, Failure> {
         AccessFormat::Json => kfollow_render::render_access_json(&review),
         AccessFormat::Csv => kfollow_render::render_access_csv(&review),
     };
-    print!("{text}");
+    output.print(&text);
     Ok(ExitCode::SUCCESS)
 }

@@ -1,92 +1,162 @@
 //! `kfollow apply`: plan, show, ask, then change the live state; or run a reviewed saved plan
 //! after checking that the world has not moved since it was made.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+
+use std::sync::Mutex;
 
 use kfollow_apply::record::FileDigest;
 use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
 use kfollow_graph::DependencyGraph;
-use kfollow_model::{Action, Desired, Observed, Plan};
-use kfollow_render::TextOptions;
+use kfollow_model::{Desired, Observed, Plan, SavedPlan};
+use kfollow_render::{TextOptions, inert};
 use miette::{IntoDiagnostic, miette};
 
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, DEFAULT_MANIFEST};
 use crate::commands::evidence::{Evidence, write_rollback_manifest};
 use crate::commands::plan::read_saved_plan_bytes;
-use crate::connect::{Connection, connect, notices_as_progress};
+use crate::commands::plural;
+use crate::connect::{Connection, connect};
+use crate::interrupt::Interrupts;
+use crate::output::{Output, Progress, Style, verb};
 use crate::pipeline::{self, Failure};
-use crate::terminal;
 
-pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
+pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
     let mut evidence = Evidence::new(args.record.as_deref(), args.rollback_manifest.as_deref())?;
-    let result = apply(args, &mut evidence).await;
-    evidence.close(result)
+    let result = apply(args, output, &mut evidence).await;
+    evidence.close(result, output)
 }
 
-async fn apply(args: &ApplyArgs, evidence: &mut Evidence) -> Result<ExitCode, Failure> {
-    let connection = connect(&args.connection, notices_as_progress())?;
+async fn apply(
+    args: &ApplyArgs,
+    output: Output,
+    evidence: &mut Evidence,
+) -> Result<ExitCode, Failure> {
+    let connection = connect(&args.connection, output, output.notices_as_progress())?;
     evidence
         .connected(&connection, &args.connection.cloud)
         .await;
     let (plan, graph, observed, desired) = match &args.plan {
-        Some(path) => saved_plan(path, &connection, evidence).await?,
+        Some(path) => saved_plan(path, args.file.as_deref(), &connection, output, evidence).await?,
         None => {
-            let manifest = pipeline::load_manifest(&args.manifest.file)?;
+            let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
+            evidence.input(file);
+            let manifest = pipeline::load_manifest(file, output)?;
             let digest = FileDigest {
                 path: manifest.name.clone(),
                 sha256: Some(manifest.sha256.clone()),
             };
             evidence.sources(digest, None);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed)?;
-            print!(
-                "{}",
-                kfollow_render::render_text(
-                    &plan,
-                    &TextOptions {
-                        color: terminal::stdout_color()
-                    }
-                )
-            );
+            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed, output)?;
+            output.print(&kfollow_render::render_text(
+                &plan,
+                &TextOptions {
+                    color: output.stdout_color(),
+                },
+            ));
             evidence.plan(&plan);
             if plan.is_empty() {
                 return Ok(ExitCode::SUCCESS);
             }
             if !args.auto_approve {
-                approve()?;
+                approve(output)?;
             }
             (plan, graph, observed, manifest.desired)
         }
     };
     evidence.plan(&plan);
     if plan.is_empty() {
-        println!("{}", kfollow_render::summary_line(&plan));
+        output.print(&format!("{}\n", kfollow_render::summary_line(&plan)));
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = &args.rollback_manifest {
-        write_rollback_manifest(path, &plan, &desired.source_name, &connection).await?;
-        evidence.rollback_manifest(path);
+        write_rollback_manifest(
+            path,
+            &plan,
+            &desired.source_name,
+            &connection,
+            evidence,
+            output,
+        )
+        .await?;
     }
-    let report = execute(&graph, &observed, &connection, args.parallelism.into()).await;
+    // From the first write on, Ctrl-C and SIGTERM no longer kill kfollow: the first stops new
+    // changes, the second stops at once and says what was left in flight.
+    let interrupts = Interrupts::listen()
+        .into_diagnostic()
+        .map_err(|error| error.wrap_err("cannot listen for Ctrl-C; nothing was changed"))?;
+    let progress = Progress::start(output);
+    let parallelism = args.parallelism.into();
+    // What happened so far, for the record of an apply stopped at once.
+    let events = Mutex::new(Vec::new());
+    let executor = executor(&observed, &connection);
+    let report = tokio::select! {
+        report = execute(&graph, &executor, parallelism, &progress, &interrupts, &events, output) => report,
+        () = interrupts.reached(2) => {
+            abandon(&progress, output);
+            let events = events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            evidence.abandoned(&plan, &events);
+            connection.save_world()?;
+            return Ok(ExitCode::from(1));
+        }
+    };
     evidence.report(&plan, &report);
+    drop(progress);
     connection.save_world()?;
-    if let Some(warning) = await_follower_settings(&plan, &report, &desired, &connection).await {
-        evidence.warn(warning);
+    let received = interrupts.received();
+    tokio::select! {
+        warning = await_follower_settings(&plan, &report, &desired, &connection, output) => {
+            if let Some(warning) = warning {
+                evidence.warn(warning);
+            }
+        }
+        () = interrupts.reached(received + 1) => {
+            let warning = "interrupted while waiting for follower database settings to show; \
+                           run `kfollow plan` in a few minutes to confirm them";
+            output.warn(warning);
+            evidence.warn(warning.to_owned());
+            return Ok(ExitCode::from(1));
+        }
     }
     if report.is_complete() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("Run `kfollow plan` to see the remaining work.");
+        output.message("Run `kfollow plan` to see the remaining work.");
         Ok(ExitCode::from(1))
     }
 }
 
+/// After a second interrupt: names the changes left in flight, whose outcome nobody saw, and
+/// how to find out what they did.
+fn abandon(progress: &Progress, output: Output) {
+    progress.stop();
+    output.error("interrupted again: stopped at once, without waiting for the changes in flight");
+    let in_flight = progress.in_flight();
+    if in_flight.is_empty() {
+        output.message("No change was in flight.");
+    } else {
+        output.message("These changes were in flight; their outcome is unknown:");
+        for (address, action, elapsed) in in_flight {
+            output.message(&format!(
+                "  {address} ({}, for {})",
+                verb(action),
+                kfollow_apply::format_elapsed(elapsed)
+            ));
+        }
+    }
+    output.message(
+        "Changes not started were not made. Run `kfollow plan` to see what is live now and what \
+         remains to do.",
+    );
+}
+
 /// Asks the user, or refuses when nobody can answer.
-fn approve() -> Result<(), Failure> {
-    if !terminal::can_prompt() {
+fn approve(output: Output) -> Result<(), Failure> {
+    if !output.can_ask() {
         return Err(miette!(
             help = "run `kfollow apply --auto-approve`, or save a reviewed plan with \
                     `kfollow plan --out PLAN` and run `kfollow apply PLAN`",
@@ -94,23 +164,34 @@ fn approve() -> Result<(), Failure> {
         )
         .into());
     }
-    if terminal::confirm_apply().into_diagnostic()? {
-        println!();
+    let answer = output
+        .ask(
+            "\nDo you want to perform these actions? Only 'yes' will be accepted to approve.\n  \
+             Enter a value: ",
+        )
+        .into_diagnostic()?;
+    if answer == "yes" {
+        output.print("\n");
         Ok(())
     } else {
         Err(miette!("apply cancelled: only 'yes' approves; nothing was changed").into())
     }
 }
 
-/// Reads a saved plan and re-reads what it was made from; refuses it when its dependencies do
-/// not make a DAG, or when it is stale.
+/// Reads a saved plan, checks it against its manifest when that can be read, re-reads what it
+/// was made from, and makes the plan again: the plan that runs is the one made now, and only
+/// when the file holds exactly it. Refuses a plan whose dependencies do not make a DAG, made
+/// elsewhere, made from another manifest, stale, or edited.
 async fn saved_plan(
-    path: &std::path::Path,
+    path: &Path,
+    manifest: Option<&Path>,
     connection: &Connection,
+    output: Output,
     evidence: &mut Evidence,
 ) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
+    evidence.input(path);
     let (saved, bytes) = read_saved_plan_bytes(path)?;
-    let manifest = FileDigest {
+    let recorded = FileDigest {
         path: saved.manifest.clone(),
         sha256: saved
             .manifest_digest
@@ -121,83 +202,186 @@ async fn saved_plan(
         path: path.display().to_string(),
         sha256: Some(kfollow_model::sha256_hex(&bytes)),
     };
-    evidence.sources(manifest, Some(plan_file));
-    let graph = DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
+    evidence.sources(recorded, Some(plan_file));
+    evidence.input(manifest.unwrap_or(Path::new(&saved.manifest)));
+    let shown = path.display();
+    // Before anything is read: a file whose dependencies do not make a DAG is no plan.
+    DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
         miette!(
             help = "make the plan again with `kfollow plan --out PLAN` and review it",
-            "the saved plan `{}` cannot be applied: {error}; nothing was changed",
-            path.display()
+            "the saved plan `{shown}` cannot be applied: {}; nothing was changed",
+            inert(&error.to_string())
         )
     })?;
     if saved.target != connection.target {
         return Err(miette!(
             help = "apply the plan against the endpoint it was made for, or make a new plan",
-            "the saved plan `{}` was made against `{}`, not `{}`; nothing was changed",
-            path.display(),
-            saved.target,
+            "the saved plan `{shown}` was made against `{}`, not `{}`; nothing was changed",
+            inert(&saved.target),
             connection.target
         )
         .into());
     }
+    check_manifest(&saved, path, manifest)?;
     let observed = pipeline::read_state(&saved.desired, connection).await?;
-    let now = kfollow_state::fingerprints(&observed);
+    let now = kfollow_state::fingerprints(&observed, &saved.desired);
     if let Err(stale) = kfollow_apply::check_fresh(&saved.fingerprints, &now) {
+        // One resource per line: the names are made inert, the line breaks between them kept.
+        let names = |names: Vec<String>| names.iter().map(|n| inert(n).into_owned()).collect();
+        let stale = kfollow_apply::StalePlan {
+            changed: names(stale.changed),
+            appeared: names(stale.appeared),
+            gone: names(stale.gone),
+        };
         return Err(miette!(
-            help = "run `kfollow plan --out PLAN` again and review the new plan",
-            "{stale}; nothing was changed"
+            help =
+                "nothing was changed; run `kfollow plan --out PLAN` again and review the new plan",
+            "{stale}"
         )
         .into());
     }
-    Ok((saved.plan, graph, observed, saved.desired))
+    let (plan, graph) = pipeline::make_plan(&saved.desired, &observed, output)?;
+    if let Err(mismatch) = kfollow_apply::check_same_plan(&saved.plan, &plan) {
+        let lines: Vec<String> = mismatch
+            .lines(MISMATCHES_SHOWN)
+            .iter()
+            .map(|line| inert(line).into_owned())
+            .collect();
+        return Err(miette!(
+            help = "the file was changed after `kfollow plan --out` wrote it, or was made by \
+                    another kfollow version; make the plan again with `kfollow plan --out PLAN` \
+                    and review it",
+            "the saved plan `{shown}` is not what its manifest and the live state give ({}); \
+             nothing was changed\n{}",
+            plural(mismatch.differences.len(), "difference", "differences"),
+            lines.join("\n")
+        )
+        .into());
+    }
+    Ok((plan, graph, observed, saved.desired))
 }
 
-/// Runs the plan's graph, printing progress and the outcome.
-async fn execute(
-    graph: &DependencyGraph,
-    observed: &Observed,
-    connection: &Connection,
-    parallelism: usize,
-) -> ApplyReport {
+/// How many differences between a saved plan and the plan made again are listed.
+const MISMATCHES_SHOWN: usize = 10;
+
+/// A saved plan runs only with the manifest it was made from: the one `-f` names, else the one
+/// the plan names when it is still there. An equal digest is not enough when the file's
+/// desired state was edited: the manifest must also give the desired state the plan holds.
+fn check_manifest(saved: &SavedPlan, plan: &Path, given: Option<&Path>) -> Result<(), Failure> {
+    let path = given.unwrap_or(Path::new(&saved.manifest));
+    let name = inert(&path.display().to_string()).into_owned();
+    if given.is_none() {
+        match std::fs::metadata(path) {
+            Ok(found) if found.is_file() => {}
+            // Gone, or not a file to read twice (`plan -f /dev/stdin`): nothing to compare.
+            Ok(_) => return Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(_) => {}
+        }
+    }
+    let mut bytes = Vec::new();
+    // Bounded: the name in a plan file may point at a device.
+    let read = std::fs::File::open(path)
+        .and_then(|file| file.take(MANIFEST_READ_LIMIT).read_to_end(&mut bytes));
+    if let Err(error) = read {
+        return Err(miette!(
+            help = "name the manifest the plan was made from with `-f FILE`",
+            "cannot read the manifest `{name}`: {error}; nothing was changed"
+        )
+        .into());
+    }
+    let plan = plan.display();
+    if !saved.made_from(&bytes) {
+        let what = match given {
+            Some(_) => format!(
+                "the manifest `{name}` is not the one the plan `{plan}` was made from (`{}`)",
+                inert(&saved.manifest)
+            ),
+            None => format!("the manifest `{name}` changed since the plan `{plan}` was saved"),
+        };
+        return Err(miette!(
+            help = format!(
+                "make a plan of the manifest as it is now with `kfollow plan -f {name} --out \
+                 PLAN`, review it, and apply that plan"
+            ),
+            "{what}; nothing was changed"
+        )
+        .into());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let holds = kfollow_spec::load(&saved.desired.source_name, &text)
+        .is_ok_and(|validated| saved.holds(&validated.desired));
+    if !holds {
+        return Err(miette!(
+            help = "make the plan again with `kfollow plan --out PLAN` and review it",
+            "the saved plan `{plan}` does not hold what its manifest `{name}` gives: its \
+             desired state was edited; nothing was changed"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// More than any manifest holds.
+const MANIFEST_READ_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// What sends the writes of the plan, to the clusters `observed` names.
+fn executor(observed: &Observed, connection: &Connection) -> AzureExecutor {
     let cluster_uris: HashMap<_, _> = observed
         .clusters
         .iter()
         .map(|(id, cluster)| (id.clone(), cluster.uri.clone()))
         .collect();
-    let executor = AzureExecutor::new(
+    AzureExecutor::new(
         connection.clients.arm.clone(),
         connection.clients.kusto.clone(),
         cluster_uris,
-    );
+    )
+}
+
+/// Runs the plan's graph, printing progress and the outcome. The first interrupt stops new
+/// changes from starting.
+async fn execute(
+    graph: &DependencyGraph,
+    executor: &AzureExecutor,
+    parallelism: usize,
+    progress: &Progress,
+    interrupts: &Interrupts,
+    events: &Mutex<Vec<Event>>,
+    output: Output,
+) -> ApplyReport {
     let cancel = async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "Interrupt received: no new change will start; waiting for the ones in flight"
-            );
-        } else {
-            std::future::pending::<()>().await;
-        }
+        interrupts.reached(1).await;
+        output.warn(
+            "interrupt received: no new change will start; waiting for the changes in flight to \
+             finish (interrupt again to stop at once, leaving them in an unknown state)",
+        );
     };
-    let progress = Progress::start(terminal::stdout_color());
     let report = kfollow_apply::apply(
         graph,
-        &executor,
+        executor,
         &ApplyOptions { parallelism },
         cancel,
-        |event| progress.event(event),
+        |event| {
+            progress.event(&event);
+            events
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(event);
+        },
     )
     .await;
-    progress.stop();
-    println!();
+    output.progress(Style::Plain, "");
     for failed in &report.failed {
-        eprintln!("Error: {} failed: {}", failed.address, failed.error);
+        output.error(&format!("{} failed: {}", failed.address, failed.error));
     }
     for unknown in &report.unknown {
-        eprintln!("Warning: {}: {}", unknown.address, unknown.error);
+        output.warn(&format!("{}: {}", unknown.address, unknown.error));
     }
     for skipped in &report.not_attempted {
-        eprintln!("{}: {}", skipped.address, skipped.reason);
+        output.message(&format!("{}: {}", skipped.address, skipped.reason));
     }
-    println!("{}", report.summary());
+    output.print(&format!("{}\n", report.summary()));
     report
 }
 
@@ -209,6 +393,7 @@ async fn await_follower_settings(
     report: &ApplyReport,
     desired: &Desired,
     connection: &Connection,
+    output: Output,
 ) -> Option<String> {
     let clients = &connection.clients;
     let replan = move || async move {
@@ -222,8 +407,9 @@ async fn await_follower_settings(
         &kfollow_apply::SETTLE_PAUSES,
         replan,
         || {
-            println!(
-                "Waiting for follower database settings to take effect at the next schema refresh..."
+            output.progress(
+                Style::Plain,
+                "Waiting for follower database settings to take effect at the next schema refresh...",
             );
         },
     )
@@ -245,87 +431,6 @@ async fn await_follower_settings(
             names.join(", ")
         }
     );
-    eprintln!("Warning: {warning}");
+    output.warn(&warning);
     Some(warning)
-}
-
-/// Progress lines as changes start and end; on a terminal also a "still …" line every
-/// [`STILL_RUNNING_EVERY`] for each change in flight, as Terraform does, so a long operation
-/// does not look like a hang.
-struct Progress {
-    color: bool,
-    in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>>,
-    ticker: Option<tokio::task::JoinHandle<()>>,
-}
-
-const STILL_RUNNING_EVERY: Duration = Duration::from_secs(10);
-
-impl Progress {
-    fn start(terminal: bool) -> Progress {
-        let in_flight = Arc::new(Mutex::new(BTreeMap::new()));
-        let ticker = terminal.then(|| tokio::spawn(still_running(in_flight.clone())));
-        Progress {
-            color: terminal,
-            in_flight,
-            ticker,
-        }
-    }
-
-    fn event(&self, event: Event) {
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let colour = match &event {
-            Event::Started { address, action } => {
-                in_flight.insert(address.to_string(), (*action, Instant::now()));
-                ""
-            }
-            Event::Succeeded { address, .. } => {
-                in_flight.remove(&address.to_string());
-                "\x1b[32m"
-            }
-            Event::Failed { address, .. } => {
-                in_flight.remove(&address.to_string());
-                "\x1b[31m"
-            }
-            Event::Unknown { address, .. } => {
-                in_flight.remove(&address.to_string());
-                "\x1b[33m"
-            }
-            Event::Skipped { .. } => "\x1b[33m",
-        };
-        if self.color && !colour.is_empty() {
-            println!("{colour}{event}\x1b[0m");
-        } else {
-            println!("{event}");
-        }
-    }
-
-    fn stop(self) {
-        if let Some(ticker) = self.ticker {
-            ticker.abort();
-        }
-    }
-}
-
-async fn still_running(in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>>) {
-    loop {
-        tokio::time::sleep(STILL_RUNNING_EVERY).await;
-        let in_flight = in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (address, (action, since)) in in_flight.iter() {
-            let verb = match action {
-                Action::Attach => "attaching",
-                Action::Update => "updating",
-                Action::Replace => "replacing",
-                Action::Detach => "detaching",
-            };
-            println!(
-                "{address}: Still {verb}... [{} elapsed]",
-                kfollow_apply::format_elapsed(since.elapsed())
-            );
-        }
-    }
 }

@@ -1,25 +1,29 @@
 //! The evidence `kfollow apply` leaves when asked: the record of the apply (`--record`) and the
 //! rollback manifest (`--rollback-manifest`). What they hold is built by `kfollow-apply`
 //! (`record`) and `kfollow-spec` (`rollback`); this module decides when each is written, and
-//! writes files so that a reader never sees half of one.
+//! writes them as every file is written ([`pipeline::write_file`]), never over a file the
+//! apply reads.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kfollow_apply::ApplyReport;
 use kfollow_apply::record::{ApplyRecord, FileDigest, Target};
+use kfollow_apply::{ApplyReport, Event};
 use kfollow_model::{ClusterId, Plan};
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::commands::export::read_with_leaders;
 use crate::connect::Connection;
-use crate::pipeline::Failure;
+use crate::output::{Output, Style};
+use crate::pipeline::{self, Failure};
 
-/// The record of this apply, when `--record` asked for one; every method does nothing
-/// otherwise.
+/// The record of this apply, when `--record` asked for one; every method but
+/// [`Evidence::input`] does nothing otherwise.
 pub struct Evidence {
     record: Option<(PathBuf, ApplyRecord)>,
+    /// The files this apply reads (its manifest, its saved plan, its emulator world): neither
+    /// the record nor the rollback manifest is ever written over one of them.
+    inputs: Vec<PathBuf>,
 }
 
 impl Evidence {
@@ -46,7 +50,13 @@ impl Evidence {
                     ApplyRecord::start(env!("CARGO_PKG_VERSION")),
                 )
             }),
+            inputs: Vec::new(),
         })
+    }
+
+    /// A file this apply reads.
+    pub fn input(&mut self, path: &Path) {
+        self.inputs.push(path.to_owned());
     }
 
     fn record(&mut self) -> Option<&mut ApplyRecord> {
@@ -56,6 +66,9 @@ impl Evidence {
     /// Where Azure is, and who the credential's token names. The token is asked for only
     /// when a record is kept.
     pub async fn connected(&mut self, connection: &Connection, cloud: &str) {
+        if let Some(world) = connection.world_file() {
+            self.input(world);
+        }
         if let Some(record) = self.record() {
             record.target = Some(Target {
                 arm_endpoint: connection.target.clone(),
@@ -98,6 +111,14 @@ impl Evidence {
         }
     }
 
+    /// What the apply of `plan` had done when a second interrupt stopped it at once, from the
+    /// events it had sent.
+    pub fn abandoned(&mut self, plan: &Plan, events: &[Event]) {
+        if let Some(record) = self.record() {
+            record.set_abandoned(plan, events);
+        }
+    }
+
     /// Something the apply warned about after its writes.
     pub fn warn(&mut self, warning: String) {
         if let Some(record) = self.record() {
@@ -107,7 +128,11 @@ impl Evidence {
 
     /// Closes the record with how the apply ended and writes it. A record that cannot be
     /// written fails the command, unless the apply failed already: then both are said.
-    pub fn close(self, result: Result<ExitCode, Failure>) -> Result<ExitCode, Failure> {
+    pub fn close(
+        self,
+        result: Result<ExitCode, Failure>,
+        output: Output,
+    ) -> Result<ExitCode, Failure> {
         let Some((path, mut record)) = self.record else {
             return result;
         };
@@ -120,13 +145,14 @@ impl Evidence {
             ),
         };
         record.finish(error);
-        let written = write_atomically(&path, record.to_json().as_bytes())
+        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
+        let written = pipeline::write_file(&path, record.to_json().as_bytes(), &inputs)
             .wrap_err_with(|| format!("cannot write the apply record `{}`", path.display()));
         match (result, written) {
             (result, Ok(())) => result,
             (Ok(_), Err(error)) => Err(error.into()),
             (Err(failure), Err(error)) => {
-                eprintln!("{error:?}");
+                output.report(&error);
                 Err(failure)
             }
         }
@@ -140,6 +166,8 @@ pub async fn write_rollback_manifest(
     plan: &Plan,
     manifest_name: &str,
     connection: &Connection,
+    evidence: &mut Evidence,
+    output: Output,
 ) -> Result<(), Failure> {
     let followers: Vec<ClusterId> = kfollow_spec::rollback_clusters(plan);
     let observed =
@@ -152,31 +180,28 @@ pub async fn write_rollback_manifest(
         )
     })?;
     for warning in &exported.warnings {
-        eprintln!("Warning: rollback manifest: {warning}");
+        output.warn(&format!("rollback manifest: {warning}"));
     }
-    write_atomically(path, exported.text.as_bytes()).wrap_err_with(|| {
+    let inputs: Vec<&Path> = evidence.inputs.iter().map(PathBuf::as_path).collect();
+    pipeline::write_file(path, exported.text.as_bytes(), &inputs).wrap_err_with(|| {
         format!(
             "cannot write the rollback manifest `{}`; nothing was changed",
             path.display()
         )
     })?;
-    println!(
-        "Saved the rollback manifest to {}. To undo this apply, run:\n  kfollow apply -f {}\n",
-        path.display(),
-        path.display()
+    evidence.rollback_manifest(path);
+    output.progress(
+        Style::Plain,
+        &format!(
+            "Saved the rollback manifest to {}. To undo this apply, run:",
+            path.display()
+        ),
     );
-    Ok(())
-}
-
-/// Writes `bytes` to `path` so that a reader sees the old file or the whole new one, never
-/// part of it: a temporary file in the same folder, flushed to disk, then renamed over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> miette::Result<()> {
-    let mut file = tempfile::NamedTempFile::new_in(folder(path)).into_diagnostic()?;
-    file.write_all(bytes).into_diagnostic()?;
-    file.as_file().sync_all().into_diagnostic()?;
-    file.persist(path)
-        .map_err(|error| error.error)
-        .into_diagnostic()?;
+    output.progress(
+        Style::Plain,
+        &format!("  kfollow apply -f {}", path.display()),
+    );
+    output.progress(Style::Plain, "");
     Ok(())
 }
 

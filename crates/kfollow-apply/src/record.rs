@@ -6,7 +6,8 @@
 //! needs [`APPLY_RECORD_FORMAT_VERSION`] `"2"` unless it only adds keys.
 //!
 //! [`ApplyRecord::start`] opens a record; [`ApplyRecord::set_plan`] and
-//! [`ApplyRecord::set_report`] fill it as the apply goes; [`ApplyRecord::finish`] closes it.
+//! [`ApplyRecord::set_report`] fill it as the apply goes (or [`ApplyRecord::set_abandoned`],
+//! when the apply was stopped at once and no report came); [`ApplyRecord::finish`] closes it.
 //! Writing the file is the caller's. Nothing here ever sees a token: the caller is a
 //! [`Caller`], whose claims were decoded, not verified.
 
@@ -17,7 +18,7 @@ use kfollow_model::{Action, Address, Change, Operation, Plan};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::report::{ApplyReport, Failed};
+use crate::report::{ApplyReport, Event, Failed};
 
 /// The version of the apply record format. Readers should refuse a version they do not know.
 pub const APPLY_RECORD_FORMAT_VERSION: &str = "1";
@@ -294,6 +295,50 @@ impl ApplyRecord {
         } else {
             RunResult::Incomplete
         };
+    }
+
+    /// What the apply of `plan` had done when it was stopped at once (a second interrupt),
+    /// from the events it had sent: no report came, so no operation has its receipt. A change
+    /// that started and did not end has an unknown outcome, and so have its operations.
+    pub fn set_abandoned(&mut self, plan: &Plan, events: &[Event]) {
+        self.set_plan(plan);
+        for (record, change) in self.changes.iter_mut().zip(&plan.changes) {
+            let address = &change.address;
+            let (mut outcome, mut reason) = (Outcome::NotAttempted, record.reason.take());
+            for event in events.iter().filter(|e| e.address() == address) {
+                (outcome, reason) = match event {
+                    Event::Started { .. } => (
+                        Outcome::Unknown,
+                        Some(
+                            "in flight when kfollow was stopped at once by a second interrupt; \
+                             run `kfollow plan` to see whether it took effect"
+                                .to_owned(),
+                        ),
+                    ),
+                    Event::Succeeded { elapsed, .. } => {
+                        record.duration_ms = Some(millis(*elapsed));
+                        (Outcome::Succeeded, None)
+                    }
+                    Event::Failed { error, .. } => (Outcome::Failed, Some(error.clone())),
+                    Event::Unknown { error, .. } => (Outcome::Unknown, Some(error.clone())),
+                    Event::Skipped { reason, .. } => {
+                        (Outcome::NotAttempted, Some(reason.to_string()))
+                    }
+                };
+            }
+            let status = match outcome {
+                Outcome::Succeeded => OperationStatus::Succeeded,
+                Outcome::NotAttempted => OperationStatus::NotSent,
+                Outcome::Failed | Outcome::Unknown => OperationStatus::Unknown,
+            };
+            for operation in &mut record.operations {
+                operation.status = status;
+            }
+            record.outcome = outcome;
+            record.reason = reason;
+        }
+        self.summary = summary(&self.changes);
+        self.result = RunResult::Interrupted;
     }
 
     /// A plan with nothing to do: the apply is complete without a write.

@@ -10,9 +10,16 @@
 //! shared line model is in `lines.rs`, one change block in `body.rs`. The access review of
 //! `kfollow access` has its own forms in `access.rs` ([`render_access_text`] and its
 //! siblings).
+//!
+//! Names come from the manifest and from live state, and may hold anything: every piece of
+//! text and markdown output goes through [`inert`], which shows control, bidirectional and
+//! invisible characters as escapes (`\n`, `\u{202e}`), so no name can start a line of its own
+//! or drive the terminal. The binary uses it too, for the names its messages quote. JSON keeps
+//! names as they are, in JSON's own escapes: it is data for programs.
 
 mod access;
 mod body;
+mod inert;
 mod json;
 mod lines;
 mod markdown;
@@ -24,6 +31,7 @@ pub use access::{
     ACCESS_CSV_COLUMNS, ACCESS_JSON_FORMAT_VERSION, access_json, render_access_csv,
     render_access_json, render_access_markdown, render_access_text,
 };
+pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};
 pub use summary::summary_line;
