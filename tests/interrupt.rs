@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::support::{SALES, Workspace, command, lines, manifest, small_world, wait_for};
 
 /// A world whose first attachment write starts an operation that never ends.
-fn hanging_world() -> String {
+pub(crate) fn hanging_world() -> String {
     small_world("").replace(
         "settings:\n",
         "settings:\n  faults:\n    - method: PUT\n      path: \"*/attachedDatabaseConfigurations/*\"\n      respond: hangOperation\n",
@@ -16,7 +16,7 @@ fn hanging_world() -> String {
 }
 
 /// Sends a signal by name to the process.
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let status = std::process::Command::new("kill")
         .args(["-s", name, &child.id().to_string()])
         .status()
@@ -26,7 +26,7 @@ fn signal(child: &Child, name: &str) {
 
 /// Waits for the process to end, killing it after a while: a kfollow that ignores the second
 /// interrupt fails the test instead of hanging it.
-fn exit_code(child: &mut Child) -> Option<i32> {
+pub(crate) fn exit_code(child: &mut Child) -> Option<i32> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -440,3 +440,79 @@ fn the_documented_example_is_what_kfollow_writes() {
         serde_json::to_string_pretty(&written).unwrap()
     );
 }
+
+/// A second Ctrl-C stops kfollow at once, with no report of the apply: the record still says
+/// what was in flight, and that its outcome is unknown.
+#[cfg(unix)]
+#[test]
+fn an_apply_stopped_at_once_is_recorded_with_its_change_in_flight_unknown() {
+    use crate::interrupt::{exit_code, hanging_world, signal};
+    use crate::support::{SALES, command, lines, wait_for};
+
+    let ws = Workspace::new();
+    ws.write("world.yaml", &hanging_world());
+    ws.write("kfollow.yaml", &manifest("", SALES));
+    let mut child = command(
+        ws.path(),
+        &[
+            "apply",
+            "--auto-approve",
+            "--emulator",
+            "world.yaml",
+            "--record",
+            "r.json",
+        ],
+        &[],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stdout = lines(child.stdout.take().unwrap());
+    let stderr = lines(child.stderr.take().unwrap());
+    wait_for(&stdout, "attachment.f1/sales: Attaching...");
+    signal(&child, "INT");
+    wait_for(&stderr, "interrupt received: no new change will start");
+    signal(&child, "INT");
+    assert_eq!(exit_code(&mut child), Some(1));
+
+    let record = read_record(&ws, "r.json");
+    assert_eq!(record["result"], "interrupted", "{record:#}");
+    let sales = &record["changes"][0];
+    assert_eq!(sales["address"], "attachment.f1/sales", "{record:#}");
+    assert_eq!(sales["outcome"], "unknown", "{record:#}");
+    assert!(
+        sales["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("second interrupt")),
+        "{record:#}"
+    );
+    assert_eq!(sales["operations"][0]["status"], "unknown", "{record:#}");
+    assert_eq!(record["summary"]["unknown"], 1, "{record:#}");
+}
+
+/// The record and the rollback manifest are written at the end or just before the first
+/// write: one that names a file the apply reads is refused before anything is read or changed.
+#[test]
+fn a_record_or_rollback_manifest_over_an_input_is_refused_before_any_write() {
+    let env = Standalone::start(&small_world(""));
+    let text = manifest("", TWO);
+    env.workspace.write("kfollow.yaml", &text);
+    for (flag, file) in [
+        ("--record", "kfollow.yaml"),
+        ("--rollback-manifest", "./kfollow.yaml"),
+    ] {
+        let apply = env
+            .run(&["apply", "--auto-approve", flag, file], &[])
+            .expect_code(1);
+        assert!(
+            apply.stderr.contains("which this run reads")
+                && apply.stderr.contains("nothing was changed"),
+            "{}",
+            apply.stderr
+        );
+        let kept = std::fs::read_to_string(env.workspace.path().join("kfollow.yaml")).unwrap();
+        assert_eq!(kept, text);
+    }
+    assert!(env.requests().is_empty(), "{:?}", env.requests());
+}

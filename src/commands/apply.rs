@@ -44,6 +44,7 @@ async fn apply(
         None => {
             let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
             evidence.input(file);
+            evidence.check_inputs()?;
             let manifest = pipeline::load_manifest(file, output)?;
             let digest = FileDigest {
                 path: manifest.name.clone(),
@@ -204,6 +205,7 @@ async fn saved_plan(
     };
     evidence.sources(recorded, Some(plan_file));
     evidence.input(manifest.unwrap_or(Path::new(&saved.manifest)));
+    evidence.check_inputs()?;
     let shown = path.display();
     // Before anything is read: a file whose dependencies do not make a DAG is no plan.
     DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {

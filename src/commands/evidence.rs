@@ -21,6 +21,7 @@ use crate::pipeline::{self, Failure};
 /// [`Evidence::input`] does nothing otherwise.
 pub struct Evidence {
     record: Option<(PathBuf, ApplyRecord)>,
+    rollback: Option<PathBuf>,
     /// The files this apply reads (its manifest, its saved plan, its emulator world): neither
     /// the record nor the rollback manifest is ever written over one of them.
     inputs: Vec<PathBuf>,
@@ -50,8 +51,29 @@ impl Evidence {
                     ApplyRecord::start(env!("CARGO_PKG_VERSION")),
                 )
             }),
+            rollback: rollback.map(Path::to_owned),
             inputs: Vec::new(),
         })
+    }
+
+    /// Refuses a record or a rollback manifest that names a file this apply reads, before
+    /// anything is changed: it could not be written at the end.
+    pub fn check_inputs(&self) -> Result<(), Failure> {
+        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
+        let record = self.record.as_ref().map(|(path, _)| (path, "apply record"));
+        let rollback = self
+            .rollback
+            .as_ref()
+            .map(|path| (path, "rollback manifest"));
+        for (path, what) in record.into_iter().chain(rollback) {
+            pipeline::check_file(path, &inputs).wrap_err_with(|| {
+                format!(
+                    "cannot write the {what} `{}`; nothing was changed",
+                    path.display()
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// A file this apply reads.
