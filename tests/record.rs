@@ -446,31 +446,11 @@ fn the_documented_example_is_what_kfollow_writes() {
 #[cfg(unix)]
 #[test]
 fn an_apply_stopped_at_once_is_recorded_with_its_change_in_flight_unknown() {
-    use crate::interrupt::{exit_code, hanging_world, signal};
-    use crate::support::{SALES, command, lines, wait_for};
+    use crate::interrupt::{exit_code, hanging_apply, signal};
+    use crate::support::wait_for;
 
     let ws = Workspace::new();
-    ws.write("world.yaml", &hanging_world());
-    ws.write("kfollow.yaml", &manifest("", SALES));
-    let mut child = command(
-        ws.path(),
-        &[
-            "apply",
-            "--auto-approve",
-            "--emulator",
-            "world.yaml",
-            "--record",
-            "r.json",
-        ],
-        &[],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    let stdout = lines(child.stdout.take().unwrap());
-    let stderr = lines(child.stderr.take().unwrap());
-    wait_for(&stdout, "attachment.f1/sales: Attaching...");
+    let (mut child, _stdout, stderr) = hanging_apply(&ws, &["--record", "r.json"]);
     signal(&child, "INT");
     wait_for(&stderr, "interrupt received: no new change will start");
     signal(&child, "INT");
