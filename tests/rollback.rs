@@ -137,3 +137,43 @@ fn no_changes_write_no_rollback_manifest() {
     assert!(apply.stdout.contains("No changes."), "{}", apply.stdout);
     assert!(!ws.path().join("rb.yaml").exists());
 }
+
+/// The audit workflow: a saved plan, applied with its rollback manifest and record; applying
+/// the rollback brings back the plan that was saved, word for word.
+#[test]
+fn a_saved_plan_applied_with_a_rollback_manifest_can_be_undone() {
+    let ws = example("litware");
+    let saved = ws
+        .emulated(&["plan", "--out", "reviewed.plan"])
+        .expect_code(0)
+        .stdout;
+    let apply = ws
+        .emulated(&[
+            "apply",
+            "reviewed.plan",
+            "--rollback-manifest",
+            "rollback.yaml",
+            "--record",
+            "record.json",
+        ])
+        .expect_code(0);
+    assert!(
+        apply.stdout.contains("kfollow apply -f rollback.yaml"),
+        "{}",
+        apply.stdout
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("record.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["result"], "complete", "{record:#}");
+    assert_eq!(record["saved_plan"]["path"], "reviewed.plan", "{record:#}");
+    assert_eq!(record["rollback_manifest"], "rollback.yaml", "{record:#}");
+    ws.emulated(&["apply", "-f", "rollback.yaml", "--auto-approve"])
+        .expect_code(0);
+    let again = ws
+        .emulated(&["plan", "--out", "again.plan"])
+        .expect_code(0)
+        .stdout
+        .replace("again.plan", "reviewed.plan");
+    assert_eq!(saved, again);
+}
