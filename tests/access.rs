@@ -243,4 +243,9 @@ fn an_attachment_not_attached_yet_is_a_warning() {
     ws.write("kfollow.yaml", &missing);
     let run = ws.emulated(&["access"]).expect_code(1);
     assert!(run.stderr.contains("nowhere"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("check the clusters the manifest names"),
+        "{}",
+        run.stderr
+    );
 }

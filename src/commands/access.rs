@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use miette::{IntoDiagnostic, WrapErr};
+use miette::miette;
 
 use crate::cli::{AccessArgs, AccessFormat};
 use crate::connect::connect;
@@ -14,8 +14,13 @@ pub async fn run(args: &AccessArgs, output: Output) -> Result<ExitCode, Failure>
     let connection = connect(&args.connection, output, output.notices_on_stderr())?;
     let live = kfollow_state::read_access(&manifest.desired, &connection.clients)
         .await
-        .into_diagnostic()
-        .wrap_err("cannot read who can query the follower databases")?;
+        .map_err(|error| {
+            miette!(
+                help = "check the clusters the manifest names, and that the credential may read \
+                        them and run `.show database <db> principals` on their databases",
+                "cannot read who can query the follower databases: {error}"
+            )
+        })?;
     let review = kfollow_diff::review(&manifest.desired, &live);
     let text = match args.format {
         AccessFormat::Text => kfollow_render::render_access_text(&review),
