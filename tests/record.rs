@@ -224,7 +224,7 @@ fn the_token_never_appears_even_at_the_highest_verbosity() {
     let apply = env
         .run(
             &["-vv", "apply", "--auto-approve", "--record", "r.json"],
-            &[("KFOLLOW_ACCESS_TOKEN", &token)],
+            &[("KFOLLOW_ACCESS_TOKEN", &token), ("KFOLLOW_LOG", "trace")],
         )
         .expect_code(0);
     let record = std::fs::read_to_string(env.workspace.path().join("r.json")).unwrap();
