@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
-
 use std::sync::Mutex;
 
 use kfollow_apply::record::FileDigest;
