@@ -5,13 +5,13 @@
 use crate::examples::{EXAMPLES, example};
 use crate::support::{Workspace, cluster_id, kfollow, manifest, small_world};
 
-/// plan → apply with a rollback manifest → apply the rollback → the same plan again.
-fn round_trip(ws: &Workspace, label: &str) -> String {
-    let before = ws.emulated(&["plan"]).expect_code(0).stdout;
+/// `kfollow apply WHAT --rollback-manifest rollback.yaml --record record.json`, which must
+/// succeed and write the rollback manifest before its first write; returns the record.
+fn apply_with_evidence(ws: &Workspace, what: &str, label: &str) -> serde_json::Value {
     let apply = ws
         .emulated(&[
             "apply",
-            "--auto-approve",
+            what,
             "--rollback-manifest",
             "rollback.yaml",
             "--record",
@@ -19,9 +19,9 @@ fn round_trip(ws: &Workspace, label: &str) -> String {
         ])
         .expect_code(0);
     assert!(
-        apply
-            .stdout
-            .contains("Saved the rollback manifest to rollback.yaml."),
+        apply.stdout.contains(
+            "Saved the rollback manifest to rollback.yaml. To undo this apply, run:\n  kfollow apply -f rollback.yaml"
+        ),
         "{label}: {}",
         apply.stdout
     );
@@ -33,6 +33,14 @@ fn round_trip(ws: &Workspace, label: &str) -> String {
         serde_json::from_str(&std::fs::read_to_string(ws.path().join("record.json")).unwrap())
             .unwrap();
     assert_eq!(record["rollback_manifest"], "rollback.yaml", "{label}");
+    assert_eq!(record["result"], "complete", "{label}: {record:#}");
+    record
+}
+
+/// plan → apply with a rollback manifest → apply the rollback → the same plan again.
+fn round_trip(ws: &Workspace, label: &str) -> String {
+    let before = ws.emulated(&["plan"]).expect_code(0).stdout;
+    apply_with_evidence(ws, "--auto-approve", label);
 
     let rollback = std::fs::read_to_string(ws.path().join("rollback.yaml")).unwrap();
     kfollow(ws.path(), &["validate", "-f", "rollback.yaml"], &[]).expect_code(0);
@@ -147,27 +155,8 @@ fn a_saved_plan_applied_with_a_rollback_manifest_can_be_undone() {
         .emulated(&["plan", "--out", "reviewed.plan"])
         .expect_code(0)
         .stdout;
-    let apply = ws
-        .emulated(&[
-            "apply",
-            "reviewed.plan",
-            "--rollback-manifest",
-            "rollback.yaml",
-            "--record",
-            "record.json",
-        ])
-        .expect_code(0);
-    assert!(
-        apply.stdout.contains("kfollow apply -f rollback.yaml"),
-        "{}",
-        apply.stdout
-    );
-    let record: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.path().join("record.json")).unwrap())
-            .unwrap();
-    assert_eq!(record["result"], "complete", "{record:#}");
+    let record = apply_with_evidence(&ws, "reviewed.plan", "saved plan");
     assert_eq!(record["saved_plan"]["path"], "reviewed.plan", "{record:#}");
-    assert_eq!(record["rollback_manifest"], "rollback.yaml", "{record:#}");
     ws.emulated(&["apply", "-f", "rollback.yaml", "--auto-approve"])
         .expect_code(0);
     let again = ws
