@@ -6,6 +6,7 @@
 
 mod support;
 
+mod access;
 mod data_share;
 mod examples;
 mod export;
@@ -18,6 +19,8 @@ mod interrupt;
 mod kusto_grammar;
 mod output;
 mod plan_apply;
+mod record;
+mod rollback;
 mod saved_plan;
 mod scale;
 mod show;
