@@ -1,8 +1,10 @@
 //! One module per command; each returns the process exit code, or a [`Failure`] the caller
 //! prints.
 
+mod access;
 mod apply;
 mod check;
+mod evidence;
 mod export;
 mod help;
 mod plan;
@@ -28,6 +30,7 @@ pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, output)),
         Command::Export(args) => runtime()?.block_on(export::run(&args, output)),
         Command::Check(args) => runtime()?.block_on(check::run(&args, output)),
+        Command::Access(args) => runtime()?.block_on(access::run(&args, output)),
     }
 }
 

@@ -11,11 +11,16 @@
 //! [`freshness_verdict`] is the verdict of `kfollow check`: what was read of each follower
 //! database in, within budget or not (with the reasons) out.
 //!
+//! [`review`] is the access review's counterpart (`kfollow access`): who can query each
+//! follower database the manifest manages, and whether that comes from the leader, from the
+//! follower, or from nowhere the manifest explains.
+//!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
 //! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
 //! empty: ids, regions and enum values compare case-insensitively, lists as sets, timespans
 //! as durations, principals as the service normalises them, and read-only fields never show.
 
+mod access;
 mod attachment;
 mod checks;
 mod error;
@@ -32,6 +37,7 @@ use kfollow_model::{
     SourceLocation,
 };
 
+pub use access::review;
 pub use error::{DiffError, DiffErrors};
 pub use freshness::freshness_verdict;
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).

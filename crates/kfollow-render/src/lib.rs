@@ -7,7 +7,9 @@
 //! does, from the terminal and `NO_COLOR`), does not touch the terminal, and adds nothing the
 //! plan does not hold: every Kusto command and ARM request shown is one of the plan's
 //! [`Operation`](kfollow_model::Operation)s, verbatim. Start reading at [`render_text`]; the
-//! shared line model is in `lines.rs`, one change block in `body.rs`.
+//! shared line model is in `lines.rs`, one change block in `body.rs`. The access review of
+//! `kfollow access` has its own forms in `access.rs` ([`render_access_text`] and its
+//! siblings).
 //!
 //! The report of `kfollow check` has its three forms too, in `check.rs`
 //! ([`render_check_text`], [`render_check_markdown`], [`render_check_json`], documented in
@@ -19,6 +21,7 @@
 //! or drive the terminal. The binary uses it too, for the names its messages quote. JSON keeps
 //! names as they are, in JSON's own escapes: it is data for programs.
 
+mod access;
 mod body;
 mod check;
 mod inert;
@@ -29,6 +32,10 @@ mod summary;
 mod text;
 mod value;
 
+pub use access::{
+    ACCESS_CSV_COLUMNS, ACCESS_JSON_FORMAT_VERSION, access_json, render_access_csv,
+    render_access_json, render_access_markdown, render_access_text,
+};
 pub use check::{
     CHECK_JSON_FORMAT_VERSION, CheckJsonMeta, check_json, check_summary, render_check_json,
     render_check_markdown, render_check_text,

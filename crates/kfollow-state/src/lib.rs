@@ -8,7 +8,8 @@
 //! kfollow's notes, one `.show database <db> principals` (see [`principals`]). The number of
 //! calls depends on the number of clusters and of those follower databases, never on the
 //! number of attachments. [`read_clusters`] reads clusters named by id instead, for
-//! `kfollow export`.
+//! `kfollow export`; [`read_access`] reads who can query each follower database the manifest
+//! manages, for `kfollow access`.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
@@ -18,6 +19,7 @@
 //! measures (Azure Monitor's `FollowerLatency`, and `.show tables details` on both sides,
 //! through [`read_tables_details`]).
 
+mod access;
 mod fingerprint;
 mod follower_settings;
 mod freshness;
@@ -30,6 +32,7 @@ use futures::future::try_join_all;
 use kfollow_azure::{ArmClient, ArmError, KustoClient, KustoError};
 use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster, kql};
 
+pub use access::read_access;
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
 pub use freshness::{CONCURRENT_COMMANDS, LATENCY_WINDOW, read_freshness};
@@ -105,10 +108,10 @@ pub struct Clients {
 
 /// What each cluster is for in the manifest, which decides what to read of it.
 #[derive(Debug, Clone, Default)]
-struct Roles {
-    leader: bool,
-    follower_settings: bool,
-    principals: Lookups,
+pub(crate) struct Roles {
+    pub leader: bool,
+    pub follower_settings: bool,
+    pub principals: Lookups,
 }
 
 /// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
@@ -186,7 +189,7 @@ pub async fn read_clusters(
     })
 }
 
-async fn read_cluster(
+pub(crate) async fn read_cluster(
     alias: &str,
     id: &ClusterId,
     roles: Roles,
