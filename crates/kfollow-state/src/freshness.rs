@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::table_details::{TableDetails, read_tables_details};
-use crate::{Clients, StateError};
+use crate::{Clients, StateError, arm_failure, get_cluster};
 
 /// How far back `FollowerLatency` is read: its maximum over the last 15 minutes.
 pub const LATENCY_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -133,31 +133,14 @@ async fn read_cluster(
     follower: bool,
     clients: &Clients,
 ) -> Result<ClusterRead, StateError> {
-    let arm = |what| {
-        move |source| StateError::Arm {
-            what,
-            alias: alias.to_owned(),
-            source,
-        }
-    };
-    let info = async {
-        clients
-            .arm
-            .get_cluster(id)
-            .await
-            .map_err(arm("the cluster resource"))?
-            .ok_or_else(|| StateError::ClusterNotFound {
-                alias: alias.to_owned(),
-                id: id.clone(),
-            })
-    };
+    let info = get_cluster(alias, id, clients);
     let attachments = async {
         if follower {
             clients
                 .arm
                 .list_attachments(id)
                 .await
-                .map_err(arm("the attachments"))
+                .map_err(arm_failure(alias, "the attachments"))
         } else {
             Ok(Vec::new())
         }

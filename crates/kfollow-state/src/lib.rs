@@ -189,28 +189,41 @@ pub async fn read_clusters(
     })
 }
 
+/// What a failed ARM read of `what` of the cluster `alias` is.
+pub(crate) fn arm_failure(alias: &str, what: &'static str) -> impl Fn(ArmError) -> StateError {
+    let alias = alias.to_owned();
+    move |source| StateError::Arm {
+        what,
+        alias: alias.clone(),
+        source,
+    }
+}
+
+/// `Clusters_Get` of the cluster `alias`; one that does not exist is an error naming it.
+pub(crate) async fn get_cluster(
+    alias: &str,
+    id: &ClusterId,
+    clients: &Clients,
+) -> Result<kfollow_azure::ClusterInfo, StateError> {
+    clients
+        .arm
+        .get_cluster(id)
+        .await
+        .map_err(arm_failure(alias, "the cluster resource"))?
+        .ok_or_else(|| StateError::ClusterNotFound {
+            alias: alias.to_owned(),
+            id: id.clone(),
+        })
+}
+
 pub(crate) async fn read_cluster(
     alias: &str,
     id: &ClusterId,
     roles: Roles,
     clients: &Clients,
 ) -> Result<ObservedCluster, StateError> {
-    let arm = |what| {
-        move |source| StateError::Arm {
-            what,
-            alias: alias.to_owned(),
-            source,
-        }
-    };
-    let info = clients
-        .arm
-        .get_cluster(id)
-        .await
-        .map_err(arm("the cluster resource"))?
-        .ok_or_else(|| StateError::ClusterNotFound {
-            alias: alias.to_owned(),
-            id: id.clone(),
-        })?;
+    let arm = |what| arm_failure(alias, what);
+    let info = get_cluster(alias, id, clients).await?;
     let databases_and_settings = async {
         let databases = clients
             .arm
