@@ -93,6 +93,7 @@ fn a_stopped_cluster_fails_with_its_state() {
     let mut stopped = reading();
     stopped.follower_state = "Stopped".into();
     stopped.follower_tables = Err("not asked: the cluster is not running".into());
+    stopped.leader_tables = Err("not asked: the cluster is not running".into());
     stopped.cluster_lag = Ok(None);
     let database = &freshness_verdict(&[stopped]).databases[0];
     assert!(!database.ok);
@@ -102,6 +103,9 @@ fn a_stopped_cluster_fails_with_its_state() {
         database.reasons,
         ["follower cluster `emea` is Stopped: its databases cannot be queried"]
     );
+    // The data lag cannot be measured on a database that does not answer, and its reason
+    // says so already: no note repeats it.
+    assert!(database.notes.is_empty(), "{:?}", database.notes);
 }
 
 #[test]
