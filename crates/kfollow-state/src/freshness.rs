@@ -299,6 +299,87 @@ fn extents(details: &[TableDetails]) -> Result<Vec<TableExtents>, Unread> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kfollow_model::{
+        ClusterId, FollowerDatabaseName, PrincipalsModificationKind, SourceLocation,
+        TableLevelSharing,
+    };
+
+    fn desired(database: DatabaseSelection, name: FollowerDatabaseName) -> DesiredAttachment {
+        DesiredAttachment {
+            name: "sales".into(),
+            follower: "emea".into(),
+            leader: "prod".into(),
+            database,
+            follower_database_name: name,
+            default_principals_modification_kind: PrincipalsModificationKind::Union,
+            table_level_sharing: TableLevelSharing::default(),
+            follower_databases: std::collections::BTreeMap::new(),
+            protect: false,
+            freshness: None,
+            origin: SourceLocation::default(),
+        }
+    }
+
+    fn live(database: &str, names: &[&str]) -> ObservedAttachment {
+        ObservedAttachment {
+            name: "sales".into(),
+            location: "westeurope".into(),
+            leader: ClusterId::new("1", "rg", "prod").unwrap(),
+            database_name: database.into(),
+            database_name_override: None,
+            database_name_prefix: None,
+            default_principals_modification_kind: PrincipalsModificationKind::Union,
+            table_level_sharing: TableLevelSharing::default(),
+            attached_database_names: names.iter().map(|n| (*n).to_owned()).collect(),
+            provisioning_state: Some("Succeeded".into()),
+        }
+    }
+
+    fn names(targets: &[Target<'_>]) -> Vec<(String, String, bool)> {
+        targets
+            .iter()
+            .map(|t| {
+                (
+                    t.database.clone(),
+                    t.leader_database.clone(),
+                    t.missing.is_some(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn follower_databases_are_named_as_the_live_attachment_names_them() {
+        let all = desired(DatabaseSelection::All, FollowerDatabaseName::Same);
+        let mut prefixed = live("*", &["Sales", "Web"]);
+        prefixed.database_name_prefix = Some("fc_".into());
+        assert_eq!(
+            names(&targets(&all, Some(&prefixed))),
+            [
+                ("fc_Sales".into(), "Sales".into(), false),
+                ("fc_Web".into(), "Web".into(), false)
+            ]
+        );
+        let one = desired(
+            DatabaseSelection::One("Sales".into()),
+            FollowerDatabaseName::Override("SalesEmea".into()),
+        );
+        let mut renamed = live("Sales", &[]);
+        renamed.database_name_override = Some("SalesEmea".into());
+        assert_eq!(
+            names(&targets(&one, Some(&renamed))),
+            [("SalesEmea".into(), "Sales".into(), false)]
+        );
+        // Not attached: one reading that says so, named as the manifest would name it.
+        assert_eq!(
+            names(&targets(&one, None)),
+            [("SalesEmea".into(), "Sales".into(), true)]
+        );
+        assert_eq!(
+            names(&targets(&all, None)),
+            [("*".into(), "*".into(), true)]
+        );
+    }
 
     fn details(time: Option<&str>) -> TableDetails {
         TableDetails {
