@@ -193,6 +193,21 @@ fn targets<'a>(
     if leaders.is_empty() && live.database_name != "*" {
         leaders.push(live.database_name.clone());
     }
+    if leaders.is_empty() {
+        // A `"*"` attachment that lists no database yet (still provisioning, or a leader
+        // without databases) has nothing to query: say so rather than check nothing.
+        return vec![Target {
+            attachment,
+            database: "*".to_owned(),
+            leader_database: "*".to_owned(),
+            missing: Some(format!(
+                "attachment `{}` on `{}` follows no database yet (provisioning state `{}`)",
+                attachment.name,
+                attachment.follower,
+                live.provisioning_state.as_deref().unwrap_or("unknown")
+            )),
+        }];
+    }
     leaders
         .into_iter()
         .map(|leader_database| Target {
@@ -377,6 +392,11 @@ mod tests {
         );
         assert_eq!(
             names(&targets(&all, None)),
+            [("*".into(), "*".into(), true)]
+        );
+        // A `"*"` attachment that lists no database yet is a failing reading, not silence.
+        assert_eq!(
+            names(&targets(&all, Some(&live("*", &[])))),
             [("*".into(), "*".into(), true)]
         );
     }
