@@ -148,3 +148,16 @@ fn a_world_with_an_unreadable_extent_time_is_refused_with_the_format() {
         .to_string();
     assert!(error.contains("not an RFC 3339 time"), "{error}");
 }
+
+#[tokio::test]
+async fn the_metrics_route_spends_the_subscription_s_read_budget() {
+    let budgeted = world().replace(
+        "settings:\n",
+        "settings:\n  resourceRequestBudget: { reads: 1, writes: 1, windowSeconds: 60 }\n",
+    );
+    let env = Env::new(&budgeted);
+    let (status, body) = metrics(&env, EMEA, QUERY).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = metrics(&env, EMEA, QUERY).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
