@@ -128,3 +128,28 @@ fn every_json_key_is_documented() {
     missing.dedup();
     assert!(missing.is_empty(), "undocumented keys: {missing:?}");
 }
+
+/// The example of `docs/check-json.md` is a document of the format: valid JSON with every key
+/// the renderer writes.
+#[test]
+fn the_documented_example_has_the_rendered_keys() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/check-json.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let start = doc.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let example: Value = serde_json::from_str(&doc[start..end]).unwrap();
+    let rendered: Value = serde_json::from_str(&render_check_json(
+        &report(),
+        &CheckJsonMeta {
+            kfollow_version: Some("0.1.0".into()),
+            manifest: Some("kfollow.yaml".into()),
+        },
+    ))
+    .unwrap();
+    let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+    assert_eq!(keys(&example), keys(&rendered));
+    assert_eq!(keys(&example["summary"]), keys(&rendered["summary"]));
+    for database in example["databases"].as_array().unwrap() {
+        assert_eq!(keys(database), keys(&rendered["databases"][0]));
+    }
+}
