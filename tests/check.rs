@@ -249,3 +249,30 @@ fn the_example_with_freshness_is_checked_after_apply() {
     let run = ws.emulated(&["check"]).expect_code(2);
     insta::assert_snapshot!("fourth_coffee_check", run.stdout);
 }
+
+#[test]
+fn when_the_leader_stopped_ingesting_the_two_lags_differ() {
+    // Sales last ingested long ago: the follower holds the same newest extent (no data lag),
+    // while the cluster's metadata sync still trails by 90 s.
+    let ws = Workspace::new();
+    ws.write(
+        "world.yaml",
+        &world("").replacen(
+            "      - name: Sales\n",
+            "      - name: Sales\n        maxExtentsCreationTime: 2026-01-01T00:00:00Z\n",
+            1,
+        ),
+    );
+    ws.write(
+        "kfollow.yaml",
+        &manifest(&attachment("sales", "f1", "Sales", "    freshness: 1m\n")),
+    );
+    let run = ws.emulated(&["check", "--format", "json"]).expect_code(2);
+    let database = &json(&run)["databases"][0];
+    assert_eq!(database["data_lag_ms"], 0);
+    assert_eq!(database["cluster_lag_ms"], 90_000);
+    assert_eq!(
+        database["reasons"][0],
+        "cluster lag 1m 30s (`FollowerLatency` of `f1`) is over the budget of 1m"
+    );
+}
