@@ -33,7 +33,7 @@ pub use observed::{
     ObservedFollowerSettings, ObservedPrincipal,
 };
 pub use plan::{
-    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
+    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
