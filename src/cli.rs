@@ -90,6 +90,17 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// With `--detailed-exitcode`: exit 2 also when the plan reports unmanaged resources (an
+    /// attachment made by hand, say), though it has no changes.
+    #[arg(long, requires = "detailed_exitcode")]
+    pub unmanaged_is_drift: bool,
+    /// Only these changes and what they depend on: a plan address (`attachment.emea/sales`)
+    /// or `cluster.<alias>` (every change on that follower cluster). Repeat for more.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// The heading of `--format markdown` (default: the manifest path).
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +118,10 @@ pub struct ApplyArgs {
     /// At most this many changes in flight at once (one write per cluster at a time anyway).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Only these changes and what they depend on, as for `kfollow plan`. Not with `PLAN`,
+    /// which keeps the targets it was made with.
+    #[arg(long = "target", value_name = "ADDRESS", conflicts_with = "plan")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +132,9 @@ pub struct ShowArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// The heading of `--format markdown` (default: the manifest path).
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,4 +17,5 @@ mod show;
 // Only a build without the emulator can show how it refuses `--emulator`.
 #[cfg(not(feature = "emulator"))]
 mod slim;
+mod target;
 mod validate;

@@ -25,7 +25,7 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
         None => {
             let manifest = pipeline::load_manifest(&args.manifest.file)?;
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed)?;
+            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed, &args.targets)?;
             print!(
                 "{}",
                 kfollow_render::render_text(
@@ -51,6 +51,12 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
     let report = execute(&graph, &observed, &connection, args.parallelism.into()).await;
     connection.save_world()?;
     await_follower_settings(&plan, &report, &desired, &connection).await;
+    if let Some(targeting) = &plan.targeting {
+        println!(
+            "Warning: only the changes of {} and what they depend on were applied; run `kfollow plan` to see what is left",
+            targeting.targets.join(", ")
+        );
+    }
     if report.is_complete() {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -18,7 +18,7 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
     let manifest = pipeline::load_manifest(&args.manifest.file)?;
     let connection = connect(&args.connection, notices_on_stderr())?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed)?;
+    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed, &args.targets)?;
     let saved = SavedPlan::new(
         env!("CARGO_PKG_VERSION"),
         &manifest.name,
@@ -28,7 +28,7 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
         plan,
         kfollow_state::fingerprints(&observed),
     );
-    print!("{}", render(&saved, args.format));
+    print!("{}", render(&saved, args.format, args.title.as_deref()));
     if let Some(out) = &args.out {
         write_saved_plan(out, &saved)?;
         if args.format == Format::Text {
@@ -39,15 +39,18 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
             );
         }
     }
-    Ok(if args.detailed_exitcode && !saved.plan.is_empty() {
+    let drift =
+        !saved.plan.is_empty() || (args.unmanaged_is_drift && !saved.plan.unmanaged.is_empty());
+    Ok(if args.detailed_exitcode && drift {
         ExitCode::from(CHANGES_PRESENT)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// A plan in the form asked for, ending with a newline.
-pub fn render(saved: &SavedPlan, format: Format) -> String {
+/// A plan in the form asked for, ending with a newline; markdown starts with the manifest's
+/// marker and `title` (by default the manifest path).
+pub fn render(saved: &SavedPlan, format: Format, title: Option<&str>) -> String {
     let plan: &Plan = &saved.plan;
     let mut out = match format {
         Format::Text => kfollow_render::render_text(
@@ -56,7 +59,14 @@ pub fn render(saved: &SavedPlan, format: Format) -> String {
                 color: terminal::stdout_color(),
             },
         ),
-        Format::Markdown => kfollow_render::render_markdown(plan, &MarkdownOptions::default()),
+        Format::Markdown => kfollow_render::render_markdown(
+            plan,
+            &MarkdownOptions {
+                title: Some(title.unwrap_or(&saved.manifest).to_owned()),
+                manifest: Some(saved.manifest.clone()),
+                ..MarkdownOptions::default()
+            },
+        ),
         Format::Json => kfollow_render::render_json(
             plan,
             Some(&PlanJsonMeta {

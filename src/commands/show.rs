@@ -8,6 +8,6 @@ use crate::pipeline::Failure;
 
 pub fn run(args: &ShowArgs) -> Result<ExitCode, Failure> {
     let saved = read_saved_plan(&args.plan)?;
-    print!("{}", render(&saved, args.format));
+    print!("{}", render(&saved, args.format, args.title.as_deref()));
     Ok(ExitCode::SUCCESS)
 }
