@@ -6,6 +6,7 @@
 
 mod support;
 
+mod credentials;
 mod examples;
 mod export;
 mod follower_settings;

@@ -58,7 +58,16 @@ pub fn kfollow(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .env_remove("KFOLLOW_ARM_ENDPOINT")
         .env_remove("RUST_LOG");
     for (key, _) in std::env::vars() {
-        if key.starts_with("AZURE_") || key.starts_with("IDENTITY_") || key.starts_with("MSI_") {
+        if [
+            "AZURE_",
+            "AZURESUBSCRIPTION_",
+            "IDENTITY_",
+            "MSI_",
+            "SYSTEM_",
+        ]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+        {
             command.env_remove(key);
         }
     }
