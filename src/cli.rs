@@ -163,10 +163,14 @@ mod tests {
 
     use super::Cli;
 
-    fn cli_doc() -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    fn doc(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
         std::fs::read_to_string(&path)
             .unwrap_or_else(|error| panic!("cannot read `{}`: {error}", path.display()))
+    }
+
+    fn cli_doc() -> String {
+        doc("docs/cli.md")
     }
 
     /// The doc cut at its `## ` headings: (heading, lines under it).
@@ -315,6 +319,160 @@ mod tests {
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",
             ]
+        );
+    }
+
+    /// The `kfollow <command> …` command lines of the code blocks of a doc (comments cut,
+    /// continued lines joined), each as its words up to a shell operator.
+    fn command_lines(doc: &str) -> Vec<Vec<String>> {
+        let commands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|sub| sub.get_name().to_owned())
+            .collect();
+        let mut out = Vec::new();
+        let mut in_code = false;
+        let mut pending = String::new();
+        for line in doc.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let line = without_comment(line);
+            if let Some(continued) = line.trim_end().strip_suffix('\\') {
+                pending.push_str(continued);
+                continue;
+            }
+            let whole = std::mem::take(&mut pending) + &line;
+            let words = shell_words(&whole);
+            for (at, word) in words.iter().enumerate() {
+                if word == "kfollow" && words.get(at + 1).is_some_and(|w| commands.contains(w)) {
+                    let end = words[at..]
+                        .iter()
+                        .position(|w| {
+                            ["|", "||", "&&", ";", ">", "2>", ">>", "<"].contains(&w.as_str())
+                        })
+                        .map_or(words.len(), |n| at + n);
+                    out.push(words[at..end].to_vec());
+                }
+            }
+        }
+        out
+    }
+
+    /// A line without its `#` comment (a `#` at the start or after a space, outside quotes).
+    fn without_comment(line: &str) -> String {
+        let mut quote = None;
+        let mut previous = ' ';
+        for (at, c) in line.char_indices() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), _) if c == q => quote = None,
+                (None, '#') if previous.is_whitespace() => return line[..at].to_owned(),
+                _ => {}
+            }
+            previous = c;
+        }
+        line.to_owned()
+    }
+
+    /// Words as a shell splits them: quotes group and are removed; `>`, `|`, `;`, `&&` stand
+    /// alone.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word: Option<String> = None;
+        let mut quote = None;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some(q), _) if c == q => quote = None,
+                (Some(_), _) => word.get_or_insert_default().push(c),
+                (None, '"' | '\'') => {
+                    quote = Some(c);
+                    word.get_or_insert_default();
+                }
+                (None, '>' | '|' | ';' | '&' | '<') => {
+                    let mut operator = word.take().filter(|w| w == "2").unwrap_or_default();
+                    if let Some(done) = word.take() {
+                        words.push(done);
+                    }
+                    operator.push(c);
+                    while let Some(&next) = chars.peek()
+                        && matches!(next, '>' | '|' | '&')
+                    {
+                        operator.push(next);
+                        chars.next();
+                    }
+                    words.push(operator);
+                }
+                (None, c) if c.is_whitespace() => words.extend(word.take()),
+                (None, c) => word.get_or_insert_default().push(c),
+            }
+        }
+        words.extend(word);
+        words
+    }
+
+    /// Every command line of `doc` that the command line refuses, with clap's reason.
+    fn refused_commands(doc: &str) -> Vec<String> {
+        command_lines(doc)
+            .into_iter()
+            .filter_map(|words| {
+                Cli::command()
+                    .try_get_matches_from(&words)
+                    .err()
+                    .map(|error| format!("`{}`: {}", words.join(" "), error.kind()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_ci_recipes_call_only_flags_kfollow_has() {
+        let doc = doc("docs/ci.md");
+        let lines = command_lines(&doc);
+        let used: BTreeSet<&str> = lines.iter().flatten().map(String::as_str).collect();
+        for expected in [
+            "plan",
+            "apply",
+            "show",
+            "--out",
+            "--unmanaged-is-drift",
+            "--title",
+        ] {
+            assert!(used.contains(expected), "no `{expected}` in {lines:?}");
+        }
+        let refused = refused_commands(&doc);
+        assert!(
+            refused.is_empty(),
+            "docs/ci.md:\n  {}",
+            refused.join("\n  ")
+        );
+    }
+
+    /// The check itself: a flag kfollow does not have is reported, in a continued line too;
+    /// comments, quotes and redirections are read as a shell reads them.
+    #[test]
+    fn a_recipe_with_an_unknown_flag_is_reported() {
+        let doc = "```yaml\n\
+                   # kfollow plan on every pull request\n\
+                   run: kfollow plan -f \"a b.yaml\" --title 'Drift: x' > plan.md || status=$?\n\
+                   run: kfollow show kfollow.plan --format markdown 2>/dev/null | head\n\
+                   run: |\n  kfollow apply reviewed.plan \\\n    --no-such-flag  # comment\n\
+                   ```\n\
+                   kfollow plan --outside-code-blocks\n";
+        assert_eq!(
+            command_lines(doc),
+            [
+                vec!["kfollow", "plan", "-f", "a b.yaml", "--title", "Drift: x"],
+                vec!["kfollow", "show", "kfollow.plan", "--format", "markdown"],
+                vec!["kfollow", "apply", "reviewed.plan", "--no-such-flag"],
+            ]
+        );
+        assert_eq!(
+            refused_commands(doc),
+            ["`kfollow apply reviewed.plan --no-such-flag`: unexpected argument found"]
         );
     }
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod ci_recipes;
 mod credentials;
 mod examples;
 mod export;
