@@ -8,6 +8,7 @@ mod support;
 
 mod ci_recipes;
 mod credentials;
+mod data_share;
 mod examples;
 mod export;
 mod follower_settings;

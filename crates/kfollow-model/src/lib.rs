@@ -30,12 +30,12 @@ pub use kinds::{
 };
 pub use observed::{
     LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedFollowerSettings, ObservedPrincipal,
+    ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,
 };
-pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
+pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

@@ -20,6 +20,7 @@ fn planned(changes: Vec<Change>, unmanaged: Vec<Address>) -> (Plan, DependencyGr
             .map(|address| Unmanaged {
                 address,
                 description: "follows prod/Web".into(),
+                share_origin: None,
             })
             .collect(),
         ..Plan::default()

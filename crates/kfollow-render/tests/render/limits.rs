@@ -76,6 +76,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                         name: format!("u{i}"),
                     },
                     description,
+                    share_origin: None,
                 })
                 .collect(),
             warnings,
