@@ -1,9 +1,6 @@
 //! Plan and apply of attachments end to end: the binary, the emulator, real HTTP.
 
-use crate::support::{Standalone, Workspace, cluster_id, manifest, small_world, writes};
-
-const SALES: &str =
-    "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n";
+use crate::support::{SALES, Standalone, Workspace, cluster_id, manifest, small_world, writes};
 
 #[test]
 fn plan_apply_plan_converges() {

@@ -174,3 +174,46 @@ fn a_mistyped_target_names_close_matches_and_changes_nothing() {
         before
     );
 }
+
+/// A saved plan runs only as the plan made again with its own targets: widening them, or
+/// hiding that the plan is partial, is refused before any write.
+#[test]
+fn edited_targets_in_a_saved_plan_are_refused() {
+    let ws = estate();
+    ws.emulated(&["plan", "--target", "cluster.f2", "--out", "f2.plan"])
+        .expect_code(0);
+    let text = std::fs::read_to_string(ws.path().join("f2.plan")).unwrap();
+    let before = std::fs::read_to_string(ws.path().join("world.yaml")).unwrap();
+    let mut widened: Value = serde_json::from_str(&text).unwrap();
+    widened["plan"]["targeting"]["targets"] = serde_json::json!(["cluster.f1"]);
+    let mut whole: Value = serde_json::from_str(&text).unwrap();
+    whole["plan"].as_object_mut().unwrap().remove("targeting");
+    let mut understated: Value = serde_json::from_str(&text).unwrap();
+    understated["plan"]["targeting"]["left_out"] = serde_json::json!(0);
+    for (name, plan, expected) in [
+        ("widened.plan", widened, "attachment.f1/sales: change"),
+        (
+            "whole.plan",
+            whole,
+            "attachment.f1/sales: change: the file says no change",
+        ),
+        (
+            "understated.plan",
+            understated,
+            "targeting: --target: the file says targets cluster.f2 leaving out 0; the manifest \
+             and the live state give targets cluster.f2 leaving out 2",
+        ),
+    ] {
+        ws.write(name, &serde_json::to_string_pretty(&plan).unwrap());
+        let run = ws.emulated(&["apply", name]).expect_code(1);
+        assert!(run.stderr.contains(expected), "{name}: {}", run.stderr);
+        assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("world.yaml")).unwrap(),
+        before
+    );
+    // The file as written still runs.
+    ws.emulated(&["apply", "f2.plan"]).expect_code(0);
+    assert_eq!(attached(&ws), (vec![], vec!["web".to_owned()]));
+}

@@ -12,6 +12,7 @@ mod data_share;
 mod examples;
 mod export;
 mod follower_settings;
+mod hostile_names;
 mod kusto_grammar;
 mod plan_apply;
 mod saved_plan;

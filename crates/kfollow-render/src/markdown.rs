@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use kfollow_model::{Action, Change, Plan};
 
 use crate::body::{change_lines, verb};
+use crate::inert::inert;
 use crate::lines::to_diff;
 use crate::summary::{
     TARGETING_HEAD, destructive_consequence, destructive_phrase, summary_line, targeting_sentence,
@@ -51,20 +52,22 @@ impl Default for MarkdownOptions {
 
 /// The hidden line that names the manifest of a plan comment:
 /// `<!-- kfollow:plan:<manifest path> -->`. The path is percent-encoded where it could end
-/// the HTML comment or break the line (`%`, `<`, `>`, line breaks, and a `-` after a `-`), so
-/// any path gives one well-formed comment and different paths give different markers.
+/// the HTML comment, break the line or hide (`%`, `<`, `>`, a `-` after a `-`, and every
+/// control, bidirectional or invisible character), so any path gives one well-formed comment
+/// and different paths give different markers.
 pub fn plan_marker(manifest: &str) -> String {
     let mut path = String::with_capacity(manifest.len());
     let mut previous = None;
     for c in manifest.chars() {
-        match c {
-            '%' => path.push_str("%25"),
-            '<' => path.push_str("%3C"),
-            '>' => path.push_str("%3E"),
-            '\n' => path.push_str("%0A"),
-            '\r' => path.push_str("%0D"),
-            '-' if previous == Some('-') => path.push_str("%2D"),
-            _ => path.push(c),
+        let encode = matches!(c, '%' | '<' | '>')
+            || (c == '-' && previous == Some('-'))
+            || crate::inert::is_hidden(c);
+        if encode {
+            for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                path.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            path.push(c);
         }
         previous = path.chars().last();
     }
@@ -294,8 +297,10 @@ fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
-/// An inline code span that no backtick inside the text can end early.
+/// An inline code span that no backtick inside the text can end early, and no line break or
+/// hidden character can leave: the text is made [`inert`] first.
 fn code(text: &str) -> String {
+    let text = &*inert(text);
     let ticks = "`".repeat(longest_backtick_run(text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -305,12 +310,14 @@ fn code(text: &str) -> String {
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
-/// Text from the plan (descriptions, warnings, reasons) made inert: markdown punctuation is
-/// escaped and line breaks become spaces, so it cannot open a link, a tag or a new block.
-/// Backtick spans are kept as code spans (kfollow's messages put names in backticks), and
-/// nothing is escaped inside them, where a backslash would show; with an odd number of
-/// backticks there are no spans and every backtick is escaped.
+/// Text from the plan (descriptions, warnings, reasons) made inert: line breaks and hidden
+/// characters become visible escapes ([`inert`]) and markdown punctuation is escaped, so it
+/// cannot open a link, a tag or a new block. Backtick spans are kept as code spans
+/// (kfollow's messages put names in backticks), and nothing is escaped inside them, where a
+/// backslash would show; with an odd number of backticks there are no spans and every
+/// backtick is escaped.
 fn escape(text: &str) -> String {
+    let text = &*inert(text);
     let spans = text.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;
@@ -320,7 +327,6 @@ fn escape(text: &str) -> String {
                 in_code = !in_code;
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' if !in_code => {
                 out.push('\\');
                 out.push(c);
@@ -351,6 +357,10 @@ mod tests {
             plan_marker("a--b--->c<!--d%2D\ne-"),
             "<!-- kfollow:plan:a-%2Db-%2D-%3Ec%3C!-%2Dd%252D%0Ae- -->"
         );
+        assert_eq!(
+            plan_marker("a\u{202e}b\u{1b}"),
+            "<!-- kfollow:plan:a%E2%80%AEb%1B -->"
+        );
         for path in ["--", "-->", "x--!>", "<!--", "a\r\nb", "%2D", "---"] {
             let marker = plan_marker(path);
             let inner = &marker["<!-- ".len()..marker.len() - " -->".len()];
@@ -362,7 +372,10 @@ mod tests {
 
     #[test]
     fn escape_neutralises_markup() {
-        assert_eq!(escape("<b>x</b>\n[y](z)"), "\\<b\\>x\\</b\\> \\[y\\](z)");
+        assert_eq!(
+            escape("<b>x</b>\n[y](z)"),
+            "\\<b\\>x\\</b\\>\\\\n\\[y\\](z)"
+        );
         assert_eq!(escape("`my_table` my_table"), "`my_table` my\\_table");
         assert_eq!(escape("a ` b_"), "a \\` b\\_");
     }
