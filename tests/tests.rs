@@ -7,6 +7,7 @@
 mod support;
 
 mod ci_recipes;
+mod ci_workflows;
 mod credentials;
 mod data_share;
 mod examples;
