@@ -164,7 +164,19 @@ fn a_mistyped_target_names_close_matches_and_changes_nothing() {
         .expect_code(1);
     assert!(
         unframed(&run.stderr).contains(
-            "the valid targets are:\n  attachment.f1/sales\n  attachment.f2/web\n  cluster.f1\n  cluster.f2\n  cluster.lead\n  follower_database.f1/Sales\n  follower_database.f2/Web\n"
+            "the valid targets are:\n  attachment.f1/sales\n  attachment.f2/web\n  cluster.f1\n  cluster.f2\n  follower_database.f1/Sales\n  follower_database.f2/Web\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A leader has no changes of its own to roll out: its follower clusters are named.
+    let run = ws
+        .emulated(&["apply", "--target", "cluster.lead", "--auto-approve"])
+        .expect_code(1);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        unframed(&run.stderr).contains(
+            "`--target cluster.lead` names a leader cluster; `cluster.<alias>` takes the changes on a follower cluster (a leader's detach of a follower among them), so target the follower clusters that follow it:\n  cluster.f1\n  cluster.f2\n"
         ),
         "{}",
         run.stderr

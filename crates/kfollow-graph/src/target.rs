@@ -65,8 +65,12 @@ impl fmt::Display for Target {
 pub struct UnknownTarget {
     /// The target as typed.
     pub target: String,
-    /// Valid targets that look like it, closest first; empty when none does.
+    /// Valid targets that look like it, closest first; empty when none does. For a leader
+    /// cluster, the follower clusters that follow it.
     pub close: Vec<String>,
+    /// True when the target is `cluster.<alias>` of a cluster the manifest has only as a
+    /// leader: a cluster target takes the changes on a follower cluster, and would take none.
+    pub leader: bool,
 }
 
 /// Targets that name nothing, each with the valid targets that look like it.
@@ -85,15 +89,24 @@ fn unknown_text(unknown: &[UnknownTarget], valid: &[String]) -> String {
         if index > 0 {
             out.push('\n');
         }
-        out.push_str(&format!(
-            "`--target {}` names nothing in the manifest or the plan",
-            target.target
-        ));
-        if !target.close.is_empty() {
-            out.push_str("; did you mean:");
-            for close in &target.close {
-                out.push_str(&format!("\n  {close}"));
+        if target.leader {
+            out.push_str(&format!(
+                "`--target {}` names a leader cluster; `cluster.<alias>` takes the changes on a \
+                 follower cluster (a leader's detach of a follower among them), so target the \
+                 follower clusters that follow it:",
+                target.target
+            ));
+        } else {
+            out.push_str(&format!(
+                "`--target {}` names nothing in the manifest or the plan",
+                target.target
+            ));
+            if !target.close.is_empty() {
+                out.push_str("; did you mean:");
             }
+        }
+        for close in &target.close {
+            out.push_str(&format!("\n  {close}"));
         }
     }
     if unknown.iter().all(|target| target.close.is_empty()) {
@@ -138,9 +151,16 @@ pub fn target(
             let text = target.to_string();
             !valid.iter().any(|v| v.eq_ignore_ascii_case(&text))
         })
-        .map(|target| UnknownTarget {
-            target: target.to_string(),
-            close: close_matches(&target.to_string(), &valid),
+        .map(|target| {
+            let followers = match target {
+                Target::Cluster(alias) => followers_of_leader(desired, alias, &valid),
+                Target::Address(_) => None,
+            };
+            UnknownTarget {
+                target: target.to_string(),
+                leader: followers.is_some(),
+                close: followers.unwrap_or_else(|| close_matches(&target.to_string(), &valid)),
+            }
         })
         .collect();
     if !unknown.is_empty() {
@@ -193,8 +213,9 @@ impl DependencyGraph {
     }
 }
 
-/// Every target that names something: the manifest's addresses and cluster aliases, and the
-/// addresses and follower clusters of the plan's changes and unmanaged resources.
+/// Every target that names something: the manifest's addresses and cluster aliases (but a
+/// cluster it has only as a leader, on which no change is ever addressed), and the addresses
+/// and follower clusters of the plan's changes and unmanaged resources.
 fn valid_targets(desired: &Desired, plan: &Plan, graph: &DependencyGraph) -> BTreeSet<String> {
     let addresses: Vec<Address> = desired
         .addresses()
@@ -202,17 +223,43 @@ fn valid_targets(desired: &Desired, plan: &Plan, graph: &DependencyGraph) -> BTr
         .chain(graph.changes().map(|change| change.address.clone()))
         .chain(plan.unmanaged.iter().map(|u| u.address.clone()))
         .collect();
+    let followers: Vec<&str> = addresses.iter().map(Address::follower).collect();
+    let only_leaders: Vec<&str> = desired
+        .attachments
+        .iter()
+        .map(|attachment| attachment.leader.as_str())
+        .filter(|leader| !followers.iter().any(|f| f.eq_ignore_ascii_case(leader)))
+        .collect();
     let clusters = desired
         .clusters
         .keys()
         .map(String::as_str)
-        .chain(addresses.iter().map(Address::follower))
+        .filter(|alias| !only_leaders.iter().any(|l| l.eq_ignore_ascii_case(alias)))
+        .chain(followers.iter().copied())
         .map(|alias| Target::Cluster(alias.to_owned()).to_string());
     addresses
         .iter()
         .map(ToString::to_string)
         .chain(clusters)
         .collect()
+}
+
+/// For `alias`, a cluster the manifest has as a leader and that is no valid target (never a
+/// follower), the cluster targets of the follower clusters that follow it; `None` for any
+/// other alias.
+fn followers_of_leader(
+    desired: &Desired,
+    alias: &str,
+    valid: &BTreeSet<String>,
+) -> Option<Vec<String>> {
+    let followers: BTreeSet<String> = desired
+        .attachments
+        .iter()
+        .filter(|attachment| attachment.leader.eq_ignore_ascii_case(alias))
+        .map(|attachment| Target::Cluster(attachment.follower.clone()).to_string())
+        .filter(|target| valid.contains(target))
+        .collect();
+    (!followers.is_empty()).then(|| followers.into_iter().collect())
 }
 
 /// The valid targets that look like `typed`, closest first, at most five: a few typing

@@ -183,6 +183,40 @@ fn a_target_like_nothing_lists_the_valid_ones() {
     );
 }
 
+/// A leader is no cluster target: no change is addressed on it, so `cluster.<leader>` would
+/// always give an empty plan. It is refused, naming the follower clusters that follow it.
+#[test]
+fn a_leader_cluster_target_names_its_followers() {
+    let mut desired = desired();
+    for alias in ["prod", "emea"] {
+        let cluster = kfollow_model::DesiredCluster {
+            alias: alias.into(),
+            id: id(alias),
+            location: None,
+            unmanaged_followers: kfollow_model::UnmanagedPolicy::Report,
+            unmanaged_attachments: kfollow_model::UnmanagedPolicy::Report,
+            origin: SourceLocation::default(),
+        };
+        desired.clusters.insert(alias.into(), cluster);
+    }
+    let (plan, graph) = planned(estate(), Vec::new());
+    let error = target(&desired, plan, graph, &["cluster.PROD".to_owned()]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`--target cluster.PROD` names a leader cluster; `cluster.<alias>` takes the changes on a \
+         follower cluster (a leader's detach of a follower among them), so target the follower \
+         clusters that follow it:\n  \
+         cluster.emea"
+    );
+    assert!(
+        !error.valid.contains(&"cluster.prod".to_owned()),
+        "{error:?}"
+    );
+    // A cluster that is a follower too stays a target.
+    let (plan, graph) = planned(estate(), Vec::new());
+    assert!(target(&desired, plan, graph, &["cluster.emea".to_owned()]).is_ok());
+}
+
 proptest! {
     #[test]
     fn a_targeted_plan_holds_its_targets_and_all_they_depend_on(
