@@ -9,6 +9,7 @@ use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
+use crate::output::Output;
 
 /// Why a command stops early after it already told the user (exit 1).
 #[derive(Debug)]
@@ -45,7 +46,7 @@ pub struct Manifest {
 }
 
 /// Reads and validates the manifest; on errors prints every diagnostic and stops.
-pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
+pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| {
         miette::miette!(
@@ -56,7 +57,7 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
     match kfollow_spec::load(&name, &text) {
         Ok(validated) => {
             for warning in validated.warnings {
-                eprintln!("{:?}", miette::Report::new(warning));
+                output.report(&miette::Report::new(warning));
             }
             Ok(Manifest {
                 name,
@@ -66,9 +67,9 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
         }
         Err(diagnostics) => {
             for diagnostic in diagnostics.all() {
-                eprintln!("{:?}", miette::Report::new(diagnostic.clone()));
+                output.report(&miette::Report::new(diagnostic.clone()));
             }
-            eprintln!("{diagnostics}");
+            output.message(&diagnostics.to_string());
             Err(Stop.into())
         }
     }
@@ -91,19 +92,20 @@ pub fn make_plan(
     desired: &Desired,
     observed: &Observed,
     targets: &[String],
+    output: Output,
 ) -> Result<(Plan, DependencyGraph), Failure> {
     let mut plan = match kfollow_diff::diff(desired, observed) {
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
                 let error = kfollow_render::inert(&error.to_string()).into_owned();
-                eprintln!("{:?}", miette::miette!("{error}"));
+                output.report(&miette::miette!("{error}"));
             }
-            eprintln!(
-                "Error: the plan cannot be made ({} problem{}); nothing was changed",
+            output.error(&format!(
+                "the plan cannot be made ({} problem{}); nothing was changed",
                 errors.0.len(),
                 if errors.0.len() == 1 { "" } else { "s" }
-            );
+            ));
             return Err(Stop.into());
         }
     };
@@ -124,5 +126,19 @@ pub fn make_plan(
             "{error}"
         )
         .into()
+    })
+}
+
+/// Writes a file the user asked for (a saved plan, and any record a command keeps) the one safe
+/// way: atomically, keeping the mode of the file it replaces, through symlinks, and never over
+/// `inputs`, the files the run reads (its manifest, its emulator world), whatever path names
+/// them. Every file the binary writes goes through here.
+pub fn write_file(path: &Path, contents: &[u8], inputs: &[&Path]) -> miette::Result<()> {
+    kfollow_files::write(path, contents, inputs).map_err(|error| match error {
+        kfollow_files::WriteError::Input { .. } => miette::miette!(
+            help = "choose another file name",
+            "{error}; nothing was written"
+        ),
+        kfollow_files::WriteError::Io { .. } => miette::Report::from_err(error),
     })
 }

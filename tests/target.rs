@@ -63,11 +63,11 @@ fn a_cluster_target_rolls_out_one_follower_cluster() {
         apply.stdout
     );
     assert!(
-        apply.stdout.contains(
+        apply.stderr.contains(
             "Warning: only the changes of cluster.f2 and what they depend on were applied"
         ),
         "{}",
-        apply.stdout
+        apply.stderr
     );
     assert_eq!(attached(&ws), (vec![], vec!["web".to_owned()]));
 

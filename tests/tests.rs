@@ -12,9 +12,14 @@ mod credentials;
 mod data_share;
 mod examples;
 mod export;
+mod files;
 mod follower_settings;
 mod hostile_names;
+// Signals are sent with `kill`.
+#[cfg(unix)]
+mod interrupt;
 mod kusto_grammar;
+mod output;
 mod plan_apply;
 mod saved_plan;
 mod scale;

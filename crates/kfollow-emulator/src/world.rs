@@ -352,19 +352,22 @@ impl World {
         serde_saphyr::to_string(self).map_err(|e| WorldError::Serialize(e.to_string()))
     }
 
-    /// Writes the world to a file (through a temporary file, so a reader never sees half).
+    /// Writes the world to a file with [`kfollow_files::write`]: through a temporary file, so
+    /// a reader never sees half; a symlink stays a symlink, and the file keeps its mode (a
+    /// world holding callers' tokens may be readable by its owner alone).
     pub fn save(&self, path: &Path) -> Result<(), WorldError> {
         let text = self.to_yaml()?;
-        let io = |source| WorldError::Io {
-            action: "write",
-            path: path.to_owned(),
-            source,
-        };
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        std::fs::write(&temporary, text).map_err(io)?;
-        std::fs::rename(&temporary, path).map_err(io)
+        kfollow_files::write(path, text.as_bytes(), &[]).map_err(|error| {
+            let source = match error {
+                kfollow_files::WriteError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            };
+            WorldError::Io {
+                action: "write",
+                path: path.to_owned(),
+                source,
+            }
+        })
     }
 
     /// Checks what serde cannot: the rules of Azure on names and leaders ([`WorldProblem`]).
