@@ -140,7 +140,7 @@ pub struct PlanArgs {
     /// or `cluster.<alias>` (every change on that follower cluster). Repeat for more.
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,
-    /// The heading of `--format markdown` (default: the manifest path).
+    /// The heading of `--format markdown` (default: the manifest path); only with that form.
     #[arg(long, value_name = "TITLE")]
     pub title: Option<String>,
 }
@@ -178,7 +178,7 @@ pub struct ShowArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// The heading of `--format markdown` (default: the manifest path).
+    /// The heading of `--format markdown` (default: the manifest path); only with that form.
     #[arg(long, value_name = "TITLE")]
     pub title: Option<String>,
     /// Not taken: a saved plan holds the manifest it was made from. Given, `show` says so.

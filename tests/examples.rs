@@ -110,4 +110,39 @@ fn a_pull_request_comment_is_found_by_its_marker() {
         ]
     );
     assert_eq!(shown_lines[2..], lines[2..]);
+
+    // A title heads the markdown only: with another form it is refused, not dropped.
+    for format in ["text", "json"] {
+        let refused = kfollow(
+            ws.path(),
+            &["show", "reviewed.plan", "--format", format, "--title", "x"],
+            &[],
+        )
+        .expect_code(1);
+        assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+        assert!(
+            refused.stderr.contains(&format!(
+                "`--title` is the heading of the markdown form; it does not apply to `--format {format}`"
+            )),
+            "{}",
+            refused.stderr
+        );
+    }
+    let refused = ws
+        .emulated(&[
+            "plan",
+            "-f",
+            "prod--eu.yaml",
+            "--title",
+            "x",
+            "--out",
+            "no.plan",
+        ])
+        .expect_code(1);
+    assert!(
+        refused.stderr.contains("add `--format markdown`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!ws.path().join("no.plan").exists());
 }

@@ -113,8 +113,9 @@ fn a_saved_plan_keeps_its_targets_for_show_and_apply() {
     );
 
     // A saved plan keeps the targets it was made with; others are refused.
-    let both = ws.emulated(&["apply", "f1.plan", "--target", "cluster.f2"]);
-    assert_ne!(both.code, 0);
+    let both = ws
+        .emulated(&["apply", "f1.plan", "--target", "cluster.f2"])
+        .expect_code(1);
     assert!(
         both.stderr.contains("cannot be used with"),
         "{}",
