@@ -1,6 +1,7 @@
 //! The CI recipes of `docs/ci.md`: the files in `examples/ci/` are what the page shows,
-//! they are YAML, the GitHub workflows hold what the page promises, and every Azure
-//! Pipelines task takes only the inputs its documentation lists.
+//! they are YAML, the GitHub workflows hold what the page promises, every Azure Pipelines
+//! task takes only the inputs its documentation lists, and the drift steps, run with bash,
+//! read each exit code of `kfollow plan --detailed-exitcode` right.
 
 use std::path::{Path, PathBuf};
 
@@ -174,6 +175,100 @@ fn every_azure_pipelines_task_takes_only_documented_inputs() {
             "inlineScript",
         ] {
             assert!(inputs.get(required).is_some(), "{task} without {required}");
+        }
+    }
+}
+
+/// What a drift step's script made of one exit code of `kfollow plan`: its own exit code
+/// and what it handed to the next step.
+#[cfg(unix)]
+fn drift_step(script: &str, kfollow_exit: i32, bash_flags: &[&str]) -> (i32, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // A kfollow that prints a plan and exits as told.
+    let fake = bin.join("kfollow");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"<!-- kfollow:plan:x -->\"\nexit \"$FAKE_EXIT\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output_file = dir.path().join("github_output");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = std::process::Command::new("bash")
+        .args(bash_flags)
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("FAKE_EXIT", kfollow_exit.to_string())
+        .env("MANIFEST", "environments/dev/kfollow.yaml")
+        .env("GITHUB_OUTPUT", &output_file)
+        .output()
+        .unwrap();
+    let handed = std::fs::read_to_string(&output_file).unwrap_or_default()
+        + &String::from_utf8_lossy(&run.stdout);
+    (run.status.code().unwrap_or(-1), handed)
+}
+
+/// The drift steps run as the CI runs them, against a kfollow that exits 0, 2, 1 or as a
+/// crash would: drift only on 2, in step only on 0, and anything else fails the job (so a
+/// crash can never close the drift issue as "in step").
+#[cfg(unix)]
+#[test]
+fn the_drift_steps_read_every_exit_code_right() {
+    let github = yaml(&root().join("examples/ci/github/kfollow-drift.yml"));
+    let steps = github["jobs"]["drift"]["steps"].as_array().unwrap();
+    let step = steps.iter().find(|s| s["id"] == "plan").unwrap();
+    let script = step["run"].as_str().unwrap();
+    // GitHub runs `run:` with `bash -e -o pipefail`.
+    let github_flags = ["--noprofile", "--norc", "-e", "-o", "pipefail"];
+    for (code, expected) in [
+        (0, Some("status=0\n")),
+        (2, Some("status=2\n")),
+        (1, None),
+        (101, None),
+    ] {
+        let (exit, handed) = drift_step(script, code, &github_flags);
+        match expected {
+            Some(output) => assert_eq!((exit, handed.as_str()), (0, output), "kfollow exit {code}"),
+            None => assert_ne!(exit, 0, "kfollow exit {code}: {handed}"),
+        }
+    }
+
+    let azure = yaml(&root().join("examples/ci/azure-pipelines/kfollow.yml"));
+    let mut found = Vec::new();
+    tasks(&azure, &mut found);
+    let look = found
+        .iter()
+        .find(|(_, inputs)| {
+            inputs["inlineScript"]
+                .as_str()
+                .is_some_and(|s| s.contains("--unmanaged-is-drift"))
+        })
+        .unwrap();
+    let script = look.1["inlineScript"].as_str().unwrap();
+    let variable = "##vso[task.setvariable variable=drift;isoutput=true]";
+    for (code, expected) in [(0, Some("no")), (2, Some("yes")), (1, None), (101, None)] {
+        let (exit, handed) = drift_step(script, code, &[]);
+        match expected {
+            Some(drift) => {
+                assert_eq!(exit, 0, "kfollow exit {code}: {handed}");
+                assert!(
+                    handed.contains(&format!("{variable}{drift}\n")),
+                    "kfollow exit {code}: {handed}"
+                );
+            }
+            None => {
+                assert_ne!(exit, 0, "kfollow exit {code}: {handed}");
+                assert!(!handed.contains(variable), "kfollow exit {code}: {handed}");
+            }
         }
     }
 }
