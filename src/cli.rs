@@ -16,7 +16,8 @@ Exit codes (every command):
   1  an error: a usage error (an unknown flag, a bad value), an invalid manifest, a failed
      read, a stale or foreign saved plan, apply not approved, or an apply in which a change
      failed, was not attempted or was interrupted
-  2  plan --detailed-exitcode only: the plan has changes";
+  2  plan --detailed-exitcode only: the plan has changes (or, with --unmanaged-is-drift,
+     reports unmanaged resources)";
 
 /// Declarative plan/apply for Azure Data Explorer (Kusto) follower databases.
 #[derive(Debug, Parser)]
@@ -129,7 +130,8 @@ pub struct PlanArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 when there are no changes, 2 when there are (see `--unmanaged-is-drift`), 1 on
+    /// error.
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// With `--detailed-exitcode`: exit 2 also when the plan reports unmanaged resources (an
