@@ -1,4 +1,4 @@
-//! The command-line contract of DESIGN.md §6, as clap types.
+//! The command-line contract (docs/cli.md), as clap types.
 
 use std::path::PathBuf;
 

@@ -24,6 +24,7 @@ mod plan_apply;
 mod saved_plan;
 mod scale;
 mod show;
+mod standalone;
 // Only a build without the emulator can show how it refuses `--emulator`.
 #[cfg(not(feature = "emulator"))]
 mod slim;

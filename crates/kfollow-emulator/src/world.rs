@@ -1,6 +1,7 @@
-//! The world: the fake Azure the emulator serves, as a YAML file (DESIGN.md §5.1).
+//! The world: the fake Azure the emulator serves, as a YAML file (docs/emulator.md, "The world
+//! file").
 //!
-//! The keys of §5.1 are fixed; this module adds a few optional ones: `callers` (who may do
+//! The core keys are fixed; this module adds a few optional ones: `callers` (who may do
 //! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`,
 //! `settings.resourceRequestBudget`, `settings.echoPrincipalNotes`, per database `principals`
 //! (a leader database's roles), and per attachment `databaseShareOrigin` and
@@ -202,8 +203,9 @@ pub struct Settings {
     pub echo_principal_notes: bool,
     /// How long a follower command's change stays out of `.show follower database` after the
     /// command answered. The service applies follower commands "on the next periodic schema
-    /// refresh, which may result in a short delay" (`reference/docs/cluster-follower.md`); 0,
-    /// the default, shows every change at once.
+    /// refresh, which may result in a short delay"
+    /// (<https://learn.microsoft.com/kusto/management/cluster-follower>); 0, the default, shows
+    /// every change at once.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub schema_refresh_ms: u64,
     /// Faults still to inject, consumed in order.
