@@ -12,232 +12,91 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 /// Keys of a workflow file.
-const WORKFLOW_KEYS: &[&str] = &[
-    "name",
-    "run-name",
-    "on",
-    "permissions",
-    "env",
-    "defaults",
-    "concurrency",
-    "jobs",
-];
+const WORKFLOW_KEYS: &str = "name run-name on permissions env defaults concurrency jobs";
 
 /// Keys of a job that runs steps.
-const JOB_KEYS: &[&str] = &[
-    "name",
-    "needs",
-    "permissions",
-    "runs-on",
-    "environment",
-    "concurrency",
-    "outputs",
-    "env",
-    "defaults",
-    "if",
-    "steps",
-    "timeout-minutes",
-    "strategy",
-    "continue-on-error",
-    "container",
-    "services",
-];
+const JOB_KEYS: &str = "name needs permissions runs-on environment concurrency outputs env \
+    defaults if steps timeout-minutes strategy continue-on-error container services";
 
 /// Keys of a step.
-const STEP_KEYS: &[&str] = &[
-    "id",
-    "if",
-    "name",
-    "uses",
-    "run",
-    "with",
-    "env",
-    "shell",
-    "working-directory",
-    "continue-on-error",
-    "timeout-minutes",
-];
+const STEP_KEYS: &str = "id if name uses run with env shell working-directory \
+    continue-on-error timeout-minutes";
 
 /// The events the recipes may start on, with the keys each takes.
-const EVENTS: &[(&str, &[&str])] = &[
+const EVENTS: &[(&str, &str)] = &[
     (
         "pull_request",
-        &[
-            "types",
-            "branches",
-            "branches-ignore",
-            "paths",
-            "paths-ignore",
-        ],
+        "types branches branches-ignore paths paths-ignore",
     ),
     (
         "push",
-        &[
-            "branches",
-            "branches-ignore",
-            "tags",
-            "tags-ignore",
-            "paths",
-            "paths-ignore",
-        ],
+        "branches branches-ignore tags tags-ignore paths paths-ignore",
     ),
-    ("schedule", &[]),
-    ("workflow_dispatch", &["inputs"]),
+    ("schedule", ""),
+    ("workflow_dispatch", "inputs"),
 ];
 
 /// The activity types of `pull_request`.
-const PULL_REQUEST_TYPES: &[&str] = &[
-    "assigned",
-    "unassigned",
-    "labeled",
-    "unlabeled",
-    "opened",
-    "edited",
-    "closed",
-    "reopened",
-    "synchronize",
-    "converted_to_draft",
-    "ready_for_review",
-    "locked",
-    "unlocked",
-    "review_requested",
-    "review_request_removed",
-    "auto_merge_enabled",
-    "auto_merge_disabled",
-    "milestoned",
-    "demilestoned",
-    "enqueued",
-    "dequeued",
-];
+const PULL_REQUEST_TYPES: &str = "assigned unassigned labeled unlabeled opened edited closed \
+    reopened synchronize converted_to_draft ready_for_review locked unlocked review_requested \
+    review_request_removed auto_merge_enabled auto_merge_disabled milestoned demilestoned \
+    enqueued dequeued";
 
 /// The scopes of `permissions`.
-const PERMISSION_SCOPES: &[&str] = &[
-    "actions",
-    "attestations",
-    "checks",
-    "contents",
-    "deployments",
-    "discussions",
-    "id-token",
-    "issues",
-    "models",
-    "packages",
-    "pages",
-    "pull-requests",
-    "repository-projects",
-    "security-events",
-    "statuses",
-];
+const PERMISSION_SCOPES: &str = "actions attestations checks contents deployments discussions \
+    id-token issues models packages pages pull-requests repository-projects security-events \
+    statuses";
 
 /// The contexts an expression may name.
-const CONTEXTS: &[&str] = &[
-    "github", "env", "vars", "secrets", "matrix", "steps", "needs", "job", "jobs", "runner",
-    "strategy", "inputs",
-];
+const CONTEXTS: &str = "github env vars secrets matrix steps needs job jobs runner strategy \
+    inputs";
 
 /// An action the recipes use: its inputs and outputs, from its `action.yml`.
 struct Action {
     name: &'static str,
-    inputs: &'static [&'static str],
-    outputs: &'static [&'static str],
+    /// Its inputs, separated by spaces.
+    inputs: &'static str,
+    /// Its outputs, separated by spaces.
+    outputs: &'static str,
 }
 
 const ACTIONS: &[Action] = &[
     Action {
         name: "actions/checkout",
-        inputs: &[
-            "repository",
-            "ref",
-            "token",
-            "ssh-key",
-            "ssh-known-hosts",
-            "ssh-strict",
-            "ssh-user",
-            "persist-credentials",
-            "path",
-            "clean",
-            "filter",
-            "sparse-checkout",
-            "sparse-checkout-cone-mode",
-            "fetch-depth",
-            "fetch-tags",
-            "show-progress",
-            "lfs",
-            "submodules",
-            "set-safe-directory",
-            "github-server-url",
-        ],
-        outputs: &["ref", "commit"],
+        inputs: "repository ref token ssh-key ssh-known-hosts ssh-strict ssh-user \
+            persist-credentials path clean filter sparse-checkout sparse-checkout-cone-mode \
+            fetch-depth fetch-tags show-progress lfs submodules set-safe-directory \
+            github-server-url",
+        outputs: "ref commit",
     },
     Action {
         name: "azure/login",
-        inputs: &[
-            "creds",
-            "client-id",
-            "tenant-id",
-            "subscription-id",
-            "enable-AzPSSession",
-            "environment",
-            "allow-no-subscriptions",
-            "audience",
-            "auth-type",
-        ],
-        outputs: &[],
+        inputs: "creds client-id tenant-id subscription-id enable-AzPSSession environment \
+            allow-no-subscriptions audience auth-type",
+        outputs: "",
     },
     Action {
         name: "actions/cache",
-        inputs: &[
-            "path",
-            "key",
-            "restore-keys",
-            "upload-chunk-size",
-            "enableCrossOsArchive",
-            "fail-on-cache-miss",
-            "lookup-only",
-        ],
-        outputs: &["cache-hit"],
+        inputs: "path key restore-keys upload-chunk-size enableCrossOsArchive \
+            fail-on-cache-miss lookup-only",
+        outputs: "cache-hit",
     },
     Action {
         name: "actions/upload-artifact",
-        inputs: &[
-            "name",
-            "path",
-            "if-no-files-found",
-            "retention-days",
-            "compression-level",
-            "overwrite",
-            "include-hidden-files",
-        ],
-        outputs: &["artifact-id", "artifact-url", "artifact-digest"],
+        inputs: "name path if-no-files-found retention-days compression-level overwrite \
+            include-hidden-files",
+        outputs: "artifact-id artifact-url artifact-digest",
     },
     Action {
         name: "actions/download-artifact",
-        inputs: &[
-            "name",
-            "artifact-ids",
-            "path",
-            "pattern",
-            "merge-multiple",
-            "github-token",
-            "repository",
-            "run-id",
-        ],
-        outputs: &["download-path"],
+        inputs: "name artifact-ids path pattern merge-multiple github-token repository run-id",
+        outputs: "download-path",
     },
     Action {
         name: "actions/github-script",
-        inputs: &[
-            "script",
-            "github-token",
-            "debug",
-            "user-agent",
-            "previews",
-            "result-encoding",
-            "retries",
-            "retry-exempt-status-codes",
-            "base-url",
-        ],
-        outputs: &["result"],
+        inputs: "script github-token debug user-agent previews result-encoding retries \
+            retry-exempt-status-codes base-url",
+        outputs: "result",
     },
 ];
 
@@ -398,11 +257,17 @@ fn action(
         .into_iter()
         .flat_map(Map::keys)
     {
-        if !known.inputs.contains(&input.as_str()) {
+        if !listed(known.inputs, input) {
             findings.push(format!("{at}: `{name}` has no input `{input}`"));
         }
     }
-    Some(known.outputs.iter().map(|&o| o.to_owned()).collect())
+    Some(
+        known
+            .outputs
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// The outputs a `run` script sets: `echo "NAME=value" >> "$GITHUB_OUTPUT"`.
@@ -446,7 +311,7 @@ fn events(findings: &mut Vec<String>, on: Option<&Value>) {
         }
         if event == "pull_request" {
             for kind in strings(filters.get("types")) {
-                if !PULL_REQUEST_TYPES.contains(&kind) {
+                if !listed(PULL_REQUEST_TYPES, kind) {
                     findings.push(format!("on.pull_request: unknown type `{kind}`"));
                 }
             }
@@ -465,7 +330,7 @@ fn permissions(findings: &mut Vec<String>, at: &str, permissions: Option<&Value>
         return;
     }
     for (scope, level) in permissions.as_object().into_iter().flatten() {
-        if !PERMISSION_SCOPES.contains(&scope.as_str()) {
+        if !listed(PERMISSION_SCOPES, scope) {
             findings.push(format!("{at} permissions: unknown scope `{scope}`"));
         }
         let level = level.as_str().unwrap_or_default();
@@ -481,12 +346,17 @@ fn permissions(findings: &mut Vec<String>, at: &str, permissions: Option<&Value>
 }
 
 /// Keys of `map` that GitHub does not read there.
-fn keys(findings: &mut Vec<String>, at: &str, map: &Map<String, Value>, allowed: &[&str]) {
+fn keys(findings: &mut Vec<String>, at: &str, map: &Map<String, Value>, allowed: &str) {
     for key in map.keys() {
-        if !allowed.contains(&key.as_str()) {
+        if !listed(allowed, key) {
             findings.push(format!("{at}: unknown key `{key}`"));
         }
     }
+}
+
+/// True when `word` is one of the space-separated `words`.
+fn listed(words: &str, word: &str) -> bool {
+    words.split_whitespace().any(|listed| listed == word)
 }
 
 /// A value, or the items of a list, as strings.
@@ -540,7 +410,7 @@ fn references(findings: &mut Vec<String>, at: &str, expression: &str, scope: &Sc
     for path in paths(expression) {
         let parts: Vec<&str> = path.split('.').collect();
         let (context, name) = (parts[0], parts.get(1).copied());
-        if !CONTEXTS.contains(&context) {
+        if !listed(CONTEXTS, context) {
             findings.push(format!("{at}: unknown context `{context}` in `{path}`"));
             continue;
         }
