@@ -6,6 +6,7 @@
 
 mod support;
 
+mod access;
 mod ci_recipes;
 mod ci_workflows;
 mod credentials;
@@ -21,6 +22,8 @@ mod interrupt;
 mod kusto_grammar;
 mod output;
 mod plan_apply;
+mod record;
+mod rollback;
 mod saved_plan;
 mod scale;
 mod show;
