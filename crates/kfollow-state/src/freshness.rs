@@ -28,7 +28,8 @@ use crate::{Clients, StateError, arm_failure, get_cluster};
 /// How far back `FollowerLatency` is read: its maximum over the last 15 minutes.
 pub const LATENCY_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// At most this many `.show tables details` in flight at once.
+/// At most this many `.show tables details` in flight at once (both sides of half as many
+/// follower databases).
 pub const CONCURRENT_COMMANDS: usize = 16;
 
 /// What was read of one cluster.
@@ -121,7 +122,8 @@ pub async fn read_freshness(
         let leader = cluster_of(&target.attachment.leader);
         read_database(target, follower, leader, clients)
     }))
-    .buffered(CONCURRENT_COMMANDS)
+    // Each follower database sends its two commands at once.
+    .buffered(CONCURRENT_COMMANDS / 2)
     .collect::<Vec<_>>()
     .await;
     Ok(readings)
