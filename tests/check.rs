@@ -276,3 +276,30 @@ fn when_the_leader_stopped_ingesting_the_two_lags_differ() {
         "cluster lag 1m 30s (`FollowerLatency` of `f1`) is over the budget of 1m"
     );
 }
+
+#[test]
+fn a_stopped_leader_leaves_the_cluster_lag_to_judge() {
+    // The leader's endpoint does not answer: the data lag cannot be measured (a note), the
+    // follower still answers and its cluster lag is within budget.
+    let ws = Workspace::new();
+    let world = world("").replacen(
+        "    location: westeurope\n    databases:\n",
+        "    location: westeurope\n    state: Stopped\n    databases:\n",
+        1,
+    );
+    ws.write("world.yaml", &world);
+    ws.write(
+        "kfollow.yaml",
+        &manifest(&attachment("sales", "f1", "Sales", "    freshness: 4m\n")),
+    );
+    let run = ws.emulated(&["check", "--format", "json"]).expect_code(0);
+    let database = &json(&run)["databases"][0];
+    assert_eq!(database["queryable"], true);
+    assert_eq!(database["data_lag_ms"], Value::Null);
+    assert_eq!(database["cluster_lag_ms"], 90_000);
+    assert_eq!(
+        database["notes"][0],
+        "data lag not measured: leader database `Sales` on `lead` did not answer: not asked: \
+         cluster `lead` is Stopped"
+    );
+}
