@@ -10,6 +10,7 @@ mod examples;
 mod export;
 mod follower_settings;
 mod kusto_grammar;
+mod leader_entities;
 mod manifest_limits;
 mod plan_apply;
 mod saved_plan;

@@ -6,7 +6,8 @@
 //! the exact Kusto commands of [`kql`]), and live resources outside the manifest, reported as
 //! [`kfollow_model::Unmanaged`] or detached where the manifest says so. It also runs the
 //! checks that need live state (clusters running, leader database read-write, same region,
-//! follower database name free) and returns every failure at once as [`DiffErrors`].
+//! follower database name free, the tables and views of caching overrides on the leader) and
+//! returns every failure at once as [`DiffErrors`].
 //!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
 //! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
@@ -15,6 +16,7 @@
 
 mod attachment;
 mod checks;
+mod entities;
 mod error;
 mod leader;
 mod settings;
@@ -64,6 +66,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> 
     let outcomes = attachment::diff_attachments(&mut cx, &resolved);
     attachment::unmanaged_attachments(&mut cx);
     checks::attachments(&mut cx, &resolved, &outcomes);
+    entities::overrides_exist(&mut cx, &resolved);
     settings::diff_settings(&mut cx, &resolved, &outcomes);
     leader::unmanaged_followers(&mut cx);
     if cx.errors.is_empty() {

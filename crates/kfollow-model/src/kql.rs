@@ -186,6 +186,14 @@ pub fn show_follower_databases<S: AsRef<str>>(databases: &[S]) -> String {
     format!(".show follower databases ({})", names.join(", "))
 }
 
+/// `.show tables details`: every table of the request's database
+/// (<https://learn.microsoft.com/kusto/management/show-table-details-command>).
+pub const SHOW_TABLES_DETAILS: &str = ".show tables details";
+
+/// `.show materialized-views`: every materialized view of the request's database
+/// (<https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>).
+pub const SHOW_MATERIALIZED_VIEWS: &str = ".show materialized-views";
+
 /// `.alter follower database <db> policy caching hot = <span>`
 pub fn alter_database_caching(database: &str, hot: Timespan) -> String {
     format!(

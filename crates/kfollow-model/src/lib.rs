@@ -31,7 +31,7 @@ pub use kinds::{
 };
 pub use observed::{
     LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedFollowerSettings, ObservedPrincipal,
+    ObservedEntities, ObservedFollowerSettings, ObservedPrincipal,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,

@@ -3,8 +3,11 @@
 //!
 //! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
-//! settings, one `.show follower databases (…)` naming them, on its management endpoint. The number of calls
-//! depends on the number of clusters, never on the number of attachments. [`read_clusters`]
+//! settings, one `.show follower databases (…)` naming them, on its management endpoint; then
+//! per leader database whose follower settings give tables or views caching overrides,
+//! `.show tables details` and `.show materialized-views` on the leader's management endpoint
+//! (`leader_entities`). The number of calls depends on the number of clusters and of leader
+//! databases with overrides, never on the number of attachments or tables. [`read_clusters`]
 //! reads clusters named by id instead, for `kfollow export`.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
@@ -13,6 +16,7 @@
 
 mod fingerprint;
 mod follower_settings;
+mod leader_entities;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -53,6 +57,31 @@ pub enum StateError {
         /// The failure.
         #[source]
         source: KustoError,
+    },
+    /// Reading the tables or views of a leader database failed.
+    #[error(
+        "could not read the entities of database `{database}` on leader `{alias}` \
+         (`{command}`); caching overrides are checked against them, and reading them needs \
+         at least the viewer role on that database"
+    )]
+    LeaderEntities {
+        /// The manifest alias of the leader.
+        alias: String,
+        /// The leader database.
+        database: String,
+        /// The command that failed.
+        command: String,
+        /// The failure.
+        #[source]
+        source: KustoError,
+    },
+    /// A management command answered in a shape kfollow cannot read.
+    #[error("could not read {what} on cluster `{alias}`")]
+    Unreadable {
+        /// The manifest alias.
+        alias: String,
+        /// What was read, and what is wrong with it.
+        what: String,
     },
     /// The management endpoint answered something kfollow cannot read.
     #[error("could not read the follower databases of cluster `{alias}`")]
@@ -114,9 +143,12 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
             read_cluster(&cluster.alias, &cluster.id, roles, clients)
         });
     let clusters = try_join_all(reads).await?;
-    Ok(Observed {
+    let mut observed = Observed {
         clusters: clusters.into_iter().map(|c| (c.id.clone(), c)).collect(),
-    })
+    };
+    // The leaders' databases must be listed first: only those that exist are asked.
+    leader_entities::read(desired, &mut observed, clients).await?;
+    Ok(observed)
 }
 
 /// Reads clusters named by id rather than by a manifest (`kfollow export`): each cluster
@@ -236,5 +268,6 @@ async fn read_cluster(
         attachments,
         followers,
         follower_settings,
+        database_entities: BTreeMap::new(),
     })
 }

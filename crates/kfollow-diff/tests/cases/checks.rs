@@ -1,6 +1,10 @@
-use kfollow_model::{DatabaseKind, FollowerDatabaseName, ObservedDatabase};
+use std::collections::BTreeMap;
 
-use crate::build::{World, id};
+use kfollow_model::{
+    DatabaseKind, FollowerDatabaseName, ObservedDatabase, ObservedEntities, SourceLocation,
+};
+
+use crate::build::{World, id, span};
 
 #[test]
 fn every_live_check_failure_is_reported_at_once() {
@@ -115,6 +119,79 @@ fn an_attachment_may_keep_its_own_name_and_all_databases_are_checked() {
         world.errors(),
         [
             "kfollow.yaml:20:5: follower database name `emea_Logs` is taken on `emea` by a read-write database"
+        ]
+    );
+}
+
+/// `prod`'s `Sales` as `.show tables details` and `.show materialized-views` answered.
+fn sales_entities(world: &mut World, tables: &[&str], views: &[&str]) {
+    let names = |list: &[&str]| Some(list.iter().map(|n| (*n).to_owned()).collect());
+    world.live("prod").database_entities.insert(
+        "Sales".into(),
+        ObservedEntities {
+            tables: names(tables),
+            materialized_views: names(views),
+        },
+    );
+}
+
+#[test]
+fn caching_overrides_name_entities_of_the_leader_database() {
+    let mut world = World::new();
+    world.attach("sales", "emea", "prod", "Sales");
+    let settings = world.settings("sales", "Sales");
+    settings.tables = Some(BTreeMap::from([
+        ("Orders".to_owned(), span("30d")),
+        ("orders".to_owned(), span("30d")),
+        ("Ordrs".to_owned(), span("30d")),
+    ]));
+    settings.table_origins = BTreeMap::from([
+        (
+            "orders".to_owned(),
+            SourceLocation {
+                line: 27,
+                column: 9,
+            },
+        ),
+        (
+            "Ordrs".to_owned(),
+            SourceLocation {
+                line: 28,
+                column: 9,
+            },
+        ),
+    ]);
+    settings.materialized_views = Some(BTreeMap::from([("Hourly".to_owned(), span("1d"))]));
+    sales_entities(&mut world, &["Orders", "Customers"], &["Daily"]);
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:27:9: table `orders` does not exist in database `Sales` on leader `prod`, \
+             so its caching override cannot be set; did you mean `Orders`? (names are case-sensitive)",
+            "kfollow.yaml:28:9: table `Ordrs` does not exist in database `Sales` on leader `prod`, \
+             so its caching override cannot be set; fix the name or remove the override",
+            // Without an origin of its own, the view is reported at its settings.
+            "kfollow.yaml:25:7: materialized view `Hourly` does not exist in database `Sales` on \
+             leader `prod`, so its caching override cannot be set; fix the name or remove the override",
+        ]
+    );
+    // What was not read is not judged: the entities of a database are read only when
+    // overrides name some, and only those kinds.
+    world.live("prod").database_entities.clear();
+    assert!(!world.plan().is_empty());
+}
+
+#[test]
+fn a_follow_all_attachment_checks_each_leader_database_it_sets() {
+    let mut world = World::new();
+    world.attach("all", "emea", "prod", "*");
+    world.settings("all", "Sales").tables = Some(BTreeMap::from([("Gone".to_owned(), span("1d"))]));
+    sales_entities(&mut world, &["Orders"], &[]);
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:25:7: table `Gone` does not exist in database `Sales` on leader `prod`, \
+             so its caching override cannot be set; fix the name or remove the override"
         ]
     );
 }
