@@ -121,6 +121,7 @@ pub fn make_plan(
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
+                let error = kfollow_render::inert(&error.to_string()).into_owned();
                 eprintln!("{:?}", miette::miette!("{error}"));
             }
             eprintln!(
@@ -136,7 +137,8 @@ pub fn make_plan(
             miette::miette!(
                 help = "apply part of the manifest change first (for example the detach alone), \
                     then the rest",
-                "{cycle}; nothing was changed"
+                "{}; nothing was changed",
+                kfollow_render::inert(&cycle.to_string())
             )
         })?;
     plan.changes = graph.changes().cloned().collect();

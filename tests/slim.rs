@@ -1,19 +1,11 @@
 //! A kfollow built without the `emulator` feature (`cargo test --no-default-features --test
 //! tests slim`): `--emulator` is refused with what to do instead.
 
-use crate::support::{Workspace, manifest, small_world};
+use crate::support::{sales_workspace, small_world};
 
 #[test]
 fn the_emulator_flag_says_how_to_get_the_emulator() {
-    let ws = Workspace::new();
-    ws.write("world.yaml", &small_world(""));
-    ws.write(
-        "kfollow.yaml",
-        &manifest(
-            "",
-            "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n",
-        ),
-    );
+    let ws = sales_workspace(&small_world(""));
     for command in ["plan", "apply"] {
         let run = ws.emulated(&[command]).expect_code(1);
         assert!(

@@ -6,9 +6,11 @@
 
 mod support;
 
+mod data_share;
 mod examples;
 mod export;
 mod follower_settings;
+mod hostile_names;
 mod kusto_grammar;
 mod leader_entities;
 mod manifest_limits;

@@ -13,14 +13,17 @@
 //! The scheduler knows nothing of HTTP or ARM: every write goes through an [`Executor`], and it
 //! only ever hands it operations taken from the plan. [`AzureExecutor`] is the real one (one
 //! `kfollow-azure` call per operation); [`fake::FakeExecutor`] is a scripted one for tests.
-//! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
-//! and loading plans, and reading live state, belong elsewhere. After apply, [`settle`] waits
+//! [`check_fresh`] refuses a saved plan whose live resources changed since it was made, and
+//! [`check_same_plan`] one that is not the plan its desired state and the live state give
+//! (a hand-edited file); saving and loading plans, making the plan again and reading live
+//! state belong elsewhere. After apply, [`settle`] waits
 //! for follower database settings to show, reading live state through a closure it is given.
 //!
 //! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
 
 mod azure_executor;
+mod contract;
 mod executor;
 pub mod fake;
 mod report;
@@ -30,6 +33,7 @@ mod settle;
 mod stale;
 
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
+pub use contract::{Difference, PlanMismatch, check_same_plan};
 pub use executor::{ExecError, Executor, describe};
 pub use kfollow_azure::{Exchange, FinalStatus, Receipt};
 pub use report::{

@@ -19,7 +19,9 @@ mod checks;
 mod entities;
 mod error;
 mod leader;
+mod principals;
 mod settings;
+mod share;
 
 use std::collections::HashSet;
 
@@ -63,6 +65,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> 
         .iter()
         .filter_map(|attachment| cx.resolve(attachment))
         .collect();
+    share::declared(&mut cx, &resolved);
     let outcomes = attachment::diff_attachments(&mut cx, &resolved);
     attachment::unmanaged_attachments(&mut cx);
     checks::attachments(&mut cx, &resolved, &outcomes);

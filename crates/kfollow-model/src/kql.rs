@@ -194,6 +194,12 @@ pub const SHOW_TABLES_DETAILS: &str = ".show tables details";
 /// (<https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>).
 pub const SHOW_MATERIALIZED_VIEWS: &str = ".show materialized-views";
 
+/// `.show database <db> principals`: every principal of a database, with its display name and
+/// object id (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
+pub fn show_database_principals(database: &str) -> String {
+    format!(".show database {} principals", quote_name(database))
+}
+
 /// `.alter follower database <db> policy caching hot = <span>`
 pub fn alter_database_caching(database: &str, hot: Timespan) -> String {
     format!(

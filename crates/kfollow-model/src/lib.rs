@@ -31,12 +31,12 @@ pub use kinds::{
 };
 pub use observed::{
     LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedEntities, ObservedFollowerSettings, ObservedPrincipal,
+    ObservedEntities, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
 };
-pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
+pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

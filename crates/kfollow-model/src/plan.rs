@@ -10,7 +10,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{ClusterId, PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan};
+use crate::{
+    ClusterId, DatabaseShareOrigin, PrincipalsModificationKind, SourceLocation, TableLevelSharing,
+    Timespan,
+};
 
 /// The address of a managed thing, as the plan names it (DESIGN.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -220,6 +223,17 @@ pub struct Unmanaged {
     pub address: Address,
     /// One line saying what it is (`follows prod/Sales`).
     pub description: String,
+    /// How it came to be (`databaseShareOrigin`), when that is known and not `Direct`. A
+    /// `DataShare` one belongs to an Azure Data Share subscription: kfollow never detaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_origin: Option<DatabaseShareOrigin>,
+}
+
+impl Unmanaged {
+    /// True when Azure Data Share made it and manages it.
+    pub fn is_data_share(&self) -> bool {
+        self.share_origin == Some(DatabaseShareOrigin::DataShare)
+    }
 }
 
 /// Everything kfollow would do, in execution order.

@@ -3,12 +3,14 @@
 //!
 //! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
-//! settings, one `.show follower databases (…)` naming them, on its management endpoint; then
-//! per leader database whose follower settings give tables or views caching overrides,
+//! settings, one `.show follower databases (…)` naming them, on its management endpoint; per
+//! follower database whose principals the manifest manages and that holds a principal without
+//! kfollow's notes, one `.show database <db> principals` (see [`principals`]); then per leader
+//! database whose follower settings give tables or views caching overrides,
 //! `.show tables details` and `.show materialized-views` on the leader's management endpoint
-//! (`leader_entities`). The number of calls depends on the number of clusters and of leader
-//! databases with overrides, never on the number of attachments or tables. [`read_clusters`]
-//! reads clusters named by id instead, for `kfollow export`.
+//! (see [`leader_entities`]). The number of calls depends on the number of clusters, of those
+//! follower databases and of those leader databases, never on the number of attachments or
+//! tables. [`read_clusters`] reads clusters named by id instead, for `kfollow export`.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
@@ -16,7 +18,8 @@
 
 mod fingerprint;
 mod follower_settings;
-mod leader_entities;
+pub mod leader_entities;
+pub mod principals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +29,9 @@ use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster,
 
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+pub use principals::{PrincipalsError, parse_show_database_principals};
+
+use principals::Lookups;
 
 /// Why the live state could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +98,17 @@ pub enum StateError {
         #[source]
         source: FollowerSettingsError,
     },
+    /// `.show database <db> principals` failed or answered something kfollow cannot read.
+    #[error("could not read the principals of follower database `{database}` on cluster `{alias}`")]
+    Principals {
+        /// The manifest alias.
+        alias: String,
+        /// The follower database.
+        database: String,
+        /// Why.
+        #[source]
+        source: PrincipalsError,
+    },
 }
 
 /// The clients the reads go through.
@@ -108,6 +125,7 @@ pub struct Clients {
 struct Roles {
     leader: bool,
     follower_settings: bool,
+    principals: Lookups,
 }
 
 /// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
@@ -129,6 +147,9 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
         if cluster.unmanaged_followers == kfollow_model::UnmanagedPolicy::Detach {
             roles.entry(alias).or_default().leader = true;
         }
+    }
+    for (alias, role) in &mut roles {
+        role.principals = Lookups::managed_by(desired, alias);
     }
     let mut seen = BTreeSet::new();
     let reads = desired
@@ -169,6 +190,11 @@ pub async fn read_clusters(
     let roles = Roles {
         leader: false,
         follower_settings: with_settings,
+        principals: if with_settings {
+            Lookups::All
+        } else {
+            Lookups::None
+        },
     };
     let reads = ids
         .iter()
@@ -229,12 +255,19 @@ async fn read_cluster(
                     alias: alias.to_owned(),
                     source,
                 })?;
-            let settings = parse_show_follower_databases(&frames).map_err(|source| {
+            let mut settings = parse_show_follower_databases(&frames).map_err(|source| {
                 StateError::FollowerSettings {
                     alias: alias.to_owned(),
                     source,
                 }
             })?;
+            principals::look_up(&clients.kusto, &info.uri, &roles.principals, &mut settings)
+                .await
+                .map_err(|(database, source)| StateError::Principals {
+                    alias: alias.to_owned(),
+                    database,
+                    source,
+                })?;
             Some(settings)
         };
         Ok((databases, settings))

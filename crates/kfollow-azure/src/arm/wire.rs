@@ -82,6 +82,8 @@ pub(crate) struct DatabasePropertiesWire {
     pub attached_database_configuration_name: Option<String>,
     #[serde(default)]
     pub original_database_name: Option<String>,
+    #[serde(default)]
+    pub database_share_origin: Option<DatabaseShareOrigin>,
 }
 
 impl From<DatabaseWire> for ObservedDatabase {
@@ -95,6 +97,7 @@ impl From<DatabaseWire> for ObservedDatabase {
                 .attached_database_configuration_name,
             original_database_name: wire.properties.original_database_name,
             hot_cache_period: wire.properties.hot_cache_period,
+            database_share_origin: wire.properties.database_share_origin,
         }
     }
 }

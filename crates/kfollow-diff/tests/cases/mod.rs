@@ -4,3 +4,4 @@ mod leader;
 mod ordering;
 mod roundtrip;
 mod settings;
+mod share;
