@@ -1,10 +1,13 @@
-//! Caching overrides name tables and materialized views of the leader database: each must
-//! exist there (as `kfollow-state` read it), or the follower command that sets the override
-//! fails with `EntityNotFound` in the middle of an apply. Names are case-sensitive
+//! The tables and materialized views a manifest names, against the leader database as
+//! `kfollow-state` read it. A caching override must name an entity that exists there, or the
+//! follower command that sets it fails with `EntityNotFound` in the middle of an apply: an
+//! error. A table-level sharing entry that matches nothing is taken by the service (the
+//! entity may come later), so it is a warning. Names are case-sensitive
 //! (<https://learn.microsoft.com/kusto/query/schema-entities/entity-names>).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use kfollow_model::sharing::wildcard_match;
 use kfollow_model::{DatabaseSelection, SourceLocation, Timespan};
 
 use crate::{Context, DiffError, Resolved};
@@ -88,5 +91,68 @@ fn missing(
             leader: r.leader.alias.clone(),
             same_but_case,
         });
+    }
+}
+
+/// Warns about every table-level sharing entry of an attachment of one database that matches
+/// no table or view of the leader database (a typo shares nothing, silently).
+pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
+    for r in resolved {
+        let DatabaseSelection::One(database) = &r.attachment.database else {
+            continue;
+        };
+        let Some(live) = r.leader_live.entities(database) else {
+            continue;
+        };
+        let sharing = &r.attachment.table_level_sharing;
+        let lists = [
+            (
+                "tablesToInclude",
+                &sharing.tables_to_include,
+                "table",
+                &live.tables,
+            ),
+            (
+                "tablesToExclude",
+                &sharing.tables_to_exclude,
+                "table",
+                &live.tables,
+            ),
+            (
+                "materializedViewsToInclude",
+                &sharing.materialized_views_to_include,
+                "materialized view",
+                &live.materialized_views,
+            ),
+            (
+                "materializedViewsToExclude",
+                &sharing.materialized_views_to_exclude,
+                "materialized view",
+                &live.materialized_views,
+            ),
+        ];
+        for (list, entries, kind, existing) in lists {
+            let Some(existing) = existing else {
+                continue;
+            };
+            for entry in entries {
+                if existing.iter().any(|name| wildcard_match(entry, name)) {
+                    continue;
+                }
+                let hint = existing
+                    .iter()
+                    .find(|name| wildcard_match(&entry.to_lowercase(), &name.to_lowercase()))
+                    .map_or_else(String::new, |name| format!("; did you mean `{name}`?"));
+                cx.plan.warnings.push(format!(
+                    "{}: `{list}` entry `{entry}` of attachment `{}` on `{}` matches no {kind} of \
+                     database `{database}` on leader `{}` (names are case-sensitive{hint}); it \
+                     takes effect only once the leader has such a {kind}",
+                    cx.at(r.attachment.origin),
+                    r.attachment.name,
+                    r.follower.alias,
+                    r.leader.alias,
+                ));
+            }
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! [`kfollow_model::Unmanaged`] or detached where the manifest says so. It also runs the
 //! checks that need live state (clusters running, leader database read-write, same region,
 //! follower database name free, the tables and views of caching overrides on the leader) and
-//! returns every failure at once as [`DiffErrors`].
+//! returns every failure at once as [`DiffErrors`]; a table-level sharing entry that matches
+//! nothing on the leader is a warning.
 //!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
 //! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
@@ -70,6 +71,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> 
     attachment::unmanaged_attachments(&mut cx);
     checks::attachments(&mut cx, &resolved, &outcomes);
     entities::overrides_exist(&mut cx, &resolved);
+    entities::sharing_entries_match(&mut cx, &resolved);
     settings::diff_settings(&mut cx, &resolved, &outcomes);
     leader::unmanaged_followers(&mut cx);
     if cx.errors.is_empty() {

@@ -29,6 +29,10 @@ use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster,
 
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+pub use leader_entities::{
+    EntitiesError, TableDetails, parse_show_materialized_views, parse_show_tables_details,
+    read_tables_details,
+};
 pub use principals::{PrincipalsError, parse_show_database_principals};
 
 use principals::Lookups;
@@ -64,30 +68,21 @@ pub enum StateError {
         #[source]
         source: KustoError,
     },
-    /// Reading the tables or views of a leader database failed.
+    /// `.show tables details` or `.show materialized-views` on a leader database failed or
+    /// answered something kfollow cannot read.
     #[error(
-        "could not read the entities of database `{database}` on leader `{alias}` \
-         (`{command}`); caching overrides are checked against them, and reading them needs \
-         at least the viewer role on that database"
+        "could not read the tables and materialized views of database `{database}` on leader \
+         `{alias}`, which the manifest names; reading them needs at least the viewer role on \
+         that database"
     )]
     LeaderEntities {
         /// The manifest alias of the leader.
         alias: String,
         /// The leader database.
         database: String,
-        /// The command that failed.
-        command: String,
-        /// The failure.
+        /// Why.
         #[source]
-        source: KustoError,
-    },
-    /// A management command answered in a shape kfollow cannot read.
-    #[error("could not read {what} on cluster `{alias}`")]
-    Unreadable {
-        /// The manifest alias.
-        alias: String,
-        /// What was read, and what is wrong with it.
-        what: String,
+        source: EntitiesError,
     },
     /// The management endpoint answered something kfollow cannot read.
     #[error("could not read the follower databases of cluster `{alias}`")]

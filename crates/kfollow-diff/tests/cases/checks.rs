@@ -254,3 +254,34 @@ fn a_name_taken_by_another_attachment_shadows_a_star_database_too() {
         plan.warnings[0]
     );
 }
+
+#[test]
+fn sharing_entries_that_match_nothing_on_the_leader_are_warnings() {
+    let mut world = World::new();
+    let sharing = &mut world
+        .attach("sales", "emea", "prod", "Sales")
+        .table_level_sharing;
+    sharing.tables_to_include = vec!["Orders".into(), "Logs*".into(), "orders".into()];
+    sharing.tables_to_exclude = vec!["Debug*".into()];
+    sharing.materialized_views_to_include = vec!["Daily".into(), "Hourly".into()];
+    sharing.external_tables_to_include = vec!["NotRead".into()];
+    sales_entities(&mut world, &["Orders", "Logs2026"], &["Daily"]);
+    let plan = world.plan();
+    assert_eq!(
+        plan.warnings,
+        [
+            "kfollow.yaml:20:5: `tablesToInclude` entry `orders` of attachment `sales` on `emea` \
+             matches no table of database `Sales` on leader `prod` (names are case-sensitive; \
+             did you mean `Orders`?); it takes effect only once the leader has such a table",
+            "kfollow.yaml:20:5: `tablesToExclude` entry `Debug*` of attachment `sales` on `emea` \
+             matches no table of database `Sales` on leader `prod` (names are case-sensitive); \
+             it takes effect only once the leader has such a table",
+            "kfollow.yaml:20:5: `materializedViewsToInclude` entry `Hourly` of attachment `sales` \
+             on `emea` matches no materialized view of database `Sales` on leader `prod` (names \
+             are case-sensitive); it takes effect only once the leader has such a materialized view",
+        ]
+    );
+    // Kinds that were not read are not judged.
+    world.live("prod").database_entities.clear();
+    assert!(world.plan().warnings.is_empty());
+}
