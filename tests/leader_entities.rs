@@ -141,11 +141,9 @@ fn each_leader_database_is_read_once_in_its_own_database() {
     // `sales` on f1 and the `"*"` attachment `all` on f2 both name tables of `Sales`; `all`
     // names `Hits`, a table of `Web` only: the plan passes only if each database is asked in
     // its own name, and `Sales` is asked once.
-    let all = format!(
-        "  - name: all\n    follower: f2\n    leader: lead\n    databaseName: \"*\"\n    \
-         followerDatabases:\n      Sales:\n        tables: {{ Customers: {{ hotCachePeriod: 1d }} }}\n      \
-         Web:\n        tables: {{ Hits: {{ hotCachePeriod: 1d }} }}\n"
-    );
+    let all = "  - name: all\n    follower: f2\n    leader: lead\n    databaseName: \"*\"\n    \
+               followerDatabases:\n      Sales:\n        tables: { Customers: { hotCachePeriod: 1d } }\n      \
+               Web:\n        tables: { Hits: { hotCachePeriod: 1d } }\n";
     let sales = sales_with("      tables:\n        Orders: { hotCachePeriod: 30d }\n");
     let env = Standalone::start(&small_world(""));
     env.workspace
