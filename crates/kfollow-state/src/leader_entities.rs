@@ -117,17 +117,8 @@ pub async fn read_tables_details(
     uri: &str,
     database: &str,
 ) -> Result<Vec<TableDetails>, EntitiesError> {
-    let answer = send(kusto, uri, database, kql::SHOW_TABLES_DETAILS).await?;
-    parse_show_tables_details(&answer)
-}
-
-async fn read_materialized_views(
-    kusto: &KustoClient,
-    uri: &str,
-    database: &str,
-) -> Result<Vec<String>, EntitiesError> {
-    let answer = send(kusto, uri, database, kql::SHOW_MATERIALIZED_VIEWS).await?;
-    parse_show_materialized_views(&answer)
+    let command = kql::SHOW_TABLES_DETAILS;
+    parse_show_tables_details(&send(kusto, uri, database, command).await?)
 }
 
 async fn send(
@@ -290,7 +281,8 @@ async fn read_database(
         if !wanted.materialized_views {
             return Ok(None);
         }
-        let views = read_materialized_views(kusto, uri, database).await?;
+        let answer = send(kusto, uri, database, kql::SHOW_MATERIALIZED_VIEWS).await?;
+        let views = parse_show_materialized_views(&answer)?;
         Ok(Some(views.into_iter().collect::<BTreeSet<_>>()))
     };
     let (tables, materialized_views) = futures::try_join!(tables, materialized_views)?;
