@@ -1,4 +1,4 @@
-//! The estate benchmark of issue 4: what a plan costs over a large estate, and how close an
+//! The estate benchmark: what a plan costs over a large estate, and how close an
 //! apply over many clusters comes to its lower bound. Runs the real binary against the
 //! emulator over loopback.
 //!

@@ -9,6 +9,7 @@ use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
+use crate::output::Output;
 
 /// Why a command stops early after it already told the user (exit 1).
 #[derive(Debug)]
@@ -46,7 +47,7 @@ pub struct Manifest {
 
 /// Reads and validates the manifest; on errors prints the diagnostics and stops. Reads at
 /// most one byte more than a manifest may hold, so `/dev/zero` is refused, not read.
-pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
+pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
     let bytes = read_at_most(path, kfollow_spec::MAX_MANIFEST_BYTES + 1).map_err(|error| {
         miette::miette!(
@@ -56,7 +57,7 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
     })?;
     match kfollow_spec::load_bytes(&name, &bytes) {
         Ok(validated) => {
-            print_diagnostics(&kfollow_spec::Shown::first(&validated.warnings));
+            print_diagnostics(output, &kfollow_spec::Shown::first(&validated.warnings));
             Ok(Manifest {
                 name,
                 digest: digest(&bytes),
@@ -64,20 +65,20 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
             })
         }
         Err(diagnostics) => {
-            print_diagnostics(&diagnostics.shown());
-            eprintln!("{diagnostics}");
+            print_diagnostics(output, &diagnostics.shown());
+            output.message(&diagnostics.to_string());
             Err(Stop.into())
         }
     }
 }
 
 /// Prints the diagnostics shown, then how many were left out.
-fn print_diagnostics(shown: &kfollow_spec::Shown<'_>) {
+fn print_diagnostics(output: Output, shown: &kfollow_spec::Shown<'_>) {
     for diagnostic in &shown.diagnostics {
-        eprintln!("{:?}", miette::Report::new((*diagnostic).clone()));
+        output.report(&miette::Report::new((*diagnostic).clone()));
     }
     if let Some(more) = shown.more() {
-        eprintln!("{more}\n");
+        output.message(&format!("{more}\n"));
     }
 }
 
@@ -116,19 +117,20 @@ pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Ob
 pub fn make_plan(
     desired: &Desired,
     observed: &Observed,
+    output: Output,
 ) -> Result<(Plan, DependencyGraph), Failure> {
     let mut plan = match kfollow_diff::diff(desired, observed) {
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
                 let error = kfollow_render::inert(&error.to_string()).into_owned();
-                eprintln!("{:?}", miette::miette!("{error}"));
+                output.report(&miette::miette!("{error}"));
             }
-            eprintln!(
-                "Error: the plan cannot be made ({} problem{}); nothing was changed",
+            output.error(&format!(
+                "the plan cannot be made ({} problem{}); nothing was changed",
                 errors.0.len(),
                 if errors.0.len() == 1 { "" } else { "s" }
-            );
+            ));
             return Err(Stop.into());
         }
     };
@@ -143,4 +145,18 @@ pub fn make_plan(
         })?;
     plan.changes = graph.changes().cloned().collect();
     Ok((plan, graph))
+}
+
+/// Writes a file the user asked for (a saved plan, and any record a command keeps) the one safe
+/// way: atomically, keeping the mode of the file it replaces, through symlinks, and never over
+/// `inputs`, the files the run reads (its manifest, its emulator world), whatever path names
+/// them. Every file the binary writes goes through here.
+pub fn write_file(path: &Path, contents: &[u8], inputs: &[&Path]) -> miette::Result<()> {
+    kfollow_files::write(path, contents, inputs).map_err(|error| match error {
+        kfollow_files::WriteError::Input { .. } => miette::miette!(
+            help = "choose another file name",
+            "{error}; nothing was written"
+        ),
+        kfollow_files::WriteError::Io { .. } => miette::Report::from_err(error),
+    })
 }

@@ -9,15 +9,21 @@ mod support;
 mod data_share;
 mod examples;
 mod export;
+mod files;
 mod follower_settings;
 mod hostile_names;
+// Signals are sent with `kill`.
+#[cfg(unix)]
+mod interrupt;
 mod kusto_grammar;
 mod leader_entities;
 mod manifest_limits;
+mod output;
 mod plan_apply;
 mod saved_plan;
 mod scale;
 mod show;
+mod standalone;
 // Only a build without the emulator can show how it refuses `--emulator`.
 #[cfg(not(feature = "emulator"))]
 mod slim;

@@ -9,10 +9,11 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::cli::ExportArgs;
 use crate::commands::plural;
-use crate::connect::{connect, notices_on_stderr};
+use crate::connect::connect;
+use crate::output::Output;
 use crate::pipeline::Failure;
 
-pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
+pub async fn run(args: &ExportArgs, output: Output) -> Result<ExitCode, Failure> {
     let mut followers: Vec<ClusterId> = Vec::new();
     for text in &args.clusters {
         let id = parse_cluster(text)?;
@@ -20,7 +21,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
             followers.push(id);
         }
     }
-    let connection = connect(&args.connection, notices_on_stderr())?;
+    let connection = connect(&args.connection, output, output.notices_on_stderr())?;
     let clients = &connection.clients;
     let mut observed = read(
         kfollow_state::read_clusters(&followers, true, clients).await,
@@ -36,14 +37,14 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
     }
     let exported = kfollow_spec::export(&followers, &observed);
     for warning in &exported.warnings {
-        eprintln!("Warning: {}", kfollow_render::inert(warning));
+        output.warn(&warning.to_string());
     }
-    print!("{}", exported.text);
-    eprintln!(
+    output.print(&exported.text);
+    output.note(&format!(
         "exported {}, {}",
         plural(exported.clusters, "cluster", "clusters"),
         plural(exported.attachments, "attachment", "attachments")
-    );
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -80,5 +80,5 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// The Microsoft.Kusto ARM api-version of every request (the newest stable, as in
-/// `reference/arm-kusto-follower-subset.json`).
+/// the Microsoft.Kusto REST API, <https://learn.microsoft.com/rest/api/azurerekusto/>).
 pub const API_VERSION: &str = "2025-02-14";

@@ -1,4 +1,4 @@
-//! The service's rules that need live state (issue 4 item 5, DESIGN.md §1), checked before
+//! The service's rules that need live state, checked before
 //! any change so that a plan never contains a request the service would refuse.
 
 use std::collections::{BTreeSet, HashSet};

@@ -15,7 +15,8 @@ use crate::{
     Timespan,
 };
 
-/// The address of a managed thing, as the plan names it (DESIGN.md §4).
+/// The address of a managed thing, as the plan names it (`attachment.f1/sales`,
+/// `follower_database.f1/Sales`, …).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Address {

@@ -1,4 +1,4 @@
-//! The kfollow manifest (DESIGN.md §3): YAML text in, a validated [`Desired`] out, or every
+//! The kfollow manifest (docs/manifest.md): YAML text in, a validated [`Desired`] out, or every
 //! error of the file as `miette` diagnostics that point at the exact YAML node.
 //!
 //! Reading happens in three steps, each reporting what it finds and carrying on so that one

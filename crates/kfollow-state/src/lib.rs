@@ -230,8 +230,8 @@ async fn read_cluster(
             .await
             .map_err(arm("the databases"))?;
         // `.show follower databases` names the databases it asks about
-        // (`reference/docs/cluster-follower.md` has no form without names); ARM's list says
-        // which databases of the cluster are follower databases.
+        // (<https://learn.microsoft.com/kusto/management/cluster-follower> has no form without
+        // names); ARM's list says which databases of the cluster are follower databases.
         let followers: Vec<&str> = databases
             .iter()
             .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
