@@ -11,8 +11,8 @@ const EXIT_CODES: &str = "\
 Exit codes (every command):
   0  success: the manifest is valid (validate), the plan was made (plan; with
      --detailed-exitcode: and it has no changes), every change succeeded or there was
-     nothing to do (apply), the output was printed (show, export, schema, completions, man);
-     also --help and --version
+     nothing to do (apply), the output was printed (show, export, access, schema,
+     completions, man); also --help and --version
   1  an error: a usage error (an unknown flag, a bad value), an invalid manifest, a failed
      read, a stale or foreign saved plan, apply not approved, or an apply in which a change
      failed, was not attempted or was interrupted
@@ -64,6 +64,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print a manifest that describes the live state of follower clusters.
     Export(ExportArgs),
+    /// List who can query each follower database the manifest manages, and why.
+    Access(AccessArgs),
     /// Print the manifest's JSON Schema.
     Schema,
     /// Print a shell completion script.
@@ -153,6 +155,14 @@ pub struct ApplyArgs {
     /// At most this many changes in flight at once (one write per cluster at a time anyway).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Write a JSON record of the apply to this file when it ends, however it ends (documented
+    /// in docs/apply-record.md).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Before the first write, write a manifest of the live state of every cluster the plan
+    /// changes; applying it brings them back.
+    #[arg(long, value_name = "FILE")]
+    pub rollback_manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -180,6 +190,30 @@ pub struct ManArgs {
     /// A command, for its own page (`kfollow-plan(1)`); without it, the page of `kfollow`.
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+/// How an access review is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    /// For people: a table per follower database.
+    Text,
+    /// For a report or a pull-request comment.
+    Markdown,
+    /// For machines (documented in docs/audit.md).
+    Json,
+    /// For a spreadsheet.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output form.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AccessFormat,
 }
 
 #[derive(Debug, Args)]
@@ -356,6 +390,7 @@ mod tests {
         assert_eq!(
             undocumented(&without),
             [
+                "environment variable `KFOLLOW_CLOUD` of `kfollow access`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow apply`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",

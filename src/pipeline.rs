@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use kfollow_graph::DependencyGraph;
-use kfollow_model::{Desired, Observed, Plan, digest};
+use kfollow_model::{Desired, Observed, Plan, digest, sha256_hex};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
@@ -41,6 +41,8 @@ pub struct Manifest {
     pub name: String,
     /// A digest of its bytes.
     pub digest: String,
+    /// The SHA-256 of its bytes, in hex (for an apply record).
+    pub sha256: String,
     /// What it asks for.
     pub desired: Desired,
 }
@@ -61,6 +63,7 @@ pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
             Ok(Manifest {
                 name,
                 digest: digest(&bytes),
+                sha256: sha256_hex(&bytes),
                 desired: validated.desired,
             })
         }
@@ -152,11 +155,23 @@ pub fn make_plan(
 /// `inputs`, the files the run reads (its manifest, its emulator world), whatever path names
 /// them. Every file the binary writes goes through here.
 pub fn write_file(path: &Path, contents: &[u8], inputs: &[&Path]) -> miette::Result<()> {
-    kfollow_files::write(path, contents, inputs).map_err(|error| match error {
+    kfollow_files::write(path, contents, inputs).map_err(write_error)
+}
+
+/// Refuses, as [`write_file`] would, a file that names one of `inputs`: for a file written at
+/// the end of a command, checked before the command changes anything.
+pub fn check_file(path: &Path, inputs: &[&Path]) -> miette::Result<()> {
+    kfollow_files::check(path, inputs)
+        .map(drop)
+        .map_err(write_error)
+}
+
+fn write_error(error: kfollow_files::WriteError) -> miette::Report {
+    match error {
         kfollow_files::WriteError::Input { .. } => miette::miette!(
             help = "choose another file name",
             "{error}; nothing was written"
         ),
         kfollow_files::WriteError::Io { .. } => miette::Report::from_err(error),
-    })
+    }
 }

@@ -3,12 +3,13 @@
 //! state.
 
 use std::process::{Child, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::support::{SALES, Workspace, command, lines, manifest, small_world, wait_for};
 
 /// A world whose first attachment write starts an operation that never ends.
-fn hanging_world() -> String {
+pub(crate) fn hanging_world() -> String {
     small_world("").replace(
         "settings:\n",
         "settings:\n  faults:\n    - method: PUT\n      path: \"*/attachedDatabaseConfigurations/*\"\n      respond: hangOperation\n",
@@ -16,7 +17,7 @@ fn hanging_world() -> String {
 }
 
 /// Sends a signal by name to the process.
-fn signal(child: &Child, name: &str) {
+pub(crate) fn signal(child: &Child, name: &str) {
     let status = std::process::Command::new("kill")
         .args(["-s", name, &child.id().to_string()])
         .status()
@@ -26,7 +27,7 @@ fn signal(child: &Child, name: &str) {
 
 /// Waits for the process to end, killing it after a while: a kfollow that ignores the second
 /// interrupt fails the test instead of hanging it.
-fn exit_code(child: &mut Child) -> Option<i32> {
+pub(crate) fn exit_code(child: &mut Child) -> Option<i32> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -40,22 +41,31 @@ fn exit_code(child: &mut Child) -> Option<i32> {
     }
 }
 
-fn interrupted_twice(signal_name: &str) {
-    let ws = Workspace::new();
+/// `kfollow apply --auto-approve` of the sales attachment, with `extra` arguments, in a
+/// workspace of a [`hanging_world`]: returns once its write is in flight, with the lines of
+/// its stdout and stderr to come.
+pub(crate) fn hanging_apply(
+    ws: &Workspace,
+    extra: &[&str],
+) -> (Child, Receiver<String>, Receiver<String>) {
     ws.write("world.yaml", &hanging_world());
     ws.write("kfollow.yaml", &manifest("", SALES));
-    let mut child = command(
-        ws.path(),
-        &["apply", "--auto-approve", "--emulator", "world.yaml"],
-        &[],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut args = vec!["apply", "--auto-approve", "--emulator", "world.yaml"];
+    args.extend(extra);
+    let mut child = command(ws.path(), &args, &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let stdout = lines(child.stdout.take().unwrap());
     let stderr = lines(child.stderr.take().unwrap());
     wait_for(&stdout, "attachment.f1/sales: Attaching...");
+    (child, stdout, stderr)
+}
+
+fn interrupted_twice(signal_name: &str) {
+    let ws = Workspace::new();
+    let (mut child, _stdout, stderr) = hanging_apply(&ws, &[]);
 
     signal(&child, signal_name);
     wait_for(&stderr, "interrupt received: no new change will start");

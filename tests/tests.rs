@@ -6,6 +6,7 @@
 
 mod support;
 
+mod access;
 mod data_share;
 mod examples;
 mod export;
@@ -20,6 +21,8 @@ mod leader_entities;
 mod manifest_limits;
 mod output;
 mod plan_apply;
+mod record;
+mod rollback;
 mod saved_plan;
 mod scale;
 mod show;

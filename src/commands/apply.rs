@@ -5,15 +5,18 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
-use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Settled};
+use kfollow_apply::record::FileDigest;
+use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
 use kfollow_graph::DependencyGraph;
 use kfollow_model::{Desired, Observed, Plan, SavedPlan};
 use kfollow_render::{TextOptions, inert};
 use miette::{IntoDiagnostic, miette};
 
 use crate::cli::{ApplyArgs, DEFAULT_MANIFEST};
-use crate::commands::plan::read_saved_plan;
+use crate::commands::evidence::{Evidence, write_rollback_manifest};
+use crate::commands::plan::read_saved_plan_bytes;
 use crate::commands::plural;
 use crate::connect::{Connection, connect};
 use crate::interrupt::Interrupts;
@@ -21,12 +24,32 @@ use crate::output::{Output, Progress, Style, verb};
 use crate::pipeline::{self, Failure};
 
 pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
+    let mut evidence = Evidence::new(args.record.as_deref(), args.rollback_manifest.as_deref())?;
+    let result = apply(args, output, &mut evidence).await;
+    evidence.close(result, output)
+}
+
+async fn apply(
+    args: &ApplyArgs,
+    output: Output,
+    evidence: &mut Evidence,
+) -> Result<ExitCode, Failure> {
     let connection = connect(&args.connection, output, output.notices_as_progress())?;
+    evidence
+        .connected(&connection, &args.connection.cloud)
+        .await;
     let (plan, graph, observed, desired) = match &args.plan {
-        Some(path) => saved_plan(path, args.file.as_deref(), &connection, output).await?,
+        Some(path) => saved_plan(path, args.file.as_deref(), &connection, output, evidence).await?,
         None => {
             let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
+            evidence.input(file);
+            evidence.check_inputs()?;
             let manifest = pipeline::load_manifest(file, output)?;
+            let digest = FileDigest {
+                path: manifest.name.clone(),
+                sha256: Some(manifest.sha256.clone()),
+            };
+            evidence.sources(digest, None);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
             let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed, output)?;
             output.print(&kfollow_render::render_text(
@@ -35,6 +58,7 @@ pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> 
                     color: output.stdout_color(),
                 },
             ));
+            evidence.plan(&plan);
             if plan.is_empty() {
                 return Ok(ExitCode::SUCCESS);
             }
@@ -44,9 +68,21 @@ pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> 
             (plan, graph, observed, manifest.desired)
         }
     };
+    evidence.plan(&plan);
     if plan.is_empty() {
         output.print(&format!("{}\n", kfollow_render::summary_line(&plan)));
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.rollback_manifest {
+        write_rollback_manifest(
+            path,
+            &plan,
+            &desired.source_name,
+            &connection,
+            evidence,
+            output,
+        )
+        .await?;
     }
     // From the first write on, Ctrl-C and SIGTERM no longer kill kfollow: the first stops new
     // changes, the second stops at once and says what was left in flight.
@@ -55,24 +91,34 @@ pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> 
         .map_err(|error| error.wrap_err("cannot listen for Ctrl-C; nothing was changed"))?;
     let progress = Progress::start(output);
     let parallelism = args.parallelism.into();
+    // What happened so far, for the record of an apply stopped at once.
+    let events = Mutex::new(Vec::new());
+    let executor = executor(&observed, &connection);
     let report = tokio::select! {
-        report = execute(&graph, &observed, &connection, parallelism, &progress, &interrupts, output) => report,
+        report = execute(&graph, &executor, parallelism, &progress, &interrupts, &events, output) => report,
         () = interrupts.reached(2) => {
             abandon(&progress, output);
+            let events = events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            evidence.abandoned(&plan, &events);
             connection.save_world()?;
             return Ok(ExitCode::from(1));
         }
     };
+    evidence.report(&plan, &report);
     drop(progress);
     connection.save_world()?;
     let received = interrupts.received();
     tokio::select! {
-        () = await_follower_settings(&plan, &report, &desired, &connection, output) => {}
+        warning = await_follower_settings(&plan, &report, &desired, &connection, output) => {
+            if let Some(warning) = warning {
+                evidence.warn(warning);
+            }
+        }
         () = interrupts.reached(received + 1) => {
-            output.warn(
-                "interrupted while waiting for follower database settings to show; run \
-                 `kfollow plan` in a few minutes to confirm them",
-            );
+            let warning = "interrupted while waiting for follower database settings to show; \
+                           run `kfollow plan` in a few minutes to confirm them";
+            output.warn(warning);
+            evidence.warn(warning.to_owned());
             return Ok(ExitCode::from(1));
         }
     }
@@ -141,8 +187,24 @@ async fn saved_plan(
     manifest: Option<&Path>,
     connection: &Connection,
     output: Output,
+    evidence: &mut Evidence,
 ) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
-    let saved = read_saved_plan(path)?;
+    evidence.input(path);
+    let (saved, bytes) = read_saved_plan_bytes(path)?;
+    let recorded = FileDigest {
+        path: saved.manifest.clone(),
+        sha256: saved
+            .manifest_digest
+            .strip_prefix("sha256:")
+            .map(str::to_owned),
+    };
+    let plan_file = FileDigest {
+        path: path.display().to_string(),
+        sha256: Some(kfollow_model::sha256_hex(&bytes)),
+    };
+    evidence.sources(recorded, Some(plan_file));
+    evidence.input(manifest.unwrap_or(Path::new(&saved.manifest)));
+    evidence.check_inputs()?;
     let shown = path.display();
     // Before anything is read: a file whose dependencies do not make a DAG is no plan.
     DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
@@ -264,27 +326,31 @@ fn check_manifest(saved: &SavedPlan, plan: &Path, given: Option<&Path>) -> Resul
 /// More than any manifest holds.
 const MANIFEST_READ_LIMIT: u64 = 64 * 1024 * 1024;
 
-/// Runs the plan's graph, printing progress and the outcome. The first interrupt stops new
-/// changes from starting.
-async fn execute(
-    graph: &DependencyGraph,
-    observed: &Observed,
-    connection: &Connection,
-    parallelism: usize,
-    progress: &Progress,
-    interrupts: &Interrupts,
-    output: Output,
-) -> ApplyReport {
+/// What sends the writes of the plan, to the clusters `observed` names.
+fn executor(observed: &Observed, connection: &Connection) -> AzureExecutor {
     let cluster_uris: HashMap<_, _> = observed
         .clusters
         .iter()
         .map(|(id, cluster)| (id.clone(), cluster.uri.clone()))
         .collect();
-    let executor = AzureExecutor::new(
+    AzureExecutor::new(
         connection.clients.arm.clone(),
         connection.clients.kusto.clone(),
         cluster_uris,
-    );
+    )
+}
+
+/// Runs the plan's graph, printing progress and the outcome. The first interrupt stops new
+/// changes from starting.
+async fn execute(
+    graph: &DependencyGraph,
+    executor: &AzureExecutor,
+    parallelism: usize,
+    progress: &Progress,
+    interrupts: &Interrupts,
+    events: &Mutex<Vec<Event>>,
+    output: Output,
+) -> ApplyReport {
     let cancel = async {
         interrupts.reached(1).await;
         output.warn(
@@ -294,10 +360,16 @@ async fn execute(
     };
     let report = kfollow_apply::apply(
         graph,
-        &executor,
+        executor,
         &ApplyOptions { parallelism },
         cancel,
-        |event| progress.event(&event),
+        |event| {
+            progress.event(&event);
+            events
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(event);
+        },
     )
     .await;
     output.progress(Style::Plain, "");
@@ -315,14 +387,15 @@ async fn execute(
 }
 
 /// Follower commands take effect at the cluster's next schema refresh: waits until the
-/// settings just changed show, and if they do not, tells the user (it is no failure).
+/// settings just changed show, and if they do not, tells the user (it is no failure) and
+/// returns the warning.
 async fn await_follower_settings(
     plan: &Plan,
     report: &ApplyReport,
     desired: &Desired,
     connection: &Connection,
     output: Output,
-) {
+) -> Option<String> {
     let clients = &connection.clients;
     let replan = move || async move {
         let observed = kfollow_state::read(desired, clients)
@@ -343,7 +416,7 @@ async fn await_follower_settings(
     )
     .await;
     let pending = match settled {
-        Settled::Shown => return,
+        Settled::Shown => return None,
         Settled::NotShown(pending) => pending,
         Settled::ReadFailed { pending, error } => {
             tracing::debug!("cannot read the follower database settings again: {error}");
@@ -351,12 +424,14 @@ async fn await_follower_settings(
         }
     };
     let names: Vec<String> = pending.iter().map(ToString::to_string).collect();
-    output.warn(&format!(
+    let warning = format!(
         "the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
         if names.is_empty() {
             "the follower databases".to_owned()
         } else {
             names.join(", ")
         }
-    ));
+    );
+    output.warn(&warning);
+    Some(warning)
 }

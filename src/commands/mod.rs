@@ -1,7 +1,9 @@
 //! One module per command; each returns the process exit code, or a [`Failure`] the caller
 //! prints.
 
+mod access;
 mod apply;
+mod evidence;
 mod export;
 mod help;
 mod plan;
@@ -26,6 +28,7 @@ pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {
         Command::Plan(args) => runtime()?.block_on(plan::run(&args, output)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, output)),
         Command::Export(args) => runtime()?.block_on(export::run(&args, output)),
+        Command::Access(args) => runtime()?.block_on(access::run(&args, output)),
     }
 }
 

@@ -86,10 +86,18 @@ pub fn render(saved: &SavedPlan, format: Format, output: Output) -> String {
 
 /// Reads a plan saved by `plan --out`.
 pub fn read_saved_plan(path: &std::path::Path) -> miette::Result<SavedPlan> {
-    let text = std::fs::read_to_string(path)
+    read_saved_plan_bytes(path).map(|(saved, _)| saved)
+}
+
+/// Reads a plan saved by `plan --out`, with the file's bytes (for an apply record's SHA-256).
+pub fn read_saved_plan_bytes(path: &std::path::Path) -> miette::Result<(SavedPlan, Vec<u8>)> {
+    let bytes = std::fs::read(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read the saved plan `{}`", path.display()))?;
-    SavedPlan::from_json(&text).map_err(|error| match error {
+    let text = std::str::from_utf8(&bytes)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read the saved plan `{}`", path.display()))?;
+    let saved = SavedPlan::from_json(text).map_err(|error| match error {
         SavedPlanError::NotASavedPlan(source) => {
             miette::Report::from_err(source).wrap_err(format!(
                 "`{}` is not a plan saved by `kfollow plan --out`",
@@ -101,5 +109,6 @@ pub fn read_saved_plan(path: &std::path::Path) -> miette::Result<SavedPlan> {
             "`{}` is a saved plan of format {found}, this kfollow reads format {expected}",
             path.display()
         ),
-    })
+    })?;
+    Ok((saved, bytes))
 }

@@ -10,11 +10,16 @@
 //! returns every failure at once as [`DiffErrors`]; a table-level sharing entry that matches
 //! nothing on the leader is a warning.
 //!
+//! [`review`] is the access review's counterpart (`kfollow access`): who can query each
+//! follower database the manifest manages, and whether that comes from the leader, from the
+//! follower, or from nowhere the manifest explains.
+//!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
 //! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
 //! empty: ids, regions and enum values compare case-insensitively, lists as sets, timespans
 //! as durations, principals as the service normalises them, and read-only fields never show.
 
+mod access;
 mod attachment;
 mod checks;
 mod entities;
@@ -31,6 +36,7 @@ use kfollow_model::{
     SourceLocation,
 };
 
+pub use access::review;
 pub use error::{DiffError, DiffErrors};
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
 pub use kfollow_model::kql;

@@ -49,15 +49,7 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[&Path]) -> Result<(), Write
         path: path.to_owned(),
         source,
     };
-    let target = follow_links(path).map_err(io)?;
-    for input in inputs {
-        if same_file(&target, input) {
-            return Err(WriteError::Input {
-                path: path.to_owned(),
-                input: input.to_path_buf(),
-            });
-        }
-    }
+    let target = check(path, inputs)?;
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
@@ -86,6 +78,25 @@ pub fn write(path: &Path, contents: &[u8], inputs: &[&Path]) -> Result<(), Write
         .map_err(|error| io(error.error))?;
     sync_folder(&folder);
     Ok(())
+}
+
+/// The refusal [`write`] would make, without writing: an error when `path` is the same file
+/// as one of `inputs`, else the file `path` ends at. For a command that must know before it
+/// starts that the file it will write at its end can be written.
+pub fn check(path: &Path, inputs: &[&Path]) -> Result<PathBuf, WriteError> {
+    let target = follow_links(path).map_err(|source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    for input in inputs {
+        if same_file(&target, input) {
+            return Err(WriteError::Input {
+                path: path.to_owned(),
+                input: input.to_path_buf(),
+            });
+        }
+    }
+    Ok(target)
 }
 
 /// The file a path ends at, following symlinks (a dangling one names the file to create).

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::{
     ClusterId, DatabaseShareOrigin, PrincipalsModificationKind, SourceLocation, TableLevelSharing,
@@ -183,6 +183,41 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Its name in the documents kfollow writes for programs (the JSON plan, the apply
+    /// record): `put_attachment`, `delete_attachment`, `detach_follower`,
+    /// `put_follower_hot_cache`, `kusto_command`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::PutAttachment { .. } => "put_attachment",
+            Operation::DeleteAttachment { .. } => "delete_attachment",
+            Operation::DetachFollower { .. } => "detach_follower",
+            Operation::PutFollowerHotCache { .. } => "put_follower_hot_cache",
+            Operation::KustoCommand { .. } => "kusto_command",
+        }
+    }
+
+    /// The ARM request's method and path (a resource id, without the `api-version` the client
+    /// adds); `None` for a management command, which is no ARM request.
+    pub fn arm_request(&self) -> Option<(&'static str, String)> {
+        match self {
+            Operation::PutAttachment { follower, name, .. } => Some((
+                "PUT",
+                format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            )),
+            Operation::DeleteAttachment { follower, name } => Some((
+                "DELETE",
+                format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            )),
+            Operation::DetachFollower { leader, .. } => {
+                Some(("POST", format!("{leader}/detachFollowerDatabases")))
+            }
+            Operation::PutFollowerHotCache {
+                follower, database, ..
+            } => Some(("PUT", format!("{follower}/databases/{database}"))),
+            Operation::KustoCommand { .. } => None,
+        }
+    }
+
     /// The cluster this operation writes to.
     pub fn cluster(&self) -> &ClusterId {
         match self {
@@ -215,6 +250,25 @@ pub struct Change {
     pub depends_on: Vec<Address>,
     /// Where the manifest declares what this change is about.
     pub origin: Option<SourceLocation>,
+}
+
+impl Change {
+    /// The attributes that change as two JSON objects, `before` and `after` (attribute name
+    /// → value, `null` where a side has none); `None` for the side where the thing does not
+    /// exist: before an attach, after a detach.
+    pub fn sides(&self) -> (Option<Value>, Option<Value>) {
+        let side = |pick: fn(&AttributeChange) -> &Option<Value>| {
+            Value::Object(
+                self.attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), pick(a).clone().unwrap_or(Value::Null)))
+                    .collect::<Map<String, Value>>(),
+            )
+        };
+        let before = (self.action != Action::Attach).then(|| side(|a| &a.before));
+        let after = (self.action != Action::Detach).then(|| side(|a| &a.after));
+        (before, after)
+    }
 }
 
 /// A live resource the manifest does not declare, reported and left alone.

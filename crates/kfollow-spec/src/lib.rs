@@ -10,7 +10,8 @@
 //! `kfollow schema` is derived from the same typed manifest ([`manifest_schema`]).
 //!
 //! Writing goes the other way: [`export`] turns the live state of follower clusters into a
-//! manifest's text, which [`load`] reads back as the same topology (`kfollow export`).
+//! manifest's text, which [`load`] reads back as the same topology (`kfollow export`), and
+//! [`rollback`] writes the manifest that undoes an apply (`kfollow apply --rollback-manifest`).
 //!
 //! This crate does no I/O and knows nothing of live state: rules that need Azure (does the
 //! leader database exist, is the cluster running) belong to `kfollow-diff`.
@@ -29,6 +30,7 @@ pub mod manifest;
 mod names;
 mod node;
 mod read;
+mod rollback;
 mod schema;
 mod settings;
 mod source;
@@ -40,6 +42,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, SHOWN_DIAGNOSTICS, Shown};
 pub use export::{Exported, export, leaders_of};
 pub use manifest::Manifest;
 pub use miette::Severity;
+pub use rollback::{rollback, rollback_clusters};
 pub use schema::{manifest_schema, manifest_schema_text};
 
 /// A manifest that passed every offline rule.

@@ -6,16 +6,19 @@
 //! settings, one `.show follower databases (…)` naming them, on its management endpoint; per
 //! follower database whose principals the manifest manages and that holds a principal without
 //! kfollow's notes, one `.show database <db> principals` (see [`principals`]); then per leader
-//! database whose follower settings give tables or views caching overrides,
-//! `.show tables details` and `.show materialized-views` on the leader's management endpoint
-//! (see [`leader_entities`]). The number of calls depends on the number of clusters, of those
-//! follower databases and of those leader databases, never on the number of attachments or
-//! tables. [`read_clusters`] reads clusters named by id instead, for `kfollow export`.
+//! database whose tables or views the manifest names (caching overrides, table-level
+//! sharing), `.show tables details` and `.show materialized-views` on the leader's management
+//! endpoint (see [`leader_entities`]). The number of calls depends on the number of clusters,
+//! of those follower databases and of those leader databases, never on the number of
+//! attachments or tables. [`read_clusters`] reads clusters named by id instead, for
+//! `kfollow export`; [`read_access`] reads who can query each follower database the manifest
+//! manages, for `kfollow access`.
 //!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
 //! state on non-404 errors). This crate reads; it never writes. Start at [`read`].
 
+mod access;
 mod fingerprint;
 mod follower_settings;
 pub mod leader_entities;
@@ -27,6 +30,7 @@ use futures::future::try_join_all;
 use kfollow_azure::{ArmClient, ArmError, KustoClient, KustoError};
 use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster, kql};
 
+pub use access::read_access;
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
 pub use leader_entities::{
@@ -117,10 +121,10 @@ pub struct Clients {
 
 /// What each cluster is for in the manifest, which decides what to read of it.
 #[derive(Debug, Clone, Default)]
-struct Roles {
-    leader: bool,
-    follower_settings: bool,
-    principals: Lookups,
+pub(crate) struct Roles {
+    pub leader: bool,
+    pub follower_settings: bool,
+    pub principals: Lookups,
 }
 
 /// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
@@ -201,7 +205,7 @@ pub async fn read_clusters(
     })
 }
 
-async fn read_cluster(
+pub(crate) async fn read_cluster(
     alias: &str,
     id: &ClusterId,
     roles: Roles,
