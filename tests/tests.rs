@@ -7,6 +7,9 @@
 mod support;
 
 mod access;
+mod ci_recipes;
+mod ci_workflows;
+mod credentials;
 mod data_share;
 mod examples;
 mod export;
@@ -30,4 +33,5 @@ mod standalone;
 // Only a build without the emulator can show how it refuses `--emulator`.
 #[cfg(not(feature = "emulator"))]
 mod slim;
+mod target;
 mod validate;

@@ -39,7 +39,7 @@ pub use observed::{
     ObservedEntities, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
 };
 pub use plan::{
-    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
+    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest, sha256_hex};
