@@ -13,6 +13,7 @@ pub mod desired;
 pub mod id;
 pub mod kinds;
 pub mod kql;
+pub mod names;
 pub mod observed;
 pub mod plan;
 pub mod principal;
@@ -35,7 +36,7 @@ pub use kinds::{
 };
 pub use observed::{
     LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
+    ObservedEntities, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,
