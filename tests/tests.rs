@@ -21,6 +21,7 @@ mod hostile_names;
 #[cfg(unix)]
 mod interrupt;
 mod kusto_grammar;
+mod leader_entities;
 mod manifest_limits;
 mod output;
 mod plan_apply;

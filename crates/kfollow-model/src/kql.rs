@@ -191,6 +191,10 @@ pub fn show_follower_databases<S: AsRef<str>>(databases: &[S]) -> String {
 /// (<https://learn.microsoft.com/kusto/management/show-table-details-command>).
 pub const SHOW_TABLES_DETAILS: &str = ".show tables details";
 
+/// `.show materialized-views`: every materialized view of the request's database
+/// (<https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>).
+pub const SHOW_MATERIALIZED_VIEWS: &str = ".show materialized-views";
+
 /// `.show database <db> principals`: every principal of a database, with its display name and
 /// object id (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
 pub fn show_database_principals(database: &str) -> String {

@@ -41,7 +41,7 @@ pub use kinds::{
 };
 pub use observed::{
     LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
+    ObservedEntities, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,

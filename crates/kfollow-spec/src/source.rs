@@ -229,35 +229,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// What miette's own reading of the whole text gives, to compare with.
-    fn whole(
-        text: &str,
+    /// What `source` gives miette for a span, in a form to compare: miette's own reading of
+    /// the whole text (`String`) against the index's (`ShownSource`).
+    fn read(
+        source: &impl SourceCode,
         offset: usize,
         len: usize,
         before: usize,
         after: usize,
     ) -> Option<(Vec<u8>, usize, usize, usize, usize, usize)> {
-        let contents = text
-            .read_span(&SourceSpan::new(offset.into(), len), before, after)
-            .ok()?;
-        Some((
-            contents.data().to_vec(),
-            contents.span().offset(),
-            contents.span().len(),
-            contents.line(),
-            contents.column(),
-            contents.line_count(),
-        ))
-    }
-
-    fn indexed(
-        text: &str,
-        offset: usize,
-        len: usize,
-        before: usize,
-        after: usize,
-    ) -> Option<(Vec<u8>, usize, usize, usize, usize, usize)> {
-        let source = ShownSource::new(text);
         let contents = source
             .read_span(&SourceSpan::new(offset.into(), len), before, after)
             .ok()?;
@@ -283,8 +263,8 @@ mod tests {
         ) {
             let offset = offset.min(text.len());
             prop_assert_eq!(
-                indexed(&text, offset, len, before, after),
-                whole(&text, offset, len, before, after)
+                read(&ShownSource::new(&text), offset, len, before, after),
+                read(&text, offset, len, before, after)
             );
         }
     }

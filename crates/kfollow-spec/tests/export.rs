@@ -49,6 +49,7 @@ impl Live {
                 attachments: Vec::new(),
                 followers: Vec::new(),
                 follower_settings: Some(BTreeMap::new()),
+                database_entities: BTreeMap::new(),
             })
     }
 

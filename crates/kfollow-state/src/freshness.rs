@@ -22,7 +22,7 @@ use kfollow_model::{
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::table_details::{TableDetails, read_tables_details};
+use crate::leader_entities::{TableDetails, read_tables_details};
 use crate::{Clients, StateError, arm_failure, get_cluster};
 
 /// How far back `FollowerLatency` is read: its maximum over the last 15 minutes.
@@ -408,6 +408,8 @@ mod tests {
             name: "Orders".into(),
             database: "Sales".into(),
             total_extents: Some(1),
+            total_row_count: Some(0),
+            min_extents_creation_time: time.map(str::to_owned),
             max_extents_creation_time: time.map(str::to_owned),
         }
     }

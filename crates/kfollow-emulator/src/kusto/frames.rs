@@ -1,7 +1,7 @@
 //! The answers: v1 result frames (<https://learn.microsoft.com/kusto/api/rest/response>, "JSON
-//! encoding of a sequence of tables") for `.show follower database`, `.show databases`,
-//! `.show database … principals`, `.show tables details` and `.show materialized-views`, and
-//! the JSON the service serialises into their string columns.
+//! encoding of a sequence of tables") for `.show follower database`, `.show databases`, `.show
+//! database … principals`, `.show tables details` and `.show materialized-views`, and the JSON
+//! the service serialises into their string columns.
 
 use serde_json::{Map, Value, json};
 
