@@ -103,20 +103,27 @@ fn a_hostile_name_is_shown_inert() {
     assert!(markdown.contains(r"Sales\nCheck"), "{markdown}");
 }
 
+/// The JSON report of [`report`], parsed.
+fn rendered() -> Value {
+    let meta = CheckJsonMeta {
+        kfollow_version: Some("0.1.0".into()),
+        manifest: Some("kfollow.yaml".into()),
+    };
+    serde_json::from_str(&render_check_json(&report(), &meta)).unwrap()
+}
+
+/// `docs/check-json.md`.
+fn check_json_doc() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/check-json.md");
+    std::fs::read_to_string(path).unwrap()
+}
+
 /// Every key the JSON report writes is documented in `docs/check-json.md`.
 #[test]
 fn every_json_key_is_documented() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/check-json.md");
-    let doc = std::fs::read_to_string(path).unwrap();
+    let doc = check_json_doc();
     let documented = |key: &str| doc.contains(&format!("| `{key}` |"));
-    let json: Value = serde_json::from_str(&render_check_json(
-        &report(),
-        &CheckJsonMeta {
-            kfollow_version: Some("0.1.0".into()),
-            manifest: Some("kfollow.yaml".into()),
-        },
-    ))
-    .unwrap();
+    let json = rendered();
     let mut missing: Vec<String> = json
         .as_object()
         .unwrap()
@@ -133,19 +140,11 @@ fn every_json_key_is_documented() {
 /// the renderer writes.
 #[test]
 fn the_documented_example_has_the_rendered_keys() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/check-json.md");
-    let doc = std::fs::read_to_string(path).unwrap();
+    let doc = check_json_doc();
     let start = doc.find("```json\n").unwrap() + "```json\n".len();
     let end = start + doc[start..].find("```").unwrap();
     let example: Value = serde_json::from_str(&doc[start..end]).unwrap();
-    let rendered: Value = serde_json::from_str(&render_check_json(
-        &report(),
-        &CheckJsonMeta {
-            kfollow_version: Some("0.1.0".into()),
-            manifest: Some("kfollow.yaml".into()),
-        },
-    ))
-    .unwrap();
+    let rendered = rendered();
     let keys = |v: &Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
     assert_eq!(keys(&example), keys(&rendered));
     assert_eq!(keys(&example["summary"]), keys(&rendered["summary"]));
