@@ -13,4 +13,5 @@ mod kusto_grammar;
 mod plan_apply;
 mod scale;
 mod show;
+mod stopped;
 mod validate;

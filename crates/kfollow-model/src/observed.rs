@@ -69,8 +69,33 @@ impl ObservedCluster {
 
     /// True when `state` is `Running`.
     pub fn is_running(&self) -> bool {
-        self.state.eq_ignore_ascii_case("Running")
+        is_running(&self.state)
     }
+
+    /// What brings the cluster back to `Running`, as the end of a sentence: for a stopped (or
+    /// stopping) cluster the `az` command that starts it, otherwise waiting for it.
+    pub fn start_advice(&self) -> String {
+        if ["Stopped", "Stopping"]
+            .iter()
+            .any(|s| self.state.eq_ignore_ascii_case(s))
+        {
+            format!(
+                "start it with `az kusto cluster start --name {} --resource-group {} \
+                 --subscription {}` or from the Azure portal",
+                self.id.name(),
+                self.id.resource_group(),
+                self.id.subscription()
+            )
+        } else {
+            "wait until it is `Running`".to_owned()
+        }
+    }
+}
+
+/// True when a cluster's `properties.state` is `Running`, the only state in which it answers a
+/// read of its databases, its data plane and writes.
+pub fn is_running(state: &str) -> bool {
+    state.eq_ignore_ascii_case("Running")
 }
 
 /// A database as ARM lists it.
