@@ -9,6 +9,7 @@ mod support;
 mod examples;
 mod export;
 mod follower_settings;
+mod in_flight;
 mod kusto_grammar;
 mod plan_apply;
 mod scale;

@@ -48,6 +48,19 @@ impl Run {
 
 /// Runs `kfollow` with `args` in `dir`, no terminal, no colour, no Azure variables.
 pub fn kfollow(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = command(dir, args, env)
+        .output()
+        .expect("the kfollow binary runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The command that runs `kfollow` with `args` in `dir`, no terminal, no colour, no Azure
+/// variables but `env`.
+pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kfollow"));
     command
         .args(args)
@@ -65,12 +78,7 @@ pub fn kfollow(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (key, value) in env {
         command.env(key, value);
     }
-    let output = command.output().expect("the kfollow binary runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    command
 }
 
 /// A scratch folder with a manifest and, optionally, a world file.
@@ -132,6 +140,20 @@ impl Standalone {
         ];
         env.extend_from_slice(extra_env);
         kfollow(self.workspace.path(), args, &env)
+    }
+
+    /// `kfollow ARGS` started against the emulator, its output discarded: to be stopped
+    /// part way.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let env = [
+            ("KFOLLOW_ARM_ENDPOINT", self.emulator.base_url()),
+            ("KFOLLOW_ACCESS_TOKEN", TOKEN),
+        ];
+        command(self.workspace.path(), args, &env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the kfollow binary starts")
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {

@@ -44,7 +44,7 @@ mod retry;
 mod transport;
 
 pub use arm::{
-    ArmClient, ArmConfig, ArmError, BusyPolicy, ClusterInfo, NameAvailability, OperationKind,
+    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, NameAvailability, OperationKind,
     PollPlanner, PollPolicy, Timing, Unknown,
 };
 pub use budget::BudgetPolicy;

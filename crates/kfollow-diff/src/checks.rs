@@ -130,9 +130,9 @@ pub(crate) fn leader_database(cx: &mut Context<'_>, r: &Resolved<'_>, database: 
     }
 }
 
-/// The attachments this plan deletes, as (follower cluster key, lower-cased name): their
-/// follower databases' names are free once they are gone, and `kfollow-graph` orders the
-/// delete first.
+/// The attachments this plan deletes, or waits for a running detach of, as (follower cluster
+/// key, lower-cased name): their follower databases' names are free once they are gone, and
+/// `kfollow-graph` orders the delete (or the wait) first.
 fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
     cx.plan
         .changes
@@ -140,6 +140,10 @@ fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
         .flat_map(|c| &c.operations)
         .filter_map(|op| match op {
             Operation::DeleteAttachment { follower, name } => {
+                Some((follower.key(), name.to_ascii_lowercase()))
+            }
+            // A detach that was already running, which the plan waits for.
+            Operation::AwaitAttachment { follower, name, .. } if op.awaits_removal() => {
                 Some((follower.key(), name.to_ascii_lowercase()))
             }
             _ => None,

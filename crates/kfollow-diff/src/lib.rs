@@ -16,6 +16,7 @@
 mod attachment;
 mod checks;
 mod error;
+mod in_flight;
 mod leader;
 mod settings;
 

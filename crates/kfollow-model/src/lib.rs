@@ -29,7 +29,7 @@ pub use kinds::{
     UnmanagedPolicy,
 };
 pub use observed::{
-    LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
+    DELETING, LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
     ObservedFollowerSettings, ObservedPrincipal, is_running,
 };
 pub use plan::{

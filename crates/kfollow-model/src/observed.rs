@@ -142,6 +142,32 @@ pub struct ObservedAttachment {
     pub provisioning_state: Option<String>,
 }
 
+/// The `provisioningState` of an attachment while a detach removes it.
+pub const DELETING: &str = "Deleting";
+
+impl ObservedAttachment {
+    /// The `provisioningState` of an operation still running on the attachment (`Creating`,
+    /// `Running`, `Deleting`, …); `None` when there is none, or it ended (`Succeeded`,
+    /// `Failed`, `Canceled`).
+    pub fn operation_in_progress(&self) -> Option<&str> {
+        self.provisioning_state
+            .as_deref()
+            .map(str::trim)
+            .filter(|state| {
+                !state.is_empty()
+                    && !["Succeeded", "Failed", "Canceled", "Cancelled"]
+                        .iter()
+                        .any(|done| state.eq_ignore_ascii_case(done))
+            })
+    }
+
+    /// True while a detach removes the attachment.
+    pub fn is_being_deleted(&self) -> bool {
+        self.operation_in_progress()
+            .is_some_and(|state| state.eq_ignore_ascii_case(DELETING))
+    }
+}
+
 /// One entry of a leader's `listFollowerDatabases`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{ClusterId, PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan};
+use crate::{
+    ClusterId, DELETING, PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan,
+};
 
 /// The address of a managed thing, as the plan names it (DESIGN.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -167,6 +169,22 @@ pub enum Operation {
         /// The new database-level hot cache period.
         hot_cache_period: Timespan,
     },
+    /// Waits, writing nothing, for an operation that was already running on an attachment when
+    /// the plan was made (its `provisioningState` was not final): GET
+    /// `…/attachedDatabaseConfigurations/{name}` on the follower cluster until the state is
+    /// final or, for a detach (`Deleting`), until the attachment is gone. It holds the follower
+    /// cluster as a write does: the cluster is busy until that operation ends.
+    AwaitAttachment {
+        /// The follower cluster.
+        follower: ClusterId,
+        /// Attachment name.
+        name: String,
+        /// The `provisioningState` the plan saw (`Creating`, `Running`, `Deleting`, …).
+        provisioning_state: String,
+        /// The attachment as the plan saw it: the follower database names it makes or, being
+        /// deleted, frees.
+        live: AttachmentBody,
+    },
     /// A management command sent to the follower cluster's `/v1/rest/mgmt`.
     KustoCommand {
         /// The follower cluster.
@@ -179,11 +197,19 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// True for a wait on a detach already running ([`Operation::AwaitAttachment`] of an
+    /// attachment being deleted): it ends when the attachment is gone.
+    pub fn awaits_removal(&self) -> bool {
+        matches!(self, Operation::AwaitAttachment { provisioning_state, .. }
+            if provisioning_state.eq_ignore_ascii_case(DELETING))
+    }
+
     /// The cluster this operation writes to.
     pub fn cluster(&self) -> &ClusterId {
         match self {
             Operation::PutAttachment { follower, .. }
             | Operation::DeleteAttachment { follower, .. }
+            | Operation::AwaitAttachment { follower, .. }
             | Operation::PutFollowerHotCache { follower, .. } => follower,
             Operation::DetachFollower { leader, .. } => leader,
             Operation::KustoCommand { cluster, .. } => cluster,
@@ -242,5 +268,18 @@ impl Plan {
     /// How many changes have this action.
     pub fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// How many changes wait for an operation already running on their attachment
+    /// ([`Operation::AwaitAttachment`]).
+    pub fn in_progress(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| {
+                c.operations
+                    .iter()
+                    .any(|op| matches!(op, Operation::AwaitAttachment { .. }))
+            })
+            .count()
     }
 }

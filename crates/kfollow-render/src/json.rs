@@ -66,6 +66,7 @@ fn summary(plan: &Plan) -> Value {
         "detach": plan.count(Action::Detach),
         "total": plan.changes.len(),
         "destructive": plan.changes.iter().filter(|c| c.action.is_destructive()).count(),
+        "in_progress": plan.in_progress(),
         "unmanaged": plan.unmanaged.len(),
     })
 }
@@ -210,6 +211,19 @@ fn operation(operation: &Operation) -> Value {
             "cluster": follower.to_string(),
             "method": "DELETE",
             "path": format!("{follower}/attachedDatabaseConfigurations/{name}"),
+        }),
+        Operation::AwaitAttachment {
+            follower,
+            name,
+            provisioning_state,
+            ..
+        } => json!({
+            "op": "await_attachment",
+            "cluster": follower.to_string(),
+            "method": "GET",
+            "path": format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            "provisioning_state": provisioning_state,
+            "until": if operation.awaits_removal() { "gone" } else { "final" },
         }),
         Operation::DetachFollower {
             leader,

@@ -100,6 +100,16 @@ pub enum ArmError {
         /// What was not seen.
         reason: Unknown,
     },
+    /// An operation that was already running on a resource when the plan was made ended
+    /// otherwise than the plan counted on (an attachment being created is gone, or one being
+    /// deleted is still there).
+    #[error("{request}: {what}; run `kfollow plan` to see what is live now")]
+    NotAsAwaited {
+        /// The read that found it.
+        request: RequestLine,
+        /// What it found, in words.
+        what: String,
+    },
     /// A polling or next-page URL that leaves the ARM endpoint.
     #[error(
         "{request}: the service pointed to `{url}`, which is not on the ARM endpoint; kfollow does not send its token there"
@@ -173,6 +183,7 @@ impl ArmError {
             | ArmError::OperationCanceled { request }
             | ArmError::StillBusy { request, .. }
             | ArmError::OutcomeUnknown { request, .. }
+            | ArmError::NotAsAwaited { request, .. }
             | ArmError::ForeignUrl { request, .. } => Some(request),
         }
     }

@@ -4,6 +4,7 @@
 //! every request spends the subscription's budget ([`crate::budget`]).
 
 mod error;
+mod in_flight;
 mod lro;
 mod poll;
 mod wire;
@@ -21,6 +22,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 pub use error::{ArmError, Unknown};
+pub use in_flight::AwaitEnd;
 pub use poll::{OperationKind, PollPlanner, PollPolicy, Timing};
 pub use wire::{ClusterInfo, NameAvailability};
 pub use write::BusyPolicy;

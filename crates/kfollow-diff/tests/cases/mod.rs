@@ -1,5 +1,6 @@
 mod attachments;
 mod checks;
+mod in_flight;
 mod leader;
 mod ordering;
 mod roundtrip;

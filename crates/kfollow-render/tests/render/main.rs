@@ -55,6 +55,11 @@ mod text_form {
     }
 
     #[test]
+    fn attachments_in_progress() {
+        insta::assert_snapshot!(text(&plans::in_progress()));
+    }
+
+    #[test]
     fn empty_plan() {
         insta::assert_snapshot!(text(&Plan::default()), @"No changes. Live state matches the manifest.");
     }
@@ -235,6 +240,11 @@ mod json_form {
     #[test]
     fn empty_plan() {
         insta::assert_snapshot!(render_json(&Plan::default(), None));
+    }
+
+    #[test]
+    fn attachments_in_progress() {
+        insta::assert_snapshot!(render_json(&plans::in_progress(), None));
     }
 
     #[test]
