@@ -15,4 +15,5 @@ mod plan_apply;
 mod scale;
 mod show;
 mod stopped;
+mod unknown;
 mod validate;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
+use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Found, Settled};
 use kfollow_model::{Action, Desired, Observed, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
@@ -18,7 +18,12 @@ use crate::pipeline::{self, Failure};
 use crate::terminal;
 
 pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
-    let connection = connect(&args.connection, notices_as_progress())?;
+    let mut connection = connect(&args.connection, notices_as_progress())?;
+    connection.clients.arm = connection
+        .clients
+        .arm
+        .clone()
+        .with_operation_timeout(args.operation_timeout);
     let (plan, observed, desired) = match &args.plan {
         Some(path) => saved_plan(path, &connection).await?,
         None => {
@@ -47,7 +52,14 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
         println!("{}", kfollow_render::summary_line(&plan));
         return Ok(ExitCode::SUCCESS);
     }
-    let report = execute(&plan, &observed, &connection, args.parallelism.into()).await;
+    let report = execute(
+        &plan,
+        &observed,
+        &desired,
+        &connection,
+        args.parallelism.into(),
+    )
+    .await;
     connection.save_world()?;
     await_follower_settings(&plan, &report, &desired, &connection).await;
     if report.is_complete() {
@@ -104,10 +116,12 @@ async fn saved_plan(
     Ok((saved.plan, observed, saved.desired))
 }
 
-/// Runs the plan, printing progress and the outcome.
+/// Runs the plan, printing progress; reads again what it could not see the end of; prints the
+/// outcome.
 async fn execute(
     plan: &Plan,
     observed: &Observed,
+    desired: &Desired,
     connection: &Connection,
     parallelism: usize,
 ) -> ApplyReport {
@@ -131,7 +145,7 @@ async fn execute(
         }
     };
     let progress = Progress::start(terminal::stdout_color());
-    let report = kfollow_apply::apply(
+    let mut report = kfollow_apply::apply(
         plan,
         &executor,
         &ApplyOptions { parallelism },
@@ -140,6 +154,7 @@ async fn execute(
     )
     .await;
     progress.stop();
+    reread_unknown(&mut report, desired, connection).await;
     println!();
     for failed in &report.failed {
         eprintln!("Error: {} failed: {}", failed.address, failed.error);
@@ -154,6 +169,52 @@ async fn execute(
     report
 }
 
+/// The plan `kfollow plan` would show now: what the reads after apply compare against.
+async fn fresh_plan(desired: &Desired, connection: &Connection) -> Result<Plan, String> {
+    let observed = kfollow_state::read(desired, &connection.clients)
+        .await
+        .map_err(|error| error.to_string())?;
+    kfollow_diff::diff(desired, &observed).map_err(|errors| errors.to_string())
+}
+
+/// Reads the live state again for the changes whose outcome apply could not see, says what it
+/// found for each, and moves them in the report where they belong.
+async fn reread_unknown(report: &mut ApplyReport, desired: &Desired, connection: &Connection) {
+    if report.unknown.is_empty() {
+        return;
+    }
+    println!(
+        "Reading the live state again for {} change(s) whose outcome is unknown...",
+        report.unknown.len()
+    );
+    let found = kfollow_apply::reread_unknown(
+        report,
+        &kfollow_apply::REREAD_PAUSES,
+        || fresh_plan(desired, connection),
+        || println!("An operation is still running; reading again in a few seconds..."),
+    )
+    .await;
+    match found {
+        Ok(found) => {
+            for reread in &found {
+                let what = match &reread.found {
+                    Found::Live => "live after all (read again)".to_owned(),
+                    Found::NotApplied => "not applied (read again)".to_owned(),
+                    Found::InProgress(state) => {
+                        format!("still in progress, `provisioningState` `{state}` (read again)")
+                    }
+                    Found::NotShownYet => "its settings do not show yet (read again)".to_owned(),
+                };
+                println!("{}: {what}", reread.address);
+            }
+            report.resolve_unknown(found);
+        }
+        Err(error) => eprintln!(
+            "Warning: cannot read the live state again to learn the unknown outcomes: {error}"
+        ),
+    }
+}
+
 /// Follower commands take effect at the cluster's next schema refresh: waits until the
 /// settings just changed show, and if they do not, tells the user (it is no failure).
 async fn await_follower_settings(
@@ -162,13 +223,7 @@ async fn await_follower_settings(
     desired: &Desired,
     connection: &Connection,
 ) {
-    let clients = &connection.clients;
-    let replan = move || async move {
-        let observed = kfollow_state::read(desired, clients)
-            .await
-            .map_err(|error| error.to_string())?;
-        kfollow_diff::diff(desired, &observed).map_err(|errors| errors.to_string())
-    };
+    let replan = || fresh_plan(desired, connection);
     let settled = kfollow_apply::settle(
         &kfollow_apply::awaiting_refresh(plan, report),
         &kfollow_apply::SETTLE_PAUSES,

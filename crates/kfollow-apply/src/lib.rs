@@ -5,7 +5,8 @@
 //! concurrent writes on one Kusto cluster), at most `parallelism` changes in flight overall, and
 //! different clusters in parallel. A failed change stops its dependents; independent changes
 //! finish. A change whose write was sent but never seen to end has an unknown outcome, reported
-//! apart from failures ([`ApplyReport::unknown`]: the caller reads those resources again).
+//! apart from failures ([`ApplyReport::unknown`]); [`reread_unknown`] reads those changes again
+//! and [`ApplyReport::resolve_unknown`] says what is live.
 //! Cancellation stops new changes from starting and lets in-flight ones finish. Progress goes
 //! out as [`Event`]s; the outcome is an [`ApplyReport`], with each operation's [`Receipt`].
 //!
@@ -14,7 +15,8 @@
 //! `kfollow-azure` call per operation); [`fake::FakeExecutor`] is a scripted one for tests.
 //! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
 //! and loading plans, and reading live state, belong elsewhere. After apply, [`settle`] waits
-//! for follower database settings to show, reading live state through a closure it is given.
+//! for follower database settings to show, reading live state through a closure it is given;
+//! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
 //!
 //! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
@@ -23,6 +25,7 @@ mod azure_executor;
 mod executor;
 pub mod fake;
 mod report;
+mod reread;
 mod run;
 mod schedule;
 mod settle;
@@ -35,6 +38,7 @@ pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
     format_elapsed,
 };
+pub use reread::{Found, REREAD_PAUSES, Reread, reread_unknown};
 pub use run::{ApplyOptions, apply};
 pub use settle::{SETTLE_PAUSES, Settled, awaiting_refresh, settle};
 pub use stale::{Fingerprints, StalePlan, check_fresh};

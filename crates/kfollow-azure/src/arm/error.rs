@@ -126,7 +126,7 @@ pub enum ArmError {
 #[derive(Debug, thiserror::Error)]
 pub enum Unknown {
     /// Its operation did not end within the operation timeout.
-    #[error("its operation did not finish within {}s", .0.as_secs())]
+    #[error("its operation did not finish within {}", crate::format_wait(*.0))]
     Deadline(Duration),
     /// Its operation's status could not be read, many times in a row.
     #[error("{failures} status polls in a row failed, the last with: {last}")]

@@ -63,9 +63,18 @@ impl ArmClient {
         let deadline = started + self.operation_timeout;
         let mut receipt = Receipt::default();
         let mut failures = 0u32;
+        let deadline_passed = || ArmError::OutcomeUnknown {
+            request: request.clone(),
+            reason: Unknown::Deadline(self.operation_timeout),
+        };
         let result = loop {
             receipt.polls += 1;
-            match self.get_attachment(follower, name).await {
+            let Ok(read) =
+                tokio::time::timeout_at(deadline, self.get_attachment(follower, name)).await
+            else {
+                break Err(deadline_passed());
+            };
+            match read {
                 Ok(found) => {
                     failures = 0;
                     let seen = match (found, until) {
@@ -124,10 +133,7 @@ impl ArmClient {
             };
             if Instant::now() + wait >= deadline {
                 tokio::time::sleep_until(deadline).await;
-                break Err(ArmError::OutcomeUnknown {
-                    request: request.clone(),
-                    reason: Unknown::Deadline(self.operation_timeout),
-                });
+                break Err(deadline_passed());
             }
             tokio::time::sleep(wait).await;
         };

@@ -148,6 +148,15 @@ impl ArmClient {
         })
     }
 
+    /// The same client (sharing connections, budgets and what it learned) with another
+    /// operation timeout: how long a write waits for its operation before its outcome is
+    /// unknown.
+    #[must_use]
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> ArmClient {
+        self.operation_timeout = timeout;
+        self
+    }
+
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &Url {
         &self.endpoint

@@ -245,6 +245,47 @@ async fn a_poll_failing_20_times_is_an_unknown_outcome_not_a_failure() {
 }
 
 #[tokio::test]
+async fn the_operation_timeout_bounds_a_poll_stuck_in_its_retries() {
+    let server = Server::start(|request, _| match request.method.as_str() {
+        "PUT" => accepted("op"),
+        _ => Reply::json(
+            503,
+            r#"{"error":{"code":"ServiceUnavailable","message":"x"}}"#,
+        ),
+    })
+    .await;
+    let arm = server.arm_with(|c| {
+        c.retry = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
+        c.operation_timeout = Duration::from_millis(200);
+    });
+    let (follower, body) = (cluster("fcretail"), body());
+    let write = arm.put_attachment(&follower, "a", &body);
+    let error = tokio::time::timeout(Duration::from_secs(10), write)
+        .await
+        .expect("the operation timeout bounds the wait, its polls' retries included")
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.error,
+            ArmError::OutcomeUnknown {
+                reason: Unknown::Deadline(_),
+                ..
+            }
+        ),
+        "{:?}",
+        error.error
+    );
+    assert!(
+        error.to_string().contains("did not finish within 200ms"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn an_answer_lost_after_the_write_was_sent_is_an_unknown_outcome() {
     let (base, seen) = crate::support::dropping_server(10, "{}").await;
     let mut config = ArmConfig::for_cloud(Cloud::Public, token());
