@@ -1,6 +1,7 @@
-//! The estate benchmark of issue 4: what a plan costs over a large estate, and how close an
-//! apply over many clusters comes to its lower bound. Runs the real binary against the
-//! emulator over loopback.
+//! The estate benchmark: what a plan costs over a large estate, and how close an apply over
+//! many clusters comes to its lower bound, first with a friendly emulator, then with the
+//! emulator as Azure behaves by default. Runs the real binary against the emulator over
+//! loopback.
 //!
 //! ```sh
 //! cargo bench --bench estate
@@ -12,7 +13,15 @@
 //!   with Terraform's default parallelism of 10);
 //! - apply of independent attaches spread unevenly over 60 clusters, each long-running
 //!   operation taking `OPERATION_MS`: makespan over the lower bound (the busiest cluster's
-//!   serial time).
+//!   serial time);
+//! - Azure-like apply: 1,000 attaches over 50 follower clusters in one subscription, with the
+//!   emulator's defaults (no `Retry-After`, a budget of 300 reads and 200 writes per window,
+//!   writes on a busy cluster failing in their operation) but a window of `WINDOW_SECONDS`,
+//!   and operations of 2 s ± 25%: failed operations, status polls per write, calls, 429s, and
+//!   the makespan over the larger of the busiest cluster's serial time and the write budget's
+//!   bound;
+//! - Azure-like plan: 200 clusters in one subscription under a read budget smaller than the
+//!   plan's reads: calls, 429s and time.
 
 #![allow(clippy::unwrap_used)] // writes to a `String` cannot fail; a benchmark panics on anything else
 
@@ -28,31 +37,45 @@ const FOLLOWERS: usize = 50;
 const ATTACHMENTS: usize = 1_000;
 const LATENCY_MS: u64 = 50;
 const OPERATION_MS: u64 = 300;
+/// The Azure-like runs: each operation takes 2 s ± 25%.
+const AZURE_OPERATION_MS: u64 = 2_000;
+const AZURE_JITTER_PERCENT: u64 = 25;
+/// Azure's budget per subscription (the 2024 recordings), over a window short enough for the
+/// benchmark to run in a few minutes (Azure's own length is not public).
+const BUDGET_READS: u64 = 300;
+const BUDGET_WRITES: u64 = 200;
+const WINDOW_SECONDS: u64 = 20;
+/// The Azure-like plan: this many clusters, read under a budget of `PLAN_BUDGET_READS` reads
+/// per `PLAN_WINDOW_SECONDS`, fewer than the plan makes.
+const PLAN_CLUSTERS: usize = 200;
+const PLAN_BUDGET_READS: u64 = 250;
+const PLAN_WINDOW_SECONDS: u64 = 10;
 
 fn id(name: &str) -> String {
     format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Kusto/clusters/{name}")
 }
 
-/// The world and manifest of an estate: `LEADERS` leaders with one database per attachment,
-/// `FOLLOWERS` followers; `per_follower(f)` attachments on follower `f`, already attached in
-/// the world when `attached`.
+/// The world and manifest of an estate: `leaders` leaders with one database per attachment,
+/// `followers` followers; `per_follower(f)` attachments on follower `f`, already attached in
+/// the world when `attached`. Every cluster is in one subscription.
 fn estate(
+    (leaders, followers): (usize, usize),
     per_follower: &dyn Fn(usize) -> usize,
     attached: bool,
     settings: &str,
 ) -> (String, String) {
-    let counts: Vec<usize> = (0..FOLLOWERS).map(per_follower).collect();
+    let counts: Vec<usize> = (0..followers).map(per_follower).collect();
     let total: usize = counts.iter().sum();
     let mut world = String::from("clusters:\n");
     let mut manifest = String::from("version: 1\nclusters:\n");
-    for l in 0..LEADERS {
+    for l in 0..leaders {
         writeln!(
             world,
             "  - id: {}\n    location: westeurope\n    databases:",
             id(&format!("lead{l}"))
         )
         .unwrap();
-        for d in (0..total).filter(|d| d % LEADERS == l) {
+        for d in (0..total).filter(|d| d % leaders == l) {
             writeln!(world, "      - name: Db{d}").unwrap();
         }
         writeln!(manifest, "  lead{l}: {{ id: {} }}", id(&format!("lead{l}"))).unwrap();
@@ -71,7 +94,7 @@ fn estate(
         }
         writeln!(manifest, "  fol{f}: {{ id: {} }}", id(&format!("fol{f}"))).unwrap();
         for a in 0..*count {
-            let leader = n % LEADERS;
+            let leader = n % leaders;
             if attached {
                 writeln!(
                     world,
@@ -153,7 +176,12 @@ fn main() {
     let settings = format!(
         "settings:\n  latencyMs: {LATENCY_MS}\n  retryAfterSeconds: 0\n  resourceRequestBudget: null\n"
     );
-    let (world, manifest) = estate(&|_| ATTACHMENTS / FOLLOWERS, true, &settings);
+    let (world, manifest) = estate(
+        (LEADERS, FOLLOWERS),
+        &|_| ATTACHMENTS / FOLLOWERS,
+        true,
+        &settings,
+    );
     std::fs::write(dir.path().join("kfollow.yaml"), &manifest).expect("write");
     let emulator = Emulator::start(World::from_yaml(&world).expect("world")).expect("emulator");
     let plan_time = kfollow(&emulator, dir.path(), &["plan", "--detailed-exitcode"]);
@@ -180,7 +208,7 @@ fn main() {
     let settings = format!(
         "settings:\n  operationMs: {OPERATION_MS}\n  retryAfterSeconds: 0\n  resourceRequestBudget: null\n"
     );
-    let (world, manifest) = estate(&per_follower, false, &settings);
+    let (world, manifest) = estate((LEADERS, FOLLOWERS), &per_follower, false, &settings);
     std::fs::write(dir.path().join("kfollow.yaml"), &manifest).expect("write");
     let emulator = Emulator::start(World::from_yaml(&world).expect("world")).expect("emulator");
     // apply reads and plans first; take that part, measured alone, out of its time.
@@ -198,5 +226,123 @@ fn main() {
         apply_time.as_secs_f64(),
         bound.as_secs_f64(),
         apply_time.as_secs_f64() / bound.as_secs_f64()
+    );
+
+    azure_like_apply(dir.path());
+    azure_like_plan(dir.path());
+}
+
+/// The emulator's Azure-like defaults, with a budget of `reads` and `writes` per window of
+/// `window` seconds and operations of 2 s ± 25%.
+fn azure_like_settings(reads: u64, writes: u64, window: u64) -> String {
+    format!(
+        "settings:\n  operationMs: {AZURE_OPERATION_MS}\n  operationJitterPercent: {AZURE_JITTER_PERCENT}\n  \
+         resourceRequestBudget: {{reads: {reads}, writes: {writes}, windowSeconds: {window}}}\n"
+    )
+}
+
+/// What an Azure-like run asked of ARM, from the emulator's request log.
+struct Calls {
+    total: usize,
+    writes: usize,
+    polls: usize,
+    throttled: usize,
+}
+
+impl Calls {
+    fn of(emulator: &Emulator) -> Calls {
+        let requests = emulator.requests();
+        let arm = || requests.iter().filter(|r| !r.path.starts_with("/kusto/"));
+        Calls {
+            total: requests.len(),
+            writes: arm().filter(|r| r.method != "GET").count(),
+            polls: arm()
+                .filter(|r| r.method == "GET" && r.path.contains("/operationResults/"))
+                .count(),
+            throttled: requests.iter().filter(|r| r.status == Some(429)).count(),
+        }
+    }
+}
+
+/// 1,000 attaches over 50 follower clusters (20 each) in one subscription, against the
+/// emulator in its Azure-like mode.
+fn azure_like_apply(dir: &std::path::Path) {
+    let per_follower = |_| ATTACHMENTS / FOLLOWERS;
+    let settings = azure_like_settings(BUDGET_READS, BUDGET_WRITES, WINDOW_SECONDS);
+    let (world, manifest) = estate((LEADERS, FOLLOWERS), &per_follower, false, &settings);
+    std::fs::write(dir.join("kfollow.yaml"), &manifest).expect("write");
+    let emulator = Emulator::start(World::from_yaml(&world).expect("world")).expect("emulator");
+    let wall = kfollow(
+        &emulator,
+        dir,
+        &["apply", "--auto-approve", "--parallelism", "60"],
+    );
+    let calls = Calls::of(&emulator);
+    let operations = emulator.operations();
+    emulator.stop();
+
+    let failed = operations.iter().filter(|o| o.failure.is_some()).count();
+    let time = |at: std::time::SystemTime| {
+        at.duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64()
+    };
+    let first = operations
+        .iter()
+        .map(|o| time(o.started))
+        .fold(f64::MAX, f64::min);
+    let last = operations
+        .iter()
+        .filter_map(|o| o.ended.map(time))
+        .fold(0.0, f64::max);
+    let makespan = last - first;
+    // The busiest cluster's serial time: the sum of its operations' own durations.
+    let mut serial: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
+    for operation in &operations {
+        if let Some(ended) = operation.ended {
+            *serial.entry(&operation.cluster).or_default() += time(ended) - time(operation.started);
+        }
+    }
+    let busiest = serial.values().copied().fold(0.0, f64::max);
+    // The write budget's bound: the last of `writes` writes cannot go before the window in
+    // which the budget allows it opens, and its operation then takes about its mean time.
+    let windows = (calls.writes as u64).div_ceil(BUDGET_WRITES);
+    let budget_bound = ((windows - 1) * WINDOW_SECONDS) as f64 + AZURE_OPERATION_MS as f64 / 1000.0;
+    let bound = busiest.max(budget_bound);
+    println!(
+        "azure-like apply: {} attaches over {FOLLOWERS} followers in one subscription, operations {AZURE_OPERATION_MS} ms ± {AZURE_JITTER_PERCENT}%, budget {BUDGET_READS} reads / {BUDGET_WRITES} writes per {WINDOW_SECONDS} s:",
+        operations.len() - failed
+    );
+    println!(
+        "  failed operations {failed}; status polls per write {:.2} ({} polls, {} writes); {} calls, {} answered 429; wall {:.1} s",
+        calls.polls as f64 / calls.writes as f64,
+        calls.polls,
+        calls.writes,
+        calls.total,
+        calls.throttled,
+        wall.as_secs_f64()
+    );
+    println!(
+        "  makespan {makespan:.1} s; busiest cluster serial {busiest:.1} s; write budget bound {budget_bound:.1} s; ratio {:.3}",
+        makespan / bound
+    );
+}
+
+/// A plan over 200 clusters in one subscription, under a read budget smaller than its reads.
+fn azure_like_plan(dir: &std::path::Path) {
+    let (leaders, followers) = (PLAN_CLUSTERS / 10, PLAN_CLUSTERS - PLAN_CLUSTERS / 10);
+    let settings = azure_like_settings(PLAN_BUDGET_READS, BUDGET_WRITES, PLAN_WINDOW_SECONDS);
+    let (world, manifest) = estate((leaders, followers), &|_| 5, true, &settings);
+    std::fs::write(dir.join("kfollow.yaml"), &manifest).expect("write");
+    let emulator = Emulator::start(World::from_yaml(&world).expect("world")).expect("emulator");
+    let wall = kfollow(&emulator, dir, &["plan", "--detailed-exitcode"]);
+    let calls = Calls::of(&emulator);
+    emulator.stop();
+    println!(
+        "azure-like plan: {PLAN_CLUSTERS} clusters in one subscription, budget {PLAN_BUDGET_READS} reads per {PLAN_WINDOW_SECONDS} s: {} calls ({} reads), {} answered 429, no error, {:.1} s",
+        calls.total,
+        calls.total - calls.writes,
+        calls.throttled,
+        wall.as_secs_f64()
     );
 }
