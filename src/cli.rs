@@ -33,11 +33,14 @@ pub enum Command {
     Schema,
 }
 
+/// The manifest read when no `-f` names one.
+pub const DEFAULT_MANIFEST: &str = "kfollow.yaml";
+
 /// Where the manifest is.
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// The manifest file.
-    #[arg(short = 'f', long = "file", default_value = "kfollow.yaml")]
+    #[arg(short = 'f', long = "file", default_value = DEFAULT_MANIFEST)]
     pub file: PathBuf,
 }
 
@@ -94,11 +97,15 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    #[command(flatten)]
-    pub manifest: ManifestArgs,
+    /// The manifest file [default: kfollow.yaml]. With PLAN it chooses nothing: it names the
+    /// manifest the saved plan must have been made from (by default the one the plan names,
+    /// when it is still there), and apply refuses the plan when it is not.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// A plan saved with `kfollow plan --out`: applied without a question, unless it is stale.
+    /// A plan saved with `kfollow plan --out`: applied without a question, unless it is stale,
+    /// edited, or its manifest changed.
     #[arg(value_name = "PLAN")]
     pub plan: Option<PathBuf>,
     /// Do not ask for approval.

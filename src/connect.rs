@@ -2,13 +2,18 @@
 //! emulator. The real path and the emulator path are the same code; only the base URL and
 //! the token differ.
 
+use std::path::Path;
+#[cfg(feature = "emulator")]
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[cfg(feature = "emulator")]
+use kfollow_azure::StaticToken;
 use kfollow_azure::{
-    ArmClient, ArmConfig, Cloud, KustoClient, Notice, Observer, RetryPolicy, StaticToken,
-    TokenSource, default_token_source,
+    ArmClient, ArmConfig, Cloud, KustoClient, Notice, Observer, RetryPolicy, TokenSource,
+    default_token_source,
 };
+#[cfg(feature = "emulator")]
 use kfollow_emulator::{Emulator, World};
 use kfollow_state::Clients;
 use miette::{IntoDiagnostic, WrapErr, miette};
@@ -16,6 +21,7 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 use crate::cli::ConnectionArgs;
 
 /// The token the in-process emulator is called with when `KFOLLOW_ACCESS_TOKEN` is unset.
+#[cfg(feature = "emulator")]
 const EMULATOR_TOKEN: &str = "kfollow-emulator";
 
 /// The clients, and the emulator they talk to when there is one.
@@ -26,12 +32,14 @@ pub struct Connection {
     /// `emulator:<world file>`).
     pub target: String,
     /// The in-process emulator and its world file, for `--emulator`.
+    #[cfg(feature = "emulator")]
     pub emulator: Option<(Emulator, PathBuf)>,
 }
 
 impl Connection {
     /// Writes the emulator's world back to its file (after apply); nothing against Azure.
     pub fn save_world(&self) -> miette::Result<()> {
+        #[cfg(feature = "emulator")]
         if let Some((emulator, path)) = &self.emulator {
             emulator
                 .world()
@@ -64,23 +72,7 @@ pub fn connect(args: &ConnectionArgs, notices: Observer) -> miette::Result<Conne
         )
     })?;
     if let Some(path) = &args.emulator {
-        let world = World::load(path)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot load the emulator world `{}`", path.display()))?;
-        let emulator = Emulator::start(world)
-            .into_diagnostic()
-            .wrap_err("cannot start the in-process emulator")?;
-        let credential: Arc<dyn TokenSource> = match StaticToken::from_env() {
-            Some(token) => Arc::new(token),
-            None => Arc::new(StaticToken::new(EMULATOR_TOKEN, "the in-process emulator")),
-        };
-        let endpoint = emulator.base_url().to_owned();
-        let clients = clients(&endpoint, cloud, credential, notices)?;
-        return Ok(Connection {
-            clients,
-            target: format!("emulator:{}", path.display()),
-            emulator: Some((emulator, path.clone())),
-        });
+        return emulated(path, cloud, notices);
     }
     let endpoint = args
         .arm_endpoint
@@ -90,8 +82,48 @@ pub fn connect(args: &ConnectionArgs, notices: Observer) -> miette::Result<Conne
     Ok(Connection {
         clients: clients(&endpoint, cloud, credential, notices)?,
         target: endpoint,
+        #[cfg(feature = "emulator")]
         emulator: None,
     })
+}
+
+/// Starts the in-process emulator on the world file and connects to it.
+#[cfg(feature = "emulator")]
+fn emulated(path: &Path, cloud: Cloud, notices: Observer) -> miette::Result<Connection> {
+    let world = World::load(path)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot load the emulator world `{}`", path.display()))?;
+    let emulator = Emulator::start(world)
+        .into_diagnostic()
+        .wrap_err("cannot start the in-process emulator")?;
+    let credential: Arc<dyn TokenSource> = match StaticToken::from_env() {
+        Some(token) => Arc::new(token),
+        None => Arc::new(StaticToken::new(EMULATOR_TOKEN, "the in-process emulator")),
+    };
+    let endpoint = emulator.base_url().to_owned();
+    let clients = clients(&endpoint, cloud, credential, notices)?;
+    Ok(Connection {
+        clients,
+        target: format!("emulator:{}", path.display()),
+        emulator: Some((emulator, path.to_owned())),
+    })
+}
+
+/// `--emulator` in a kfollow built without the emulator: say so, and how to get one. The flag
+/// stays, so that every build takes the same command line and this is what a user reads,
+/// rather than clap's "unexpected argument".
+#[cfg(not(feature = "emulator"))]
+fn emulated(path: &Path, _cloud: Cloud, _notices: Observer) -> miette::Result<Connection> {
+    let world = path.display();
+    Err(miette!(
+        help = format!(
+            "build kfollow with its default features (the `emulator` feature) to use \
+             `--emulator`, or run the standalone emulator (`cargo run -p kfollow-emulator -- \
+             --world {world}`) and point `--arm-endpoint` at the address it prints"
+        ),
+        "this kfollow was built without the in-process emulator, so it cannot run against \
+         the world `{world}`; nothing was changed"
+    ))
 }
 
 fn clients(

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use kfollow_graph::DependencyGraph;
 use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
@@ -83,12 +84,17 @@ pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Ob
 }
 
 /// Compares and orders; live-check failures and protected attachments are printed, one per
-/// line with the manifest location, and stop the command.
-pub fn make_plan(desired: &Desired, observed: &Observed) -> Result<Plan, Failure> {
+/// line with the manifest location, and stop the command. The plan's changes are the graph's,
+/// in its execution order; apply walks the graph.
+pub fn make_plan(
+    desired: &Desired,
+    observed: &Observed,
+) -> Result<(Plan, DependencyGraph), Failure> {
     let mut plan = match kfollow_diff::diff(desired, observed) {
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
+                let error = kfollow_render::inert(&error.to_string()).into_owned();
                 eprintln!("{:?}", miette::miette!("{error}"));
             }
             eprintln!(
@@ -99,7 +105,15 @@ pub fn make_plan(desired: &Desired, observed: &Observed) -> Result<Plan, Failure
             return Err(Stop.into());
         }
     };
-    plan.changes = kfollow_graph::order(std::mem::take(&mut plan.changes))
-        .map_err(|cycle| Failure::Error(miette::miette!("{cycle}")))?;
-    Ok(plan)
+    let graph =
+        kfollow_graph::dependency_graph(std::mem::take(&mut plan.changes)).map_err(|cycle| {
+            miette::miette!(
+                help = "apply part of the manifest change first (for example the detach alone), \
+                    then the rest",
+                "{}; nothing was changed",
+                kfollow_render::inert(&cycle.to_string())
+            )
+        })?;
+    plan.changes = graph.changes().cloned().collect();
+    Ok((plan, graph))
 }

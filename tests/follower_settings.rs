@@ -294,3 +294,200 @@ fn a_saved_plan_applies_against_the_in_process_emulator() {
     assert!(apply.stdout.contains("Apply complete!"), "{}", apply.stdout);
     ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
+
+/// The small world with `settings.echoPrincipalNotes` set, and `extra` under follower1.
+fn echoing(echo: bool, extra: &str) -> String {
+    small_world("")
+        .replace(
+            "settings:\n  retryAfterSeconds: 0\n",
+            &format!("settings:\n  retryAfterSeconds: 0\n  echoPrincipalNotes: {echo}\n"),
+        )
+        .replace(
+            &format!(
+                "  - id: {}\n    location: westeurope\n",
+                cluster_id("follower1")
+            ),
+            &format!(
+                "  - id: {}\n    location: westeurope\n{extra}",
+                cluster_id("follower1")
+            ),
+        )
+}
+
+/// The `.show database … principals` lookups among the requests.
+fn lookups(env: &Standalone) -> Vec<String> {
+    env.requests()
+        .into_iter()
+        .filter_map(|r| r.csl)
+        .filter(|csl| csl.starts_with(".show database"))
+        .collect()
+}
+
+/// The service may or may not show the notes of `.add`: with them, principals are tied by the
+/// notes and nothing more is read; without, by one `.show database … principals`, and a
+/// group named by its address, which nothing then ties, is reported rather than dropped or
+/// added again.
+#[test]
+fn principals_are_tied_with_and_without_notes() {
+    for echo in [true, false] {
+        let env = Standalone::start(&echoing(echo, ""));
+        env.workspace
+            .write("kfollow.yaml", &manifest("", &sales_with(FIRST)));
+        env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+        env.emulator.clear_requests();
+        let again = env
+            .run(&["plan", "--detailed-exitcode"], &[])
+            .expect_code(0);
+        let undecided = "Warning: follower database `Sales` on `f1`, `viewers`: cannot tell \
+                         whether the live principal `aadgroup=";
+        if echo {
+            assert!(lookups(&env).is_empty(), "{:?}", lookups(&env));
+            assert!(!again.stdout.contains("Warning"), "{}", again.stdout);
+        } else {
+            assert_eq!(lookups(&env), [".show database Sales principals"]);
+            assert!(again.stdout.contains(undecided), "{}", again.stdout);
+            assert!(
+                again
+                    .stdout
+                    .contains("(analysts) is `aadgroup=analysts@contoso.com` of the manifest"),
+                "{}",
+                again.stdout
+            );
+        }
+
+        // Alice in other casing is Alice (by notes, or by the UPN the directory shows), Bob is
+        // no one live (another UPN), the group goes: both ways the same commands.
+        env.workspace
+            .write("kfollow.yaml", &manifest("", &sales_with(SECOND)));
+        let plan = env
+            .run(&["plan", "--detailed-exitcode"], &[])
+            .expect_code(2);
+        assert!(
+            plan.stdout
+                .contains(".add follower database Sales viewers ('aaduser=bob@contoso.com')"),
+            "echo {echo}: {}",
+            plan.stdout
+        );
+        assert!(
+            plan.stdout
+                .contains(".drop follower database Sales viewers ('aadgroup="),
+            "echo {echo}: {}",
+            plan.stdout
+        );
+        assert!(
+            !plan.stdout.contains("alice"),
+            "echo {echo}: {}",
+            plan.stdout
+        );
+        assert!(
+            !plan.stdout.contains("Warning"),
+            "echo {echo}: {}",
+            plan.stdout
+        );
+        env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+        let after = env
+            .run(&["plan", "--detailed-exitcode"], &[])
+            .expect_code(0);
+        assert!(!after.stdout.contains("Warning"), "{}", after.stdout);
+        let viewers: Vec<String> = env.emulator.world().clusters[1]
+            .attached_database_configurations[0]
+            .follower_databases["Sales"]
+            .principals
+            .iter()
+            .map(|p| p.display_name.to_ascii_lowercase())
+            .collect();
+        assert_eq!(
+            viewers,
+            ["aaduser=alice@contoso.com", "aaduser=bob@contoso.com"],
+            "echo {echo}"
+        );
+    }
+}
+
+/// Principals someone granted by hand carry no notes either way: the lookup ties Alice by her
+/// UPN, drops Mallory (no manifest principal can be her), adds Bob, and leaves the group, which
+/// may or may not be the manifest's, with a warning that names both and the way out.
+#[test]
+fn principals_granted_by_hand_are_never_dropped_on_a_guess() {
+    let fqn = |text: &str| kusto::principals::fully_qualified_name(&text.parse().unwrap());
+    let grants: String = [
+        "aaduser=alice@contoso.com",
+        "aadgroup=analysts@contoso.com",
+        "aaduser=mallory@contoso.com",
+    ]
+    .iter()
+    .map(|p| {
+        format!(
+            "              - {{ role: viewers, fqn: \"{}\", displayName: \"{p}\" }}\n",
+            fqn(p)
+        )
+    })
+    .collect();
+    let extra = format!(
+        "    attachedDatabaseConfigurations:\n      - name: sales\n        clusterResourceId: {}\n        \
+         databaseName: Sales\n        followerDatabases:\n          Sales:\n            principals:\n{grants}",
+        cluster_id("leader1")
+    );
+    let wanted = "      principals:\n        viewers: [\"aaduser=Alice@Contoso.com\", \
+                  \"aadgroup=analysts@contoso.com\", \"aaduser=bob@contoso.com\"]\n";
+    for echo in [true, false] {
+        let env = Standalone::start(&echoing(echo, &extra));
+        env.workspace
+            .write("kfollow.yaml", &manifest("", &sales_with(wanted)));
+        let plan = env
+            .run(&["plan", "--detailed-exitcode"], &[])
+            .expect_code(2);
+        assert_eq!(lookups(&env), [".show database Sales principals"]);
+        let group = fqn("aadgroup=analysts@contoso.com");
+        let commands: Vec<&str> = plan
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with(".add") || l.starts_with(".drop"))
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                ".add follower database Sales viewers ('aaduser=bob@contoso.com') 'kfollow: aaduser=bob@contoso.com'"
+                    .to_owned(),
+                format!(
+                    ".drop follower database Sales viewers ('{}')",
+                    fqn("aaduser=mallory@contoso.com")
+                ),
+            ],
+            "echo {echo}: {}",
+            plan.stdout
+        );
+        assert!(
+            plan.stdout.contains(&format!(
+                "cannot tell whether the live principal `{group}` (analysts) is \
+                 `aadgroup=analysts@contoso.com` of the manifest"
+            )) && plan.stdout.contains(&format!(
+                "If they are one principal, write it in the manifest as the service stores it \
+                 (`{group}`); if not, remove the live one with `.drop follower database Sales \
+                 viewers ('{group}')`; then plan again"
+            )),
+            "echo {echo}: {}",
+            plan.stdout
+        );
+        env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+        let held: Vec<String> = env.emulator.world().clusters[1].attached_database_configurations
+            [0]
+        .follower_databases["Sales"]
+            .principals
+            .iter()
+            .map(|p| p.fqn.clone())
+            .collect();
+        assert!(held.contains(&group), "{held:?}");
+        assert_eq!(held.len(), 3, "{held:?}");
+
+        // As the warning says: the manifest names the group as the service stores it.
+        let pinned = wanted.replace("aadgroup=analysts@contoso.com", &group);
+        env.workspace
+            .write("kfollow.yaml", &manifest("", &sales_with(&pinned)));
+        let settled = env
+            .run(&["plan", "--detailed-exitcode"], &[])
+            .expect_code(0);
+        assert!(!settled.stdout.contains("Warning"), "{}", settled.stdout);
+    }
+}

@@ -1,9 +1,6 @@
 //! Plan and apply of attachments end to end: the binary, the emulator, real HTTP.
 
-use crate::support::{Standalone, Workspace, cluster_id, manifest, small_world, writes};
-
-const SALES: &str =
-    "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n";
+use crate::support::{SALES, Standalone, Workspace, cluster_id, manifest, small_world, writes};
 
 #[test]
 fn plan_apply_plan_converges() {
@@ -328,4 +325,62 @@ fn a_token_never_appears_in_output() {
             run.output()
         );
     }
+}
+
+/// A `"*"` attachment whose follower database name is taken by a database of the follower
+/// cluster: the service follows the other databases (the follower's own takes precedence), so
+/// the plan warns, attaches, and plans no settings for the shadowed database.
+#[test]
+fn a_star_attachment_skips_a_name_the_follower_holds_with_a_warning() {
+    let ws = Workspace::new();
+    let world = small_world("").replace(
+        &format!(
+            "  - id: {}\n    location: westeurope\n",
+            cluster_id("follower1")
+        ),
+        &format!(
+            "  - id: {}\n    location: westeurope\n    databases:\n      - name: web\n",
+            cluster_id("follower1")
+        ),
+    );
+    assert!(world.contains("- name: web\n"), "{world}");
+    ws.write("world.yaml", &world);
+    ws.write(
+        "kfollow.yaml",
+        &manifest(
+            "",
+            "  - name: all\n    follower: f1\n    leader: lead\n    databaseName: \"*\"\n    \
+             followerDatabases:\n      Web: { prefetchExtents: true }\n      Sales: { prefetchExtents: true }\n",
+        ),
+    );
+    let warning = "Warning: `\"*\"` attachment `all` on `f1` does not follow leader database \
+        `Web` of `lead`: its follower database name `Web` is taken on `f1` by a read-write \
+        database, and a database of the follower cluster takes precedence over a leader \
+        database of the same name (https://learn.microsoft.com/azure/data-explorer/follower); \
+        the settings under `followerDatabases.Web` are not planned";
+    let plan = ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(2);
+    assert!(plan.stdout.contains(warning), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("Plan: 1 to attach, 1 to change, 0 to replace, 0 to detach."),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("follower_database.f1/Web"),
+        "{}",
+        plan.stdout
+    );
+    ws.emulated(&["apply", "--auto-approve"]).expect_code(0);
+    let world = ws.world();
+    let follower = &world.clusters[1];
+    assert_eq!(follower.databases.len(), 1, "{:?}", follower.databases);
+    assert!(
+        follower.attached_database_configurations[0]
+            .follower_databases
+            .get("Sales")
+            .is_some_and(|s| s.prefetch_extents)
+    );
+    let again = ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
+    assert!(again.stdout.contains(warning), "{}", again.stdout);
 }

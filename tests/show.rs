@@ -10,7 +10,8 @@ fn show_refuses_what_is_not_a_saved_plan_and_names_the_file() {
         "kfollow.yaml",
         "version: 1\nclusters: {}\nattachments: []\n",
     );
-    ws.write("old.plan", r#"{ "format_version": 0, "changes": [] }"#);
+    // Format 1 had FNV digests, which prove nothing: its plans are not read any more.
+    ws.write("old.plan", r#"{ "format_version": 1, "changes": [] }"#);
     for (file, message) in [
         (
             "kfollow.yaml",
@@ -18,7 +19,7 @@ fn show_refuses_what_is_not_a_saved_plan_and_names_the_file() {
         ),
         (
             "old.plan",
-            "`old.plan` is a saved plan of format 0, this kfollow reads format 1",
+            "`old.plan` is a saved plan of format 1, this kfollow reads format 2",
         ),
         ("missing.plan", "cannot read the saved plan `missing.plan`"),
     ] {

@@ -6,14 +6,20 @@
 
 mod support;
 
+mod data_share;
 mod examples;
 mod export;
 mod follower_settings;
+mod hostile_names;
 mod in_flight;
 mod kusto_grammar;
 mod plan_apply;
+mod saved_plan;
 mod scale;
 mod show;
+// Only a build without the emulator can show how it refuses `--emulator`.
+#[cfg(not(feature = "emulator"))]
+mod slim;
 mod stopped;
 mod unknown;
 mod validate;

@@ -2,17 +2,21 @@
 //! after checking that the world has not moved since it was made.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Found, Settled};
-use kfollow_model::{Action, Desired, Observed, Plan};
-use kfollow_render::TextOptions;
+use kfollow_graph::DependencyGraph;
+use kfollow_model::{Action, Desired, Observed, Plan, SavedPlan};
+use kfollow_render::{TextOptions, inert};
 use miette::{IntoDiagnostic, miette};
 
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, DEFAULT_MANIFEST};
 use crate::commands::plan::read_saved_plan;
+use crate::commands::plural;
 use crate::connect::{Connection, connect, notices_as_progress};
 use crate::pipeline::{self, Failure};
 use crate::terminal;
@@ -24,12 +28,13 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
         .arm
         .clone()
         .with_operation_timeout(args.operation_timeout);
-    let (plan, observed, desired) = match &args.plan {
-        Some(path) => saved_plan(path, &connection).await?,
+    let (plan, graph, observed, desired) = match &args.plan {
+        Some(path) => saved_plan(path, args.file.as_deref(), &connection).await?,
         None => {
-            let manifest = pipeline::load_manifest(&args.manifest.file)?;
+            let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
+            let manifest = pipeline::load_manifest(file)?;
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let plan = pipeline::make_plan(&manifest.desired, &observed)?;
+            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed)?;
             print!(
                 "{}",
                 kfollow_render::render_text(
@@ -45,7 +50,7 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
             if !args.auto_approve {
                 approve()?;
             }
-            (plan, observed, manifest.desired)
+            (plan, graph, observed, manifest.desired)
         }
     };
     if plan.is_empty() {
@@ -53,7 +58,7 @@ pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     let report = execute(
-        &plan,
+        &graph,
         &observed,
         &desired,
         &connection,
@@ -88,38 +93,134 @@ fn approve() -> Result<(), Failure> {
     }
 }
 
-/// Reads a saved plan and re-reads what it was made from; refuses it when stale.
+/// Reads a saved plan, checks it against its manifest when that can be read, re-reads what it
+/// was made from, and makes the plan again: the plan that runs is the one made now, and only
+/// when the file holds exactly it. Refuses a plan whose dependencies do not make a DAG, made
+/// elsewhere, made from another manifest, stale, or edited.
 async fn saved_plan(
-    path: &std::path::Path,
+    path: &Path,
+    manifest: Option<&Path>,
     connection: &Connection,
-) -> Result<(Plan, Observed, Desired), Failure> {
+) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
     let saved = read_saved_plan(path)?;
+    let shown = path.display();
+    // Before anything is read: a file whose dependencies do not make a DAG is no plan.
+    DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
+        miette!(
+            help = "make the plan again with `kfollow plan --out PLAN` and review it",
+            "the saved plan `{shown}` cannot be applied: {}; nothing was changed",
+            inert(&error.to_string())
+        )
+    })?;
     if saved.target != connection.target {
         return Err(miette!(
             help = "apply the plan against the endpoint it was made for, or make a new plan",
-            "the saved plan `{}` was made against `{}`, not `{}`; nothing was changed",
-            path.display(),
-            saved.target,
+            "the saved plan `{shown}` was made against `{}`, not `{}`; nothing was changed",
+            inert(&saved.target),
             connection.target
         )
         .into());
     }
+    check_manifest(&saved, path, manifest)?;
     let observed = pipeline::read_state(&saved.desired, connection).await?;
     let now = kfollow_state::fingerprints(&observed);
     if let Err(stale) = kfollow_apply::check_fresh(&saved.fingerprints, &now) {
         return Err(miette!(
             help = "run `kfollow plan --out PLAN` again and review the new plan",
-            "{stale}; nothing was changed"
+            "{}; nothing was changed",
+            inert(&stale.to_string())
         )
         .into());
     }
-    Ok((saved.plan, observed, saved.desired))
+    let (plan, graph) = pipeline::make_plan(&saved.desired, &observed)?;
+    if let Err(mismatch) = kfollow_apply::check_same_plan(&saved.plan, &plan) {
+        let lines: Vec<String> = mismatch
+            .lines(MISMATCHES_SHOWN)
+            .iter()
+            .map(|line| inert(line).into_owned())
+            .collect();
+        return Err(miette!(
+            help = "the file was changed after `kfollow plan --out` wrote it, or was made by \
+                    another kfollow version; make the plan again with `kfollow plan --out PLAN` \
+                    and review it",
+            "the saved plan `{shown}` is not what its manifest and the live state give ({}); \
+             nothing was changed\n{}",
+            plural(mismatch.differences.len(), "difference", "differences"),
+            lines.join("\n")
+        )
+        .into());
+    }
+    Ok((plan, graph, observed, saved.desired))
 }
 
-/// Runs the plan, printing progress; reads again what it could not see the end of; prints the
-/// outcome.
+/// How many differences between a saved plan and the plan made again are listed.
+const MISMATCHES_SHOWN: usize = 10;
+
+/// A saved plan runs only with the manifest it was made from: the one `-f` names, else the one
+/// the plan names when it is still there. An equal digest is not enough when the file's
+/// desired state was edited: the manifest must also give the desired state the plan holds.
+fn check_manifest(saved: &SavedPlan, plan: &Path, given: Option<&Path>) -> Result<(), Failure> {
+    let path = given.unwrap_or(Path::new(&saved.manifest));
+    let name = inert(&path.display().to_string()).into_owned();
+    if given.is_none() {
+        match std::fs::metadata(path) {
+            Ok(found) if found.is_file() => {}
+            // Gone, or not a file to read twice (`plan -f /dev/stdin`): nothing to compare.
+            Ok(_) => return Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(_) => {}
+        }
+    }
+    let mut bytes = Vec::new();
+    // Bounded: the name in a plan file may point at a device.
+    let read = std::fs::File::open(path)
+        .and_then(|file| file.take(MANIFEST_READ_LIMIT).read_to_end(&mut bytes));
+    if let Err(error) = read {
+        return Err(miette!(
+            help = "name the manifest the plan was made from with `-f FILE`",
+            "cannot read the manifest `{name}`: {error}; nothing was changed"
+        )
+        .into());
+    }
+    let plan = plan.display();
+    if !saved.made_from(&bytes) {
+        let what = match given {
+            Some(_) => format!(
+                "the manifest `{name}` is not the one the plan `{plan}` was made from (`{}`)",
+                inert(&saved.manifest)
+            ),
+            None => format!("the manifest `{name}` changed since the plan `{plan}` was saved"),
+        };
+        return Err(miette!(
+            help = format!(
+                "make a plan of the manifest as it is now with `kfollow plan -f {name} --out \
+                 PLAN`, review it, and apply that plan"
+            ),
+            "{what}; nothing was changed"
+        )
+        .into());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let holds = kfollow_spec::load(&saved.desired.source_name, &text)
+        .is_ok_and(|validated| saved.holds(&validated.desired));
+    if !holds {
+        return Err(miette!(
+            help = "make the plan again with `kfollow plan --out PLAN` and review it",
+            "the saved plan `{plan}` does not hold what its manifest `{name}` gives: its \
+             desired state was edited; nothing was changed"
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// More than any manifest holds.
+const MANIFEST_READ_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Runs the plan's graph, printing progress; reads again what it could not see the end of;
+/// prints the outcome.
 async fn execute(
-    plan: &Plan,
+    graph: &DependencyGraph,
     observed: &Observed,
     desired: &Desired,
     connection: &Connection,
@@ -146,7 +247,7 @@ async fn execute(
     };
     let progress = Progress::start(terminal::stdout_color());
     let mut report = kfollow_apply::apply(
-        plan,
+        graph,
         &executor,
         &ApplyOptions { parallelism },
         cancel,
@@ -157,13 +258,18 @@ async fn execute(
     reread_unknown(&mut report, desired, connection).await;
     println!();
     for failed in &report.failed {
-        eprintln!("Error: {} failed: {}", failed.address, failed.error);
+        let line = format!("{} failed: {}", failed.address, failed.error);
+        eprintln!("Error: {}", inert(&line));
     }
     for unknown in &report.unknown {
-        eprintln!("Warning: {}: {}", unknown.address, unknown.error);
+        let line = format!("{}: {}", unknown.address, unknown.error);
+        eprintln!("Warning: {}", inert(&line));
     }
     for skipped in &report.not_attempted {
-        eprintln!("{}: {}", skipped.address, skipped.reason);
+        eprintln!(
+            "{}",
+            inert(&format!("{}: {}", skipped.address, skipped.reason))
+        );
     }
     println!("{}", report.summary());
     report
@@ -243,7 +349,10 @@ async fn await_follower_settings(
             pending
         }
     };
-    let names: Vec<String> = pending.iter().map(ToString::to_string).collect();
+    let names: Vec<String> = pending
+        .iter()
+        .map(|address| inert(&address.to_string()).into_owned())
+        .collect();
     eprintln!(
         "Warning: the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
         if names.is_empty() {
@@ -300,6 +409,7 @@ impl Progress {
             }
             Event::Skipped { .. } => "\x1b[33m",
         };
+        let event = inert(&event.to_string()).into_owned();
         if self.color && !colour.is_empty() {
             println!("{colour}{event}\x1b[0m");
         } else {
@@ -328,7 +438,8 @@ async fn still_running(in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>
                 Action::Detach => "detaching",
             };
             println!(
-                "{address}: Still {verb}... [{} elapsed]",
+                "{}: Still {verb}... [{} elapsed]",
+                inert(address),
                 kfollow_apply::format_elapsed(since.elapsed())
             );
         }

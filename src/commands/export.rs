@@ -36,7 +36,7 @@ pub async fn run(args: &ExportArgs) -> Result<ExitCode, Failure> {
     }
     let exported = kfollow_spec::export(&followers, &observed);
     for warning in &exported.warnings {
-        eprintln!("Warning: {warning}");
+        eprintln!("Warning: {}", kfollow_render::inert(warning));
     }
     print!("{}", exported.text);
     eprintln!(

@@ -18,7 +18,7 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
     let manifest = pipeline::load_manifest(&args.manifest.file)?;
     let connection = connect(&args.connection, notices_on_stderr())?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-    let plan = pipeline::make_plan(&manifest.desired, &observed)?;
+    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed)?;
     let saved = SavedPlan::new(
         env!("CARGO_PKG_VERSION"),
         &manifest.name,

@@ -204,6 +204,18 @@ settings:
     )
 }
 
+/// The attachment most tests start from: `sales` on `f1`, following `lead`'s `Sales`.
+pub const SALES: &str =
+    "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n";
+
+/// A workspace with `world` as `world.yaml` and the manifest of [`SALES`] as `kfollow.yaml`.
+pub fn sales_workspace(world: &str) -> Workspace {
+    let ws = Workspace::new();
+    ws.write("world.yaml", world);
+    ws.write("kfollow.yaml", &manifest("", SALES));
+    ws
+}
+
 /// The manifest head naming the small world's clusters; `f2_extra` goes under `f2:`.
 pub fn manifest(f2_extra: &str, attachments: &str) -> String {
     format!(

@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use kfollow_apply::fake::FakeExecutor;
 use kfollow_apply::{ApplyOptions, apply};
-use kfollow_model::{Action, Address, Change, ClusterId, Operation, Plan};
+use kfollow_graph::DependencyGraph;
+use kfollow_model::{Action, Address, Change, ClusterId, Operation};
 
 struct Scenario {
     name: &'static str,
@@ -129,7 +130,7 @@ impl XorShift {
 }
 
 struct Built {
-    plan: Plan,
+    graph: DependencyGraph,
     executor: FakeExecutor,
     lower_bound: Duration,
     busiest: Duration,
@@ -205,10 +206,8 @@ fn build(scenario: &Scenario, unit: Duration) -> Built {
     let busiest = per_cluster.values().copied().max().unwrap_or_default();
     let total_over_cap = total.div_f64(scenario.parallelism as f64);
     Built {
-        plan: Plan {
-            changes: changes.into_iter().map(|(_, c)| c).collect(),
-            ..Plan::default()
-        },
+        graph: DependencyGraph::from_depends_on(changes.into_iter().map(|(_, c)| c).collect())
+            .unwrap(),
         executor,
         lower_bound: busiest.max(total_over_cap),
         busiest,
@@ -219,7 +218,7 @@ fn build(scenario: &Scenario, unit: Duration) -> Built {
 async fn run(scenario: &Scenario, unit: Duration) -> (Duration, Built) {
     let built = build(scenario, unit);
     let report = apply(
-        &built.plan,
+        &built.graph,
         &built.executor,
         &ApplyOptions {
             parallelism: scenario.parallelism,

@@ -1,20 +1,23 @@
 //! Executes a kfollow [`Plan`](kfollow_model::Plan).
 //!
-//! [`apply`] runs the plan's changes as a DAG (a change starts once everything in its
-//! `depends_on` succeeded), with at most one write in flight per cluster (ARM answers 409 to
-//! concurrent writes on one Kusto cluster), at most `parallelism` changes in flight overall, and
-//! different clusters in parallel. A failed change stops its dependents; independent changes
-//! finish. A change whose write was sent but never seen to end has an unknown outcome, reported
-//! apart from failures ([`ApplyReport::unknown`]); [`reread_unknown`] reads those changes again
-//! and [`ApplyReport::resolve_unknown`] says what is live.
-//! Cancellation stops new changes from starting and lets in-flight ones finish. Progress goes
-//! out as [`Event`]s; the outcome is an [`ApplyReport`], with each operation's [`Receipt`].
+//! [`apply`] walks the plan's [`DependencyGraph`](kfollow_graph::DependencyGraph), the one DAG
+//! `kfollow-graph` builds (a change starts once everything it depends on succeeded), with at
+//! most one write in flight per cluster (ARM answers 409 to concurrent writes on one Kusto
+//! cluster), at most `parallelism` changes in flight overall, and different clusters in
+//! parallel. A failed change stops its dependents; independent changes finish. A change whose
+//! write was sent but never seen to end has an unknown outcome, reported apart from failures
+//! ([`ApplyReport::unknown`]); [`reread_unknown`] reads those changes again and
+//! [`ApplyReport::resolve_unknown`] says what is live. Cancellation stops new
+//! changes from starting and lets in-flight ones finish. Progress goes out as [`Event`]s; the
+//! outcome is an [`ApplyReport`], with each operation's [`Receipt`].
 //!
 //! The scheduler knows nothing of HTTP or ARM: every write goes through an [`Executor`], and it
 //! only ever hands it operations taken from the plan. [`AzureExecutor`] is the real one (one
 //! `kfollow-azure` call per operation); [`fake::FakeExecutor`] is a scripted one for tests.
-//! [`check_fresh`] refuses a saved plan whose live resources changed since it was made; saving
-//! and loading plans, and reading live state, belong elsewhere. After apply, [`settle`] waits
+//! [`check_fresh`] refuses a saved plan whose live resources changed since it was made, and
+//! [`check_same_plan`] one that is not the plan its desired state and the live state give
+//! (a hand-edited file); saving and loading plans, making the plan again and reading live
+//! state belong elsewhere. After apply, [`settle`] waits
 //! for follower database settings to show, reading live state through a closure it is given;
 //! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
 //!
@@ -22,6 +25,7 @@
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
 
 mod azure_executor;
+mod contract;
 mod executor;
 pub mod fake;
 mod report;
@@ -32,6 +36,7 @@ mod settle;
 mod stale;
 
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
+pub use contract::{Difference, PlanMismatch, check_same_plan};
 pub use executor::{ExecError, Executor, describe};
 pub use kfollow_azure::{Exchange, FinalStatus, Receipt};
 pub use report::{

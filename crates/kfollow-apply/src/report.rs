@@ -121,18 +121,6 @@ pub enum NotAttemptedReason {
         /// The change whose outcome is unknown.
         dependency: Address,
     },
-    /// A change it depends on was itself not attempted, for a reason other than a failure.
-    DependencyNotAttempted {
-        /// The change that was not attempted.
-        dependency: Address,
-    },
-    /// It depends on an address the plan does not contain, so its order cannot be honoured.
-    MissingDependency {
-        /// The address that is not in the plan.
-        dependency: Address,
-    },
-    /// It is part of, or depends on, a dependency cycle.
-    DependencyCycle,
     /// Apply was interrupted before the change could start.
     Cancelled,
 }
@@ -147,16 +135,6 @@ impl fmt::Display for NotAttemptedReason {
                 f,
                 "not attempted because the outcome of `{dependency}` is unknown"
             ),
-            NotAttemptedReason::DependencyNotAttempted { dependency } => {
-                write!(f, "not attempted because `{dependency}` was not attempted")
-            }
-            NotAttemptedReason::MissingDependency { dependency } => write!(
-                f,
-                "not attempted because it depends on `{dependency}`, which is not in the plan"
-            ),
-            NotAttemptedReason::DependencyCycle => {
-                f.write_str("not attempted because it waits on a dependency cycle")
-            }
             NotAttemptedReason::Cancelled => {
                 f.write_str("not attempted because apply was interrupted")
             }

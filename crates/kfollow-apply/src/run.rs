@@ -10,7 +10,7 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 
 use kfollow_azure::Receipt;
-use kfollow_model::Plan;
+use kfollow_graph::DependencyGraph;
 use tokio::time::Instant;
 
 use crate::executor::{ExecError, Executor};
@@ -32,12 +32,13 @@ impl Default for ApplyOptions {
 
 type InFlight<'a> = Pin<Box<dyn Future<Output = Result<Receipt, ExecError>> + Send + 'a>>;
 
-/// Runs `plan` through `executor` and reports what happened to every change.
+/// Runs the changes of `graph` through `executor` and reports what happened to every change.
 ///
-/// - A change starts when every change in its `depends_on` succeeded; its operations run in
-///   order. A failed change stops its dependents (transitively); independent changes go on.
-///   A change whose operation has an unknown outcome ([`ExecError::is_outcome_unknown`]) stops
-///   the same way, and is reported apart, in [`ApplyReport::unknown`].
+/// - A change starts when every change it depends on (its edges in `graph`, which
+///   `kfollow-graph` built and checked) succeeded; its operations run in order. A failed
+///   change stops its dependents (transitively); independent changes go on. A change whose
+///   operation has an unknown outcome ([`ExecError::is_outcome_unknown`]) stops the same way,
+///   and is reported apart, in [`ApplyReport::unknown`].
 /// - At most one operation is in flight per cluster ([`Operation::cluster`]) and at most
 ///   `options.parallelism` changes overall.
 /// - When `cancel` resolves (Ctrl-C, say), no new change starts; changes already started run to
@@ -46,11 +47,11 @@ type InFlight<'a> = Pin<Box<dyn Future<Output = Result<Receipt, ExecError>> + Se
 /// - `events` hears every start, success, failure, unknown outcome and skip as it happens.
 /// - The report keeps each operation's [`Receipt`], per change.
 ///
-/// Only operations of `plan` are ever given to `executor`, each at most once.
+/// Only operations of the graph's changes are ever given to `executor`, each at most once.
 ///
 /// [`Operation::cluster`]: kfollow_model::Operation::cluster
 pub async fn apply<E: Executor>(
-    plan: &Plan,
+    graph: &DependencyGraph,
     executor: &E,
     options: &ApplyOptions,
     cancel: impl Future<Output = ()>,
@@ -59,9 +60,9 @@ pub async fn apply<E: Executor>(
     let start = Instant::now();
     let mut cancel = pin!(cancel);
     let mut cancel_seen = false;
-    let mut scheduler = Scheduler::new(plan, options.parallelism, &mut events);
+    let mut scheduler = Scheduler::new(graph, options.parallelism, &mut events);
     let mut in_flight: Vec<(usize, InFlight<'_>)> = Vec::new();
-    let mut receipts: Vec<Vec<Receipt>> = vec![Vec::new(); plan.changes.len()];
+    let mut receipts: Vec<Vec<Receipt>> = vec![Vec::new(); graph.changes().count()];
 
     loop {
         if !cancel_seen && poll_fn(|cx| Poll::Ready(cancel.as_mut().poll(cx).is_ready())).await {
@@ -69,7 +70,7 @@ pub async fn apply<E: Executor>(
             scheduler.cancel(&mut events);
         }
         for dispatch in scheduler.dispatch(Instant::now(), &mut events) {
-            let operation = &plan.changes[dispatch.change].operations[dispatch.operation];
+            let operation = scheduler.operation(dispatch);
             in_flight.push((dispatch.change, Box::pin(executor.execute(operation))));
         }
         if in_flight.is_empty() {
@@ -112,5 +113,5 @@ pub async fn apply<E: Executor>(
             scheduler.cancel(&mut events);
         }
     }
-    scheduler.finish(start.elapsed(), receipts, &mut events)
+    scheduler.finish(start.elapsed(), receipts)
 }

@@ -1,5 +1,7 @@
 //! The scheduler's bookkeeping, without any waiting: which change may start, which operation
-//! may be sent, what a completion unblocks. [`crate::run`] drives it.
+//! may be sent, what a completion unblocks. [`crate::run`] drives it over the plan's
+//! [`DependencyGraph`], whose edges `kfollow-graph` found or checked: the scheduler walks them
+//! and never derives one of its own.
 //!
 //! Rules:
 //! - a change becomes ready when every change it depends on succeeded;
@@ -14,7 +16,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use kfollow_model::{Address, ClusterId, Plan};
+use kfollow_graph::{DependencyGraph, NodeIndex};
+use kfollow_model::{Change, ClusterId, Operation};
 use tokio::time::Instant;
 
 use kfollow_azure::Receipt;
@@ -22,7 +25,8 @@ use kfollow_azure::Receipt;
 use crate::executor::ExecError;
 use crate::report::{ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded};
 
-/// An operation the runner must send now: `plan.changes[change].operations[operation]`.
+/// An operation the runner must send now: operation `operation` of the change at node
+/// `change` of the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Dispatch {
     pub change: usize,
@@ -45,13 +49,14 @@ struct Node {
     state: State,
     /// Dependencies that have not succeeded yet.
     waiting_on: usize,
+    /// The nodes that wait for this one, in execution order.
     dependents: Vec<usize>,
     /// The next operation to send.
     next: usize,
 }
 
 pub(crate) struct Scheduler<'p> {
-    plan: &'p Plan,
+    graph: &'p DependencyGraph,
     parallelism: usize,
     nodes: Vec<Node>,
     /// Operations not yet sent per cluster index, counting only changes that may still run.
@@ -79,12 +84,15 @@ enum Outcome {
 }
 
 impl<'p> Scheduler<'p> {
-    /// Builds the bookkeeping for `plan`. Changes whose dependencies name an address the plan
-    /// does not hold are settled as not attempted at once, as are their dependents.
-    pub fn new(plan: &'p Plan, parallelism: usize, events: &mut impl FnMut(Event)) -> Self {
+    /// Builds the bookkeeping for `graph`: every change without dependencies is ready.
+    pub fn new(
+        graph: &'p DependencyGraph,
+        parallelism: usize,
+        events: &mut impl FnMut(Event),
+    ) -> Self {
         let mut cluster_index: HashMap<&ClusterId, usize> = HashMap::new();
         let mut remaining: Vec<usize> = Vec::new();
-        for change in &plan.changes {
+        for change in graph.changes() {
             for operation in &change.operations {
                 let cluster = operation.cluster();
                 let index = *cluster_index.entry(cluster).or_insert_with(|| {
@@ -94,38 +102,23 @@ impl<'p> Scheduler<'p> {
                 remaining[index] += 1;
             }
         }
-
-        let mut by_address: HashMap<&Address, Vec<usize>> = HashMap::new();
-        for (index, change) in plan.changes.iter().enumerate() {
-            by_address.entry(&change.address).or_default().push(index);
-        }
-        let mut nodes: Vec<Node> = plan
-            .changes
-            .iter()
-            .map(|_| Node {
-                state: State::Blocked,
-                waiting_on: 0,
-                dependents: Vec::new(),
-                next: 0,
+        let nodes: Vec<Node> = graph
+            .nodes()
+            .map(|node| {
+                let mut dependents: Vec<usize> =
+                    graph.dependents(node).map(NodeIndex::index).collect();
+                dependents.sort_unstable();
+                Node {
+                    state: State::Blocked,
+                    waiting_on: graph.dependencies(node).count(),
+                    dependents,
+                    next: 0,
+                }
             })
             .collect();
-        let mut missing = Vec::new();
-        for (index, change) in plan.changes.iter().enumerate() {
-            for dependency in &change.depends_on {
-                match by_address.get(dependency) {
-                    Some(targets) => {
-                        for &target in targets {
-                            nodes[target].dependents.push(index);
-                            nodes[index].waiting_on += 1;
-                        }
-                    }
-                    None => missing.push((index, dependency.clone())),
-                }
-            }
-        }
 
         let mut scheduler = Scheduler {
-            plan,
+            graph,
             parallelism: parallelism.max(1),
             nodes,
             busy: BTreeSet::new(),
@@ -135,15 +128,6 @@ impl<'p> Scheduler<'p> {
             running: 0,
             cancelled: false,
         };
-        for (index, dependency) in missing {
-            if !matches!(scheduler.nodes[index].state, State::Settled(_)) {
-                scheduler.give_up(
-                    index,
-                    NotAttemptedReason::MissingDependency { dependency },
-                    events,
-                );
-            }
-        }
         let start = Instant::now();
         for index in 0..scheduler.nodes.len() {
             if scheduler.nodes[index].state == State::Blocked
@@ -183,8 +167,8 @@ impl<'p> Scheduler<'p> {
             };
             self.running += 1;
             events(Event::Started {
-                address: self.plan.changes[index].address.clone(),
-                action: self.plan.changes[index].action,
+                address: self.change(index).address.clone(),
+                action: self.change(index).action,
             });
             out.push(self.send(index));
         }
@@ -204,7 +188,7 @@ impl<'p> Scheduler<'p> {
         let State::Running { started, .. } = self.nodes[change].state else {
             return;
         };
-        let plan_change = &self.plan.changes[change];
+        let plan_change = self.change(change);
         match result {
             Ok(()) => {
                 self.nodes[change].next += 1;
@@ -290,25 +274,20 @@ impl<'p> Scheduler<'p> {
     }
 
     /// The report, once nothing is in flight, with the receipts of each change's operations
-    /// (by plan index). Changes still blocked then wait on a cycle.
+    /// (by plan index). In a DAG every change is settled by then: each one either ran, or has
+    /// a dependency that failed or was cancelled.
     pub fn finish(
-        mut self,
+        self,
         elapsed: std::time::Duration,
         mut receipts: Vec<Vec<Receipt>>,
-        events: &mut impl FnMut(Event),
     ) -> ApplyReport {
-        for index in 0..self.nodes.len() {
-            if matches!(self.nodes[index].state, State::Blocked | State::Ready) {
-                self.settle_not_attempted(index, NotAttemptedReason::DependencyCycle, events);
-            }
-        }
         let mut report = ApplyReport {
             cancelled: self.cancelled,
             elapsed,
             ..ApplyReport::default()
         };
-        receipts.resize_with(self.plan.changes.len(), Vec::new);
-        for ((change, node), receipts) in self.plan.changes.iter().zip(self.nodes).zip(receipts) {
+        receipts.resize_with(self.nodes.len(), Vec::new);
+        for ((change, node), receipts) in self.graph.changes().zip(self.nodes).zip(receipts) {
             let address = change.address.clone();
             let action = change.action;
             match node.state {
@@ -355,6 +334,16 @@ impl<'p> Scheduler<'p> {
         report
     }
 
+    /// The operation a dispatch sends.
+    pub fn operation(&self, dispatch: Dispatch) -> &'p Operation {
+        &self.change(dispatch.change).operations[dispatch.operation]
+    }
+
+    /// The change at node `index` of the graph.
+    fn change(&self, index: usize) -> &'p Change {
+        self.graph.change(NodeIndex::new(index))
+    }
+
     fn send(&mut self, index: usize) -> Dispatch {
         let cluster = self.cluster_of_next(index);
         self.busy.insert(cluster);
@@ -397,17 +386,17 @@ impl<'p> Scheduler<'p> {
     /// The cluster of the operation `index` sends next (or sent last, while it is in flight).
     /// Never called for a change without operations: those settle in `make_ready`.
     fn cluster_of_next(&self, index: usize) -> usize {
-        let change = &self.plan.changes[index];
+        let change = self.change(index);
         let operation = self.nodes[index].next.min(change.operations.len() - 1);
         self.cluster_index[change.operations[operation].cluster()]
     }
 
     fn make_ready(&mut self, index: usize, now: Instant, events: &mut impl FnMut(Event)) {
-        if self.plan.changes[index].operations.is_empty() {
+        if self.change(index).operations.is_empty() {
             // Nothing to send: it succeeds as soon as it may run, without a slot.
             events(Event::Started {
-                address: self.plan.changes[index].address.clone(),
-                action: self.plan.changes[index].action,
+                address: self.change(index).address.clone(),
+                action: self.change(index).action,
             });
             self.succeed(index, std::time::Duration::ZERO, now, events);
             return;
@@ -426,8 +415,8 @@ impl<'p> Scheduler<'p> {
     ) {
         self.nodes[index].state = State::Settled(Outcome::Succeeded(elapsed));
         events(Event::Succeeded {
-            address: self.plan.changes[index].address.clone(),
-            action: self.plan.changes[index].action,
+            address: self.change(index).address.clone(),
+            action: self.change(index).action,
             elapsed,
         });
         let dependents = self.nodes[index].dependents.clone();
@@ -442,21 +431,6 @@ impl<'p> Scheduler<'p> {
                 }
             }
         }
-    }
-
-    fn give_up(
-        &mut self,
-        index: usize,
-        reason: NotAttemptedReason,
-        events: &mut impl FnMut(Event),
-    ) {
-        self.settle_not_attempted(index, reason, events);
-        let dependency = self.plan.changes[index].address.clone();
-        self.stop_dependents(
-            index,
-            &NotAttemptedReason::DependencyNotAttempted { dependency },
-            events,
-        );
     }
 
     /// Settles every change that (transitively) depends on `index` as not attempted.
@@ -491,8 +465,8 @@ impl<'p> Scheduler<'p> {
         }
         self.forget_remaining(index, 0);
         events(Event::Skipped {
-            address: self.plan.changes[index].address.clone(),
-            action: self.plan.changes[index].action,
+            address: self.change(index).address.clone(),
+            action: self.change(index).action,
             reason: reason.clone(),
         });
         self.nodes[index].state = State::Settled(Outcome::NotAttempted(reason));
@@ -500,7 +474,7 @@ impl<'p> Scheduler<'p> {
 
     /// Takes the operations of `index` from `from` on out of the per-cluster work left.
     fn forget_remaining(&mut self, index: usize, from: usize) {
-        for operation in self.plan.changes[index].operations.iter().skip(from) {
+        for operation in self.change(index).operations.iter().skip(from) {
             let cluster = self.cluster_index[operation.cluster()];
             self.remaining[cluster] = self.remaining[cluster].saturating_sub(1);
         }

@@ -1,6 +1,6 @@
-//! The stale-plan check of `apply FILE` (issue 5 item 3): before a saved plan runs, the live
-//! resources it was made from are read again and their fingerprints compared with the saved
-//! ones. Any difference refuses the plan, before a single write.
+//! The stale-plan check of `apply FILE`: before a saved plan runs, the live resources it was
+//! made from are read again and their fingerprints compared with the saved ones. Any
+//! difference refuses the plan, before a single write.
 //!
 //! What a fingerprint is (a digest, a canonical JSON text) is decided by whoever writes the
 //! saved plan; this check only needs the same function on both sides, keyed by something that
@@ -27,7 +27,7 @@ impl std::error::Error for StalePlan {}
 
 impl fmt::Display for StalePlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The wording of issue 5, which the cli shows as is.
+        // The cli shows this as is (docs/cli.md quotes it).
         f.write_str("Saved plan is stale: ")?;
         let mut parts = Vec::new();
         for (names, what) in [

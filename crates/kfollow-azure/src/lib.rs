@@ -44,8 +44,8 @@ mod retry;
 mod transport;
 
 pub use arm::{
-    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, NameAvailability, OperationKind,
-    PollPlanner, PollPolicy, Timing, Unknown,
+    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, OperationKind, PollPlanner,
+    PollPolicy, Timing, Unknown,
 };
 pub use budget::BudgetPolicy;
 pub use chain::{

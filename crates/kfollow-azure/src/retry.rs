@@ -35,14 +35,6 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries at all.
-    pub fn none() -> RetryPolicy {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
-    }
-
     /// A policy with tiny delays, for tests.
     pub fn fast(max_attempts: u32) -> RetryPolicy {
         RetryPolicy {

@@ -3,12 +3,12 @@
 use std::collections::BTreeSet;
 
 use kfollow_model::{
-    Action, Address, AttachmentBody, AttributeChange, Change, ObservedAttachment, Operation,
-    TableLevelSharing, Unmanaged, UnmanagedPolicy, eq_ignore_case,
+    Action, Address, AttachmentBody, AttributeChange, Change, DatabaseShareOrigin,
+    ObservedAttachment, Operation, TableLevelSharing, Unmanaged, UnmanagedPolicy, eq_ignore_case,
 };
 use serde_json::Value;
 
-use crate::{Context, DiffError, Outcome, Resolved, in_flight, same_location};
+use crate::{Context, DiffError, Outcome, Resolved, in_flight, same_location, share};
 
 /// Reads one field of an attachment body as the plan shows it.
 type Read = fn(&AttachmentBody) -> Option<Value>;
@@ -342,6 +342,14 @@ pub(crate) fn unmanaged_attachments(cx: &mut Context<'_>) {
                         )
                     })
             };
+            let share_origin = share::origin(cx, &cluster.id, &attachment.name);
+            let reason = match (reason, share_origin) {
+                (Some((reason, _)), Some(DatabaseShareOrigin::DataShare)) => {
+                    reports.push(data_share_report(cx, address, attachment, &reason));
+                    continue;
+                }
+                (reason, _) => reason,
+            };
             match reason {
                 Some((reason, origin)) => {
                     let attributes = fields(Some(&live_body(attachment)), None)
@@ -366,18 +374,46 @@ pub(crate) fn unmanaged_attachments(cx: &mut Context<'_>) {
                 }
                 None => reports.push(Unmanaged {
                     address,
-                    description: format!(
-                        "attachment `{}` follows {}/{}, not in the manifest",
-                        attachment.name,
-                        cx.label(&attachment.leader),
-                        attachment.database_name
+                    description: share::describe(
+                        unmanaged_description(cx, attachment),
+                        share_origin,
+                        None,
                     ),
+                    share_origin,
                 }),
             }
         }
     }
     cx.plan.changes.extend(changes);
     cx.plan.unmanaged.extend(reports);
+}
+
+fn unmanaged_description(cx: &Context<'_>, attachment: &ObservedAttachment) -> String {
+    format!(
+        "attachment `{}` follows {}/{}, not in the manifest",
+        attachment.name,
+        cx.label(&attachment.leader),
+        attachment.database_name
+    )
+}
+
+/// An unmanaged attachment of Azure Data Share that a detach policy names: reported, kept.
+fn data_share_report(
+    cx: &Context<'_>,
+    address: Address,
+    attachment: &ObservedAttachment,
+    detach_reason: &str,
+) -> Unmanaged {
+    let origin = Some(DatabaseShareOrigin::DataShare);
+    Unmanaged {
+        address,
+        description: share::describe(
+            unmanaged_description(cx, attachment),
+            origin,
+            Some(detach_reason),
+        ),
+        share_origin: origin,
+    }
 }
 
 #[cfg(test)]

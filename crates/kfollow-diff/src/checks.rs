@@ -97,14 +97,23 @@ pub(crate) fn attachments(cx: &mut Context<'_>, resolved: &[Resolved<'_>], outco
             });
         }
         if outcome.creates_database() {
-            for database in follower_database_names(r) {
-                if let Some(taken_by) = taken(r, &database, &freed) {
-                    cx.errors.push(DiffError::FollowerDatabaseNameTaken {
-                        at: at.clone(),
-                        follower: r.follower.alias.clone(),
-                        database,
-                        taken_by,
-                    });
+            match &r.attachment.database {
+                DatabaseSelection::One(leader_database) => {
+                    let database = r.attachment.follower_database_name.apply(leader_database);
+                    if let Some(taken_by) = taken(r, &database, &freed) {
+                        cx.errors.push(DiffError::FollowerDatabaseNameTaken {
+                            at: at.clone(),
+                            follower: r.follower.alias.clone(),
+                            database,
+                            taken_by,
+                        });
+                    }
+                }
+                DatabaseSelection::All => {
+                    for shadow in shadowed(r, &freed) {
+                        let warning = shadow.warning(r);
+                        cx.plan.warnings.push(warning);
+                    }
                 }
             }
         }
@@ -133,7 +142,7 @@ pub(crate) fn leader_database(cx: &mut Context<'_>, r: &Resolved<'_>, database: 
 /// The attachments this plan deletes, or waits for a running detach of, as (follower cluster
 /// key, lower-cased name): their follower databases' names are free once they are gone, and
 /// `kfollow-graph` orders the delete (or the wait) first.
-fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
+pub(crate) fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
     cx.plan
         .changes
         .iter()
@@ -151,20 +160,72 @@ fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
         .collect()
 }
 
-/// The follower database names an attachment creates: one, or one per read-write database
-/// of the leader for `"*"`.
-fn follower_database_names(r: &Resolved<'_>) -> Vec<String> {
-    let naming = &r.attachment.follower_database_name;
-    match &r.attachment.database {
-        DatabaseSelection::One(database) => vec![naming.apply(database)],
-        DatabaseSelection::All => r
-            .leader_live
-            .databases
-            .iter()
-            .filter(|d| d.kind == DatabaseKind::ReadWrite)
-            .map(|d| naming.apply(&d.name))
-            .collect(),
+/// A leader database that a `"*"` attachment does not follow, because its follower database
+/// name is taken on the follower cluster: "a database named DB created on the follower
+/// cluster takes precedence over a database with the same name that was created on the
+/// leader cluster" (<https://learn.microsoft.com/azure/data-explorer/follower>, Notes). The
+/// service attaches the others, so this is a warning, not an error.
+pub(crate) struct Shadowed {
+    /// The leader database not followed.
+    pub leader_database: String,
+    /// The follower database name it would have.
+    pub database: String,
+    /// What holds the name.
+    pub taken_by: String,
+}
+
+impl Shadowed {
+    /// The plan's warning; it says so when the manifest has settings for the leader database,
+    /// which are not planned.
+    pub(crate) fn warning(&self, r: &Resolved<'_>) -> String {
+        let mut text = format!(
+            "`\"*\"` attachment `{}` on `{}` does not follow leader database `{}` of `{}`: its \
+             follower database name `{}` is taken on `{}` by {}, and a database of the follower \
+             cluster takes precedence over a leader database of the same name \
+             (https://learn.microsoft.com/azure/data-explorer/follower)",
+            r.attachment.name,
+            r.follower.alias,
+            self.leader_database,
+            r.leader.alias,
+            self.database,
+            r.follower.alias,
+            self.taken_by
+        );
+        if let Some(key) = r
+            .attachment
+            .follower_databases
+            .keys()
+            .find(|key| eq_ignore_case(key, &self.leader_database))
+        {
+            text.push_str(&format!(
+                "; the settings under `followerDatabases.{key}` are not planned"
+            ));
+        }
+        text
     }
+}
+
+/// The read-write databases of the leader that a `"*"` attachment cannot follow on the
+/// follower cluster, given the attachments this plan deletes first (`freed`); none for an
+/// attachment of one database.
+pub(crate) fn shadowed(r: &Resolved<'_>, freed: &HashSet<(String, String)>) -> Vec<Shadowed> {
+    if r.attachment.database != DatabaseSelection::All {
+        return Vec::new();
+    }
+    r.leader_live
+        .databases
+        .iter()
+        .filter(|d| d.kind == DatabaseKind::ReadWrite)
+        .filter_map(|d| {
+            let database = r.attachment.follower_database_name.apply(&d.name);
+            let taken_by = taken(r, &database, freed)?;
+            Some(Shadowed {
+                leader_database: d.name.clone(),
+                database,
+                taken_by,
+            })
+        })
+        .collect()
 }
 
 /// What holds a follower database name on the follower cluster, unless it is this very

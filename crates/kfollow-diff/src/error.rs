@@ -109,6 +109,25 @@ pub enum DiffError {
         /// What holds it (`a read-write database`, `the follower database of attachment x`).
         taken_by: String,
     },
+    /// The manifest declares an attachment that Azure Data Share made and manages.
+    #[error(
+        "{at}: attachment `{name}` on `{follower}` (following `{leader}`/`{database}`) was made \
+         by Azure Data Share (databaseShareOrigin `DataShare`) and belongs to its share \
+         subscription, which kfollow does not change; manage it in Azure Data Share, or remove \
+         it from the manifest"
+    )]
+    ManagedByDataShare {
+        /// Where the attachment is declared.
+        at: String,
+        /// The follower alias.
+        follower: String,
+        /// The attachment name, as ARM spells it.
+        name: String,
+        /// The leader it follows: its alias, else its cluster name.
+        leader: String,
+        /// The leader database it follows, or `*`.
+        database: String,
+    },
     /// A protected attachment would be replaced.
     #[error(
         "{at}: attachment `{name}` on `{follower}` is protected, but `{attribute}` forces \

@@ -2,12 +2,13 @@
 //! `listFollowerDatabases`, without the manifest declaring it.
 
 use kfollow_model::{
-    Action, Address, AttributeChange, Change, LeaderFollower, Operation, Unmanaged, UnmanagedPolicy,
+    Action, Address, AttributeChange, Change, DatabaseShareOrigin, LeaderFollower, Operation,
+    Unmanaged, UnmanagedPolicy,
 };
 use serde_json::Value;
 
-use crate::Context;
 use crate::attachment::list_value;
+use crate::{Context, share};
 
 /// Reports (or, where the leader says `unmanagedFollowers: detach`, detaches from the
 /// leader side) followers that no manifest attachment declares.
@@ -32,16 +33,21 @@ pub(crate) fn unmanaged_followers(cx: &mut Context<'_>) {
                 follower: cx.label(&follower.follower),
                 name: follower.attachment_name.clone(),
             };
-            if leader.unmanaged_followers == UnmanagedPolicy::Detach {
+            let share_origin = follower
+                .database_share_origin
+                .filter(|origin| *origin != DatabaseShareOrigin::Direct);
+            let detach_reason = format!(
+                "leader `{}` says `unmanagedFollowers: detach`",
+                leader.alias
+            );
+            let data_share = share_origin == Some(DatabaseShareOrigin::DataShare);
+            if leader.unmanaged_followers == UnmanagedPolicy::Detach && !data_share {
                 changes.push(Change {
                     address,
                     action: Action::Detach,
                     attributes: attributes(follower),
                     unchanged_attributes: 0,
-                    reason: Some(format!(
-                        "leader `{}` says `unmanagedFollowers: detach`",
-                        leader.alias
-                    )),
+                    reason: Some(detach_reason),
                     operations: vec![Operation::DetachFollower {
                         leader: leader.id.clone(),
                         follower: follower.follower.clone(),
@@ -51,14 +57,20 @@ pub(crate) fn unmanaged_followers(cx: &mut Context<'_>) {
                     origin: Some(leader.origin),
                 });
             } else {
+                let named_by_policy = leader.unmanaged_followers == UnmanagedPolicy::Detach;
                 reports.push(Unmanaged {
                     address,
-                    description: format!(
-                        "followed by an unmanaged attachment `{}` on `{}` (database `{}`)",
-                        follower.attachment_name,
-                        cx.label(&follower.follower),
-                        follower.database_name
+                    description: share::describe(
+                        format!(
+                            "followed by an unmanaged attachment `{}` on `{}` (database `{}`)",
+                            follower.attachment_name,
+                            cx.label(&follower.follower),
+                            follower.database_name
+                        ),
+                        share_origin,
+                        named_by_policy.then_some(detach_reason.as_str()),
                     ),
+                    share_origin,
                 });
             }
         }

@@ -18,7 +18,9 @@ mod checks;
 mod error;
 mod in_flight;
 mod leader;
+mod principals;
 mod settings;
+mod share;
 
 use std::collections::HashSet;
 
@@ -62,6 +64,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> 
         .iter()
         .filter_map(|attachment| cx.resolve(attachment))
         .collect();
+    share::declared(&mut cx, &resolved);
     let outcomes = attachment::diff_attachments(&mut cx, &resolved);
     attachment::unmanaged_attachments(&mut cx);
     checks::attachments(&mut cx, &resolved, &outcomes);

@@ -16,17 +16,31 @@ use kfollow_model::{
 use serde_json::Value;
 
 use crate::kql::{self, Entity};
-use crate::{Context, Outcome, Resolved, checks};
+use crate::{Context, Outcome, Resolved, checks, principals};
 
 /// One `Change` per follower database whose managed settings differ from the live ones.
 pub(crate) fn diff_settings(cx: &mut Context<'_>, resolved: &[Resolved<'_>], outcomes: &[Outcome]) {
+    let freed = checks::freed_attachments(cx);
     for (r, outcome) in resolved.iter().zip(outcomes) {
+        let shadowed = checks::shadowed(r, &freed);
         for (leader_database, wanted) in &r.attachment.follower_databases {
             if r.attachment.database == DatabaseSelection::All {
                 let before = cx.errors.len();
                 let at = cx.at(wanted.origin);
                 checks::leader_database(cx, r, leader_database, &at);
                 if cx.errors.len() > before {
+                    continue;
+                }
+                // A database of the follower cluster holds the name: no settings for it. The
+                // attach that creates the others has said so already.
+                if let Some(shadow) = shadowed
+                    .iter()
+                    .find(|s| s.leader_database.eq_ignore_ascii_case(leader_database))
+                {
+                    if !outcome.creates_database() {
+                        let warning = shadow.warning(r);
+                        cx.plan.warnings.push(warning);
+                    }
                     continue;
                 }
             }
@@ -56,6 +70,15 @@ pub(crate) fn diff_settings(cx: &mut Context<'_>, resolved: &[Resolved<'_>], out
                 }
             };
             let diff = settings_diff(&database, wanted, &live);
+            for (role, live, wanted) in &diff.undecided {
+                cx.plan.warnings.push(principals::undecided_warning(
+                    &r.follower.alias,
+                    &database,
+                    *role,
+                    live,
+                    wanted,
+                ));
+            }
             if diff.attributes.is_empty() {
                 continue;
             }
@@ -87,13 +110,15 @@ pub(crate) fn diff_settings(cx: &mut Context<'_>, resolved: &[Resolved<'_>], out
 
 /// What differs in one follower database, and the commands that fix it, in order.
 #[derive(Default)]
-struct SettingsDiff {
+struct SettingsDiff<'a> {
     attributes: Vec<AttributeChange>,
     unchanged: usize,
     commands: Vec<String>,
+    /// Per role, live principals that may or may not be the manifest's principals beside them.
+    undecided: Vec<(Role, Vec<&'a ObservedPrincipal>, Vec<&'a Principal>)>,
 }
 
-impl SettingsDiff {
+impl SettingsDiff<'_> {
     fn attribute(&mut self, name: String, before: Option<Value>, after: Option<Value>) {
         self.attributes.push(AttributeChange {
             name,
@@ -133,11 +158,11 @@ fn span(value: Timespan) -> Value {
 /// Compares the managed settings. Order of the commands: principals are added before any is
 /// dropped and before the modification kind changes, so that a switch to `replace` never
 /// leaves the database without its principals; caching overrides before their kind.
-fn settings_diff(
+fn settings_diff<'a>(
     database: &str,
-    wanted: &FollowerDatabaseSettings,
-    live: &ObservedFollowerSettings,
-) -> SettingsDiff {
+    wanted: &'a FollowerDatabaseSettings,
+    live: &'a ObservedFollowerSettings,
+) -> SettingsDiff<'a> {
     let mut diff = SettingsDiff::default();
     for (role, principals) in &wanted.principals {
         principals_diff(&mut diff, database, *role, principals, live);
@@ -245,13 +270,15 @@ fn overrides_diff(
 }
 
 /// One role's principals as set differences: `.add` what is missing (one command each, so
-/// its notes name it), `.drop` what the manifest does not list (one command).
-fn principals_diff(
-    diff: &mut SettingsDiff,
+/// its notes name it), `.drop` what the manifest does not list (one command). A live principal
+/// that may or may not be a missing manifest one is left alone, and so is that manifest
+/// principal, with a warning ([`crate::principals`]).
+fn principals_diff<'a>(
+    diff: &mut SettingsDiff<'a>,
     database: &str,
     role: Role,
-    wanted: &[Principal],
-    live: &ObservedFollowerSettings,
+    wanted: &'a [Principal],
+    live: &'a ObservedFollowerSettings,
 ) {
     let mut wanted_unique: Vec<&Principal> = Vec::new();
     for principal in wanted {
@@ -260,110 +287,57 @@ fn principals_diff(
         }
     }
     let live_role: &[ObservedPrincipal] = live.principals.get(&role).map_or(&[], Vec::as_slice);
-    let added: Vec<&Principal> = wanted_unique
-        .iter()
-        .copied()
-        .filter(|p| !live_role.iter().any(|o| matches(o, p)))
-        .collect();
-    let dropped: Vec<&ObservedPrincipal> = live_role
-        .iter()
-        .filter(|o| !wanted_unique.iter().any(|p| matches(o, p)))
-        .collect();
-    if added.is_empty() && dropped.is_empty() {
+    let reconciled = principals::reconcile(live_role, &wanted_unique);
+    if !reconciled.undecided_live.is_empty() {
+        diff.undecided.push((
+            role,
+            reconciled.undecided_live.clone(),
+            reconciled.undecided_wanted.clone(),
+        ));
+    }
+    if reconciled.add.is_empty() && reconciled.drop.is_empty() {
         diff.unchanged += 1;
         return;
     }
-    let before = live_role
+    let before = reconciled
+        .live
         .iter()
-        .map(|o| {
-            let shown = wanted_unique
-                .iter()
-                .find(|p| matches(o, p))
-                .map_or_else(|| label(o), |p| p.to_string());
-            Value::String(shown)
+        .map(|(o, tied)| {
+            Value::String(tied.map_or_else(|| principals::label(o), |p| p.to_string()))
         })
         .collect();
+    // What the role holds once the commands ran: the manifest's principals but the undecided
+    // ones, which stay as they are live.
     let after = wanted_unique
         .iter()
-        .map(|p| Value::String(p.to_string()))
+        .filter(|p| !reconciled.undecided_wanted.contains(p))
+        .map(|p| p.to_string())
+        .chain(
+            reconciled
+                .undecided_live
+                .iter()
+                .map(|o| principals::label(o)),
+        )
+        .map(Value::String)
         .collect();
     diff.attribute(
         format!("principals.{}", role.manifest_name()),
         Some(Value::Array(before)),
         Some(Value::Array(after)),
     );
-    for principal in added {
+    for principal in reconciled.add {
         let text = principal.to_string();
         let notes = format!("{NOTES_PREFIX}{text}");
         diff.commands
             .push(kql::add_principals(database, role, &[text], Some(&notes)));
     }
-    if !dropped.is_empty() {
-        let fqns: Vec<&str> = dropped.iter().map(|o| stored_name(o)).collect();
+    if !reconciled.drop.is_empty() {
+        let fqns: Vec<&str> = reconciled
+            .drop
+            .iter()
+            .map(|o| principals::stored_name(o))
+            .collect();
         diff.commands
             .push(kql::drop_principals(database, role, &fqns));
-    }
-}
-
-/// The principal string the service knows a live principal by, for `.drop`.
-fn stored_name(principal: &ObservedPrincipal) -> &str {
-    if principal.fqn.is_empty() {
-        &principal.display_name
-    } else {
-        &principal.fqn
-    }
-}
-
-/// True when a live principal is the wanted one: by kfollow's notes (the service normalises
-/// a UPN to `<object id>;<tenant>`), by its fully qualified name or by its display name.
-fn matches(live: &ObservedPrincipal, wanted: &Principal) -> bool {
-    live.noted().as_ref() == Some(wanted)
-        || [&live.fqn, &live.display_name]
-            .into_iter()
-            .filter_map(|text| text.parse::<Principal>().ok())
-            .any(|p| &p == wanted)
-}
-
-/// How a live principal the manifest does not list is shown: as kfollow added it, else as
-/// the service stores it.
-fn label(principal: &ObservedPrincipal) -> String {
-    principal
-        .noted()
-        .map_or_else(|| stored_name(principal).to_owned(), |p| p.to_string())
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn observed(fqn: &str, notes: &str) -> ObservedPrincipal {
-        ObservedPrincipal {
-            fqn: fqn.into(),
-            display_name: "Alice (upn: alice@contoso.com)".into(),
-            notes: notes.into(),
-        }
-    }
-
-    #[test]
-    fn a_normalised_principal_matches_by_its_notes() {
-        let wanted: Principal = "aaduser=Alice@Contoso.com".parse().unwrap();
-        let live = observed(
-            "aaduser=87654321-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47",
-            "kfollow: aaduser=alice@contoso.com",
-        );
-        assert!(matches(&live, &wanted));
-        let other = observed(&live.fqn, "kfollow: aaduser=bob@contoso.com");
-        assert!(!matches(&other, &wanted));
-        let by_fqn = observed("aaduser=alice@contoso.com", "");
-        assert!(matches(&by_fqn, &wanted));
-    }
-
-    #[test]
-    fn unknown_principals_show_as_stored() {
-        let live = observed("aadgroup=abc;tenant", "added by hand");
-        assert_eq!(label(&live), "aadgroup=abc;tenant");
-        let ours = observed("aadgroup=abc;tenant", "kfollow: aadgroup=team@contoso.com");
-        assert_eq!(label(&ours), "aadgroup=team@contoso.com");
     }
 }

@@ -9,8 +9,9 @@
 //! By default it answers as the real service was recorded answering: no `Retry-After`, a
 //! request budget per subscription ([`budget`]), a second write on a busy cluster accepted and
 //! then failed, stopped clusters that refuse ([`arm::writes`]), operations and their statuses
-//! as recorded ([`arm::operations`]), regions by display name ([`regions`]). The world's
-//! `settings` make it friendlier where a test needs that.
+//! as recorded ([`arm::operations`]), regions by display name ([`regions`]), follower
+//! principals shown without the notes they were added with. The world's `settings` make it
+//! friendlier where a test needs that.
 //!
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
 //! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].

@@ -204,9 +204,9 @@ pub struct Settings {
     pub resource_request_budget: Option<RequestBudget>,
     /// Whether `.show follower database(s)` echoes the notes given to
     /// `.add follower database … ('principal') 'notes'` (and `.show database … principals` its
-    /// follower overrides' notes). Nothing public shows that the service does; the default,
-    /// `true`, is to become `false`.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    /// follower overrides' notes). Nothing public shows that the service does, so by default
+    /// it does not (`false`): a client must tie principals without them.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub echo_principal_notes: bool,
     /// How long a follower command's change stays out of `.show follower database` after the
     /// command answered. The service applies follower commands "on the next periodic schema
@@ -242,12 +242,8 @@ fn is_default_budget(budget: &Option<RequestBudget>) -> bool {
     *budget == default_budget()
 }
 
-fn yes() -> bool {
-    true
-}
-
-fn is_true(value: &bool) -> bool {
-    *value
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -262,7 +258,7 @@ impl Default for Settings {
             latency_ms: 0,
             retry_after_seconds: None,
             resource_request_budget: default_budget(),
-            echo_principal_notes: true,
+            echo_principal_notes: false,
             schema_refresh_ms: 0,
             faults: Vec::new(),
         }
@@ -645,19 +641,19 @@ settings:
             again.settings.resource_request_budget,
             Some(crate::budget::RequestBudget::default())
         );
-        assert!(again.settings.echo_principal_notes);
+        assert!(!again.settings.echo_principal_notes);
         assert_eq!(again.clusters[0].state, "Running");
     }
 
     #[test]
     fn the_azure_like_settings_can_be_lifted_and_round_trip() {
         let text = format!(
-            "{WORLD}  retryAfterSeconds: 2\n  resourceRequestBudget: null\n  echoPrincipalNotes: false\n"
+            "{WORLD}  retryAfterSeconds: 2\n  resourceRequestBudget: null\n  echoPrincipalNotes: true\n"
         );
         let world = World::from_yaml(&text).unwrap();
         assert_eq!(world.settings.retry_after_seconds, Some(2));
         assert_eq!(world.settings.resource_request_budget, None);
-        assert!(!world.settings.echo_principal_notes);
+        assert!(world.settings.echo_principal_notes);
         let again = World::from_yaml(&world.to_yaml().unwrap()).unwrap();
         assert_eq!(world, again);
         let small = format!(

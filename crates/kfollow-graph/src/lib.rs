@@ -1,4 +1,5 @@
-//! Orders the changes of a plan (DESIGN.md §4) as a `petgraph` dependency DAG.
+//! Orders the changes of a plan as a `petgraph` dependency DAG: the one graph of kfollow, which
+//! the plan is printed from and the apply stage walks.
 //!
 //! A change depends on another when it needs what the other frees or makes:
 //! - an attach (or a replace's attach) on a follower cluster waits for every detach (or a
@@ -6,10 +7,12 @@
 //!   of its follower database names;
 //! - a follower database's settings wait for the attach or replace that makes the database.
 //!
-//! [`order`] fills each change's `depends_on` and returns the changes in an execution order
-//! that is deterministic: among changes that are ready together, the smaller address goes
-//! first. [`dependency_graph`] gives the DAG itself to a scheduler that runs a change as soon
-//! as its dependencies succeeded. A cycle is an error that names its members ([`CycleError`]).
+//! [`dependency_graph`] finds these edges, fills each change's `depends_on` and puts the
+//! changes in an execution order that is deterministic: among changes that are ready together,
+//! the smaller address goes first ([`order`] gives just the ordered changes). A plan saved with
+//! its `depends_on` becomes the same graph again through [`DependencyGraph::from_depends_on`],
+//! which refuses a dependency on a change the plan does not hold. A cycle is an error that names
+//! its members ([`CycleError`]).
 //!
 //! This crate does no I/O and does not decide what changes; it reads the operations each
 //! change carries (and, for a detach, the `databaseName`, `databaseNameOverride` and
@@ -24,15 +27,16 @@ use std::fmt;
 
 use kfollow_model::{Address, Change};
 use petgraph::Direction;
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, NodeIndices};
+
+pub use petgraph::graph::NodeIndex;
 
 use names::Names;
 
 /// Changes that depend on each other in a circle, so no order can satisfy them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the changes {} depend on each other in a cycle: {}; apply part of the manifest change \
-     first (for example the detach alone), then the rest",
+    "the changes {} depend on each other in a cycle: {}",
     members_list(.members),
     cycle_text(.members)
 )]
@@ -54,22 +58,70 @@ fn cycle_text(members: &[Address]) -> String {
     names.join(" → ")
 }
 
-/// The changes as a DAG: an edge `a → b` means `b` depends on `a` (runs after it succeeded).
+/// Why the `depends_on` of a plan's changes do not make a DAG.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DependsOnError {
+    /// A change depends on an address no change of the plan has.
+    #[error("`{change}` depends on `{dependency}`, which is not in the plan")]
+    Unknown {
+        /// The change that names the dependency.
+        change: Address,
+        /// The address no change has.
+        dependency: Address,
+    },
+    /// Some changes depend on each other in a circle.
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+}
+
+/// The changes as a DAG, in execution order: node `i` holds the `i`-th change to run when
+/// one runs at a time, and an edge `a → b` means `b` depends on `a` (runs after it succeeded).
 #[derive(Debug, Clone)]
 pub struct DependencyGraph {
     graph: DiGraph<Change, ()>,
-    order: Vec<NodeIndex>,
 }
 
 impl DependencyGraph {
-    /// The graph; node weights are the changes with `depends_on` filled.
-    pub fn graph(&self) -> &DiGraph<Change, ()> {
-        &self.graph
+    /// The graph of changes that carry their `depends_on` already (a saved plan's): an edge
+    /// from every change with a listed address. The changes keep their order where it lets
+    /// each come after what it depends on.
+    ///
+    /// # Errors
+    ///
+    /// [`DependsOnError::Unknown`] when a change depends on an address no change has;
+    /// [`DependsOnError::Cycle`] when some depend on each other in a circle (a change that
+    /// depends on itself included).
+    // The error names two addresses by design; it is built at most once per saved plan.
+    #[allow(clippy::result_large_err)]
+    pub fn from_depends_on(changes: Vec<Change>) -> Result<DependencyGraph, DependsOnError> {
+        let mut by_address: HashMap<&Address, Vec<usize>> = HashMap::new();
+        for (index, change) in changes.iter().enumerate() {
+            by_address.entry(&change.address).or_default().push(index);
+        }
+        let mut edges = BTreeSet::new();
+        for (to, change) in changes.iter().enumerate() {
+            for dependency in &change.depends_on {
+                let Some(from) = by_address.get(dependency) else {
+                    return Err(DependsOnError::Unknown {
+                        change: change.address.clone(),
+                        dependency: dependency.clone(),
+                    });
+                };
+                edges.extend(from.iter().map(|&from| (from, to)));
+            }
+        }
+        let rank: Vec<usize> = (0..changes.len()).collect();
+        Ok(build(changes, &edges, &rank)?)
     }
 
     /// Every node, in execution order.
-    pub fn order(&self) -> &[NodeIndex] {
-        &self.order
+    pub fn nodes(&self) -> NodeIndices {
+        self.graph.node_indices()
+    }
+
+    /// The changes, in execution order.
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.graph.node_weights()
     }
 
     /// The change of a node.
@@ -89,17 +141,8 @@ impl DependencyGraph {
 
     /// The changes in execution order, with `depends_on` filled.
     pub fn into_changes(self) -> Vec<Change> {
-        let mut slots: Vec<Option<Change>> = self
-            .graph
-            .into_nodes_edges()
-            .0
-            .into_iter()
-            .map(|node| Some(node.weight))
-            .collect();
-        self.order
-            .iter()
-            .filter_map(|node| slots[node.index()].take())
-            .collect()
+        let (nodes, _) = self.graph.into_nodes_edges();
+        nodes.into_iter().map(|node| node.weight).collect()
     }
 }
 
@@ -112,31 +155,71 @@ pub fn order(changes: Vec<Change>) -> Result<Vec<Change>, CycleError> {
     dependency_graph(changes).map(DependencyGraph::into_changes)
 }
 
-/// Builds the dependency DAG of the changes (filling `depends_on`) and its execution order.
+/// Builds the dependency DAG of the changes from what each frees and claims, fills their
+/// `depends_on`, and puts them in execution order (the smaller address first among changes
+/// ready together).
 ///
 /// # Errors
 ///
 /// [`CycleError`] when some changes depend on each other in a circle.
-pub fn dependency_graph(changes: Vec<Change>) -> Result<DependencyGraph, CycleError> {
+pub fn dependency_graph(mut changes: Vec<Change>) -> Result<DependencyGraph, CycleError> {
     let edges = dependencies(&changes);
-    let mut graph = DiGraph::with_capacity(changes.len(), edges.len());
-    let nodes: Vec<NodeIndex> = changes.into_iter().map(|c| graph.add_node(c)).collect();
+    let mut depends_on: Vec<BTreeSet<Address>> = vec![BTreeSet::new(); changes.len()];
     for &(from, to) in &edges {
-        graph.add_edge(nodes[from], nodes[to], ());
+        depends_on[to].insert(changes[from].address.clone());
     }
-    for &node in &nodes {
-        let depends_on: BTreeSet<Address> = graph
-            .neighbors_directed(node, Direction::Incoming)
-            .map(|n| graph[n].address.clone())
-            .collect();
-        graph[node].depends_on = depends_on.into_iter().collect();
+    for (change, addresses) in changes.iter_mut().zip(depends_on) {
+        change.depends_on = addresses.into_iter().collect();
     }
-    let order = topological_order(&graph)?;
-    Ok(DependencyGraph { graph, order })
+    let mut by_address: Vec<usize> = (0..changes.len()).collect();
+    by_address.sort_by(|a, b| changes[*a].address.cmp(&changes[*b].address));
+    let mut rank = vec![0; changes.len()];
+    for (position, index) in by_address.into_iter().enumerate() {
+        rank[index] = position;
+    }
+    build(changes, &edges, &rank)
 }
 
-/// Every `(from, to)` pair of change indices where `to` depends on `from`, without repeats.
-fn dependencies(changes: &[Change]) -> Vec<(usize, usize)> {
+/// The graph of `changes` with these `(from, to)` edges, its nodes renumbered into execution
+/// order: Kahn's algorithm, taking the ready change of the smallest `rank` each time.
+fn build(
+    changes: Vec<Change>,
+    edges: &BTreeSet<(usize, usize)>,
+    rank: &[usize],
+) -> Result<DependencyGraph, CycleError> {
+    let mut graph = DiGraph::with_capacity(changes.len(), edges.len());
+    for change in changes {
+        graph.add_node(change);
+    }
+    for &(from, to) in edges {
+        graph.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
+    }
+    let order = topological_order(&graph, rank)?;
+    let mut position = vec![0; order.len()];
+    for (at, node) in order.iter().enumerate() {
+        position[node.index()] = at;
+    }
+    let (nodes, _) = graph.into_nodes_edges();
+    let mut slots: Vec<Option<Change>> = nodes.into_iter().map(|n| Some(n.weight)).collect();
+    let mut ordered = DiGraph::with_capacity(slots.len(), edges.len());
+    for node in order {
+        if let Some(change) = slots[node.index()].take() {
+            ordered.add_node(change);
+        }
+    }
+    let mut renumbered: Vec<(usize, usize)> = edges
+        .iter()
+        .map(|&(from, to)| (position[from], position[to]))
+        .collect();
+    renumbered.sort_unstable();
+    for (from, to) in renumbered {
+        ordered.add_edge(NodeIndex::new(from), NodeIndex::new(to), ());
+    }
+    Ok(DependencyGraph { graph: ordered })
+}
+
+/// Every `(from, to)` pair of change indices where `to` depends on `from`.
+fn dependencies(changes: &[Change]) -> BTreeSet<(usize, usize)> {
     let mut claims: HashMap<String, Vec<(usize, names::Claim<'_>)>> = HashMap::new();
     let mut releases: HashMap<String, Vec<(usize, names::Release<'_>)>> = HashMap::new();
     let mut settings: HashMap<String, Vec<(usize, names::Setting<'_>)>> = HashMap::new();
@@ -160,11 +243,10 @@ fn dependencies(changes: &[Change]) -> Vec<(usize, usize)> {
                 .push((index, setting));
         }
     }
-    let mut seen = HashSet::new();
-    let mut edges = Vec::new();
+    let mut edges = BTreeSet::new();
     let mut add = |from: usize, to: usize| {
-        if from != to && seen.insert((from, to)) {
-            edges.push((from, to));
+        if from != to {
+            edges.insert((from, to));
         }
     };
     for (cluster, cluster_claims) in &claims {
@@ -186,20 +268,22 @@ fn dependencies(changes: &[Change]) -> Vec<(usize, usize)> {
             }
         }
     }
-    edges.sort_unstable();
     edges
 }
 
-/// Kahn's algorithm, taking the smallest address among the ready changes each time.
-fn topological_order(graph: &DiGraph<Change, ()>) -> Result<Vec<NodeIndex>, CycleError> {
+/// Kahn's algorithm, taking the ready node of the smallest `rank` each time.
+fn topological_order(
+    graph: &DiGraph<Change, ()>,
+    rank: &[usize],
+) -> Result<Vec<NodeIndex>, CycleError> {
     let mut waiting: Vec<usize> = graph
         .node_indices()
         .map(|n| graph.neighbors_directed(n, Direction::Incoming).count())
         .collect();
-    let mut ready: BinaryHeap<Reverse<(&Address, NodeIndex)>> = graph
+    let mut ready: BinaryHeap<Reverse<(usize, NodeIndex)>> = graph
         .node_indices()
         .filter(|n| waiting[n.index()] == 0)
-        .map(|n| Reverse((&graph[n].address, n)))
+        .map(|n| Reverse((rank[n.index()], n)))
         .collect();
     let mut order = Vec::with_capacity(graph.node_count());
     while let Some(Reverse((_, node))) = ready.pop() {
@@ -207,7 +291,7 @@ fn topological_order(graph: &DiGraph<Change, ()>) -> Result<Vec<NodeIndex>, Cycl
         for next in graph.neighbors_directed(node, Direction::Outgoing) {
             waiting[next.index()] -= 1;
             if waiting[next.index()] == 0 {
-                ready.push(Reverse((&graph[next].address, next)));
+                ready.push(Reverse((rank[next.index()], next)));
             }
         }
     }
@@ -218,11 +302,12 @@ fn topological_order(graph: &DiGraph<Change, ()>) -> Result<Vec<NodeIndex>, Cycl
     }
 }
 
-/// A shortest cycle through the smallest address among the changes in a cycle.
+/// A shortest cycle through the smallest address among the changes in a cycle (a change that
+/// depends on itself is a cycle of one).
 fn find_cycle(graph: &DiGraph<Change, ()>) -> CycleError {
     let cyclic = petgraph::algo::tarjan_scc(graph)
         .into_iter()
-        .filter(|scc| scc.len() > 1)
+        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
         .filter_map(|scc| {
             let start = *scc.iter().min_by_key(|n| &graph[**n].address)?;
             Some((scc, start))
@@ -272,8 +357,7 @@ fn find_cycle(graph: &DiGraph<Change, ()>) -> CycleError {
 impl fmt::Display for DependencyGraph {
     /// One line per change in execution order, with what it waits for.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for node in &self.order {
-            let change = &self.graph[*node];
+        for change in self.changes() {
             write!(f, "{} {}", change.action.symbol(), change.address)?;
             if !change.depends_on.is_empty() {
                 let after: Vec<String> =

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use kfollow_graph::{CycleError, dependency_graph, order};
+use kfollow_graph::{CycleError, DependencyGraph, DependsOnError, dependency_graph, order};
 use kfollow_model::{
     Action, Address, AttachmentBody, AttributeChange, Change, ClusterId, Operation,
     PrincipalsModificationKind, TableLevelSharing,
@@ -288,8 +288,7 @@ fn swapped_names_are_a_cycle_naming_its_members() {
     assert_eq!(
         error.to_string(),
         "the changes `attachment.emea/a`, `attachment.emea/b` depend on each other in a cycle: \
-         `attachment.emea/a` → `attachment.emea/b` → `attachment.emea/a`; apply part of the \
-         manifest change first (for example the detach alone), then the rest"
+         `attachment.emea/a` → `attachment.emea/b` → `attachment.emea/a`"
     );
 }
 
@@ -300,14 +299,128 @@ fn the_graph_serves_a_scheduler() {
         attach("emea", "sales", ("Sales", None, None)),
     ])
     .unwrap();
-    let first = graph.order()[0];
-    assert_eq!(graph.change(first).address, attachment("emea", "sales"));
-    assert_eq!(graph.dependencies(first).count(), 0);
-    let waiting: Vec<_> = graph.dependents(first).collect();
-    assert_eq!(waiting, [graph.order()[1]]);
+    let nodes: Vec<_> = graph.nodes().collect();
+    assert_eq!(graph.change(nodes[0]).address, attachment("emea", "sales"));
+    assert_eq!(graph.dependencies(nodes[0]).count(), 0);
+    let waiting: Vec<_> = graph.dependents(nodes[0]).collect();
+    assert_eq!(waiting, [nodes[1]]);
+    let before: Vec<_> = graph.dependencies(nodes[1]).collect();
+    assert_eq!(before, [nodes[0]]);
     assert_eq!(
         graph.to_string(),
         "+ attachment.emea/sales\n~ follower_database.emea/Sales (after attachment.emea/sales)\n"
+    );
+}
+
+/// A change with the `depends_on` a saved plan gives it.
+fn saved(name: &str, depends_on: &[&str]) -> Change {
+    let mut c = settings("emea", name);
+    c.depends_on = depends_on
+        .iter()
+        .map(|d| Address::FollowerDatabase {
+            follower: "emea".into(),
+            database: (*d).into(),
+        })
+        .collect();
+    c
+}
+
+#[test]
+fn a_saved_plan_becomes_the_same_graph_again() {
+    let made = dependency_graph(vec![
+        settings("emea", "Sales"),
+        detach("emea", "old", ("Sales", None, None)),
+        attach("emea", "sales", ("Sales", None, None)),
+        attach("apac", "logs", ("Logs", None, None)),
+    ])
+    .unwrap();
+    let changes = made.clone().into_changes();
+    let again = DependencyGraph::from_depends_on(changes.clone()).unwrap();
+    assert_eq!(again.clone().into_changes(), changes);
+    assert_eq!(again.to_string(), made.to_string());
+    let edges = |g: &DependencyGraph| {
+        let mut edges: Vec<_> = g
+            .nodes()
+            .flat_map(|n| g.dependents(n).map(move |d| (n.index(), d.index())))
+            .collect();
+        edges.sort_unstable();
+        edges
+    };
+    assert_eq!(edges(&again), edges(&made));
+    assert_eq!(edges(&again).len(), 2);
+}
+
+#[test]
+fn a_saved_plan_keeps_its_order_unless_a_change_comes_before_its_dependency() {
+    let kept = DependencyGraph::from_depends_on(vec![
+        saved("b", &[]),
+        saved("a", &[]),
+        saved("c", &["b"]),
+    ])
+    .unwrap();
+    assert_eq!(
+        addresses(&kept.into_changes()),
+        [
+            "follower_database.emea/b",
+            "follower_database.emea/a",
+            "follower_database.emea/c"
+        ]
+    );
+    let moved =
+        DependencyGraph::from_depends_on(vec![saved("c", &["b"]), saved("b", &[])]).unwrap();
+    assert_eq!(
+        addresses(&moved.into_changes()),
+        ["follower_database.emea/b", "follower_database.emea/c"]
+    );
+}
+
+#[test]
+fn a_saved_dependency_on_a_change_not_in_the_plan_is_refused() {
+    let error =
+        DependencyGraph::from_depends_on(vec![saved("a", &[]), saved("b", &["gone"])]).unwrap_err();
+    assert_eq!(
+        error,
+        DependsOnError::Unknown {
+            change: Address::FollowerDatabase {
+                follower: "emea".into(),
+                database: "b".into()
+            },
+            dependency: Address::FollowerDatabase {
+                follower: "emea".into(),
+                database: "gone".into()
+            },
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "`follower_database.emea/b` depends on `follower_database.emea/gone`, which is not in \
+         the plan"
+    );
+}
+
+#[test]
+fn a_saved_cycle_is_refused_naming_its_members() {
+    let error = DependencyGraph::from_depends_on(vec![
+        saved("free", &[]),
+        saved("x", &["y"]),
+        saved("y", &["x"]),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the changes `follower_database.emea/x`, `follower_database.emea/y` depend on each \
+         other in a cycle: `follower_database.emea/x` → `follower_database.emea/y` → \
+         `follower_database.emea/x`"
+    );
+    let alone = DependencyGraph::from_depends_on(vec![saved("self", &["self"])]).unwrap_err();
+    assert_eq!(
+        alone,
+        DependsOnError::Cycle(CycleError {
+            members: vec![Address::FollowerDatabase {
+                follower: "emea".into(),
+                database: "self".into()
+            }]
+        })
     );
 }
 
@@ -358,6 +471,9 @@ proptest! {
                         prop_assert!(before, "{} runs before {}", change.address, dependency);
                     }
                 }
+                // Saved and read back, the plan is the same graph in the same order.
+                let again = DependencyGraph::from_depends_on(ordered.clone()).unwrap();
+                prop_assert_eq!(&again.into_changes(), &ordered);
                 // The same changes in another order give the same plan.
                 let mut shuffled = unique.clone();
                 let len = shuffled.len();

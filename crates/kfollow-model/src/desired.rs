@@ -163,11 +163,6 @@ pub enum Managed<T> {
 }
 
 impl<T> Managed<T> {
-    /// True unless the manifest leaves the key out.
-    pub fn is_managed(&self) -> bool {
-        !matches!(self, Managed::Unmanaged)
-    }
-
     /// The wanted value, if the manifest sets one.
     pub fn value(&self) -> Option<&T> {
         match self {

@@ -181,6 +181,12 @@ pub fn show_follower_databases<S: AsRef<str>>(databases: &[S]) -> String {
     format!(".show follower databases ({})", names.join(", "))
 }
 
+/// `.show database <db> principals`: every principal of a database, with its display name and
+/// object id (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
+pub fn show_database_principals(database: &str) -> String {
+    format!(".show database {} principals", quote_name(database))
+}
+
 /// `.alter follower database <db> policy caching hot = <span>`
 pub fn alter_database_caching(database: &str, hot: Timespan) -> String {
     format!(

@@ -29,13 +29,13 @@ pub use kinds::{
     UnmanagedPolicy,
 };
 pub use observed::{
-    DELETING, LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedFollowerSettings, ObservedPrincipal, is_running,
+    DELETING, LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster,
+    ObservedDatabase, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails, is_running,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
 };
-pub use principal::{Principal, PrincipalError, PrincipalKind, Role};
+pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

@@ -6,12 +6,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin, Principal,
-    PrincipalsModificationKind, Role, TableLevelSharing, Timespan,
+    PrincipalKind, PrincipalsModificationKind, Role, TableLevelSharing, Timespan,
 };
 
 /// The start of the notes kfollow gives each `.add`; the rest is the principal as the user
-/// wrote it. The service answers `aaduser=<object id>;<tenant>` for a UPN, so the notes are
-/// how a later read recognises the principal kfollow added (see [`ObservedPrincipal::noted`]).
+/// wrote it. The service answers `aaduser=<object id>;<tenant>` for a UPN, so the notes, when
+/// the service shows them, are the surest way a later read recognises the principal kfollow
+/// added (see [`ObservedPrincipal::noted`]). Nothing public says it does show them, so a read
+/// also looks the principals up with `.show database <db> principals`
+/// ([`ObservedPrincipal::details`]).
 pub const NOTES_PREFIX: &str = "kfollow: ";
 
 /// Everything `kfollow-state` read, by cluster.
@@ -25,6 +28,31 @@ impl Observed {
     /// The cluster of an id.
     pub fn cluster(&self, id: &ClusterId) -> Option<&ObservedCluster> {
         self.clusters.get(id)
+    }
+
+    /// How the attachment `name` on the follower cluster `follower` came to be, as far as
+    /// what was read says: from its follower databases (follower side) or from the leader's
+    /// `listFollowerDatabases`. `DataShare` or `Other` wins over `Direct`, so that one sign
+    /// of Azure Data Share is enough to leave an attachment alone.
+    pub fn share_origin(&self, follower: &ClusterId, name: &str) -> Option<DatabaseShareOrigin> {
+        let follower_side = self
+            .cluster(follower)
+            .into_iter()
+            .flat_map(|cluster| cluster.follower_databases_of(name))
+            .filter_map(|database| database.database_share_origin);
+        let leader_side = self
+            .clusters
+            .values()
+            .flat_map(|leader| &leader.followers)
+            .filter(|f| &f.follower == follower && f.attachment_name.eq_ignore_ascii_case(name))
+            .filter_map(|f| f.database_share_origin);
+        follower_side
+            .chain(leader_side)
+            .max_by_key(|origin| match origin {
+                DatabaseShareOrigin::Direct => 0,
+                DatabaseShareOrigin::Other => 1,
+                DatabaseShareOrigin::DataShare => 2,
+            })
     }
 }
 
@@ -65,6 +93,18 @@ impl ObservedCluster {
         self.attachments
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The follower databases the attachment `name` made on this cluster.
+    pub fn follower_databases_of<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a ObservedDatabase> + 'a {
+        self.databases.iter().filter(move |d| {
+            d.attached_database_configuration_name
+                .as_deref()
+                .is_some_and(|made_by| made_by.eq_ignore_ascii_case(name))
+        })
     }
 
     /// True when `state` is `Running`.
@@ -114,6 +154,10 @@ pub struct ObservedDatabase {
     pub original_database_name: Option<String>,
     /// `hotCachePeriod`.
     pub hot_cache_period: Option<Timespan>,
+    /// Follower only: `databaseShareOrigin`, how the follower database came to be (`Direct`,
+    /// or `DataShare` when an Azure Data Share subscription made it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_share_origin: Option<DatabaseShareOrigin>,
 }
 
 /// An attachedDatabaseConfiguration as ARM returns it.
@@ -209,17 +253,35 @@ pub struct ObservedFollowerSettings {
 }
 
 /// A principal as the service reports it back. The service normalises what it was given
-/// (`aaduser=alice@contoso.com` comes back as `aaduser=<object id>;<tenant id>`), so the
-/// notes kfollow attaches to each `.add` hold the string the user wrote.
+/// (`aaduser=alice@contoso.com` comes back as `aaduser=<object id>;<tenant id>`), so telling
+/// which manifest principal a live one is takes more than its stored name: the notes kfollow
+/// gives each `.add` (when the service shows them) and the directory's answer
+/// ([`PrincipalDetails`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedPrincipal {
     /// The fully qualified name the service stores.
     pub fqn: String,
-    /// The display name the service shows.
+    /// The display name `.show follower databases` shows (what it holds is not documented).
     pub display_name: String,
-    /// The notes given with `.add`.
+    /// The notes given with `.add`, when the service shows them; empty otherwise.
     pub notes: String,
+    /// What `.show database <db> principals` says of it; `None` when that was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<PrincipalDetails>,
+}
+
+/// One principal as `.show database <db> principals` lists it
+/// (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrincipalDetails {
+    /// `PrincipalType` (`Microsoft Entra user`, `AAD Group`, …).
+    pub principal_type: String,
+    /// `PrincipalDisplayName`: a user's carries its UPN (`Jack Kusto (upn: jack@contoso.com)`).
+    pub display_name: String,
+    /// `PrincipalObjectId`.
+    pub object_id: String,
 }
 
 impl ObservedPrincipal {
@@ -229,6 +291,32 @@ impl ObservedPrincipal {
             .trim()
             .strip_prefix(NOTES_PREFIX.trim_end())
             .and_then(|rest| rest.trim().parse().ok())
+    }
+
+    /// The kind of identity, from the prefix of the stored name.
+    pub fn kind(&self) -> Option<PrincipalKind> {
+        let (prefix, _) = self.fqn.split_once('=')?;
+        PrincipalKind::from_prefix(prefix)
+    }
+
+    /// The UPN the directory shows in the display name: `Jack Kusto (upn: jack@contoso.com)`
+    /// gives `jack@contoso.com`.
+    pub fn upn(&self) -> Option<&str> {
+        let shown = &self.details.as_ref()?.display_name;
+        let start = shown.to_ascii_lowercase().find("(upn:")? + "(upn:".len();
+        let rest = &shown[start..];
+        let upn = rest[..rest.find(')')?].trim();
+        (!upn.is_empty()).then_some(upn)
+    }
+
+    /// The display name the directory shows, without a ` (upn: …)` or other parenthesis.
+    pub fn directory_name(&self) -> Option<&str> {
+        let shown = self.details.as_ref()?.display_name.as_str();
+        let name = shown
+            .split_once(" (")
+            .map_or(shown, |(name, _)| name)
+            .trim();
+        (!name.is_empty()).then_some(name)
     }
 }
 
@@ -242,7 +330,30 @@ mod tests {
             fqn: "aaduser=87654321-abcd;55555555-4444".into(),
             display_name: "Alice (upn: alice@contoso.com)".into(),
             notes: notes.into(),
+            details: None,
         }
+    }
+
+    #[test]
+    fn the_directory_names_the_upn_and_the_display_name() {
+        let mut principal = with_notes("");
+        assert_eq!(principal.upn(), None);
+        assert_eq!(principal.kind(), Some(PrincipalKind::AadUser));
+        principal.details = Some(PrincipalDetails {
+            principal_type: "Microsoft Entra user".into(),
+            display_name: "Jack Kusto    (UPN: Jack@Contoso.com)".into(),
+            object_id: "12345678-abcd-efef-1234-350bf486087b".into(),
+        });
+        assert_eq!(principal.upn(), Some("Jack@Contoso.com"));
+        assert_eq!(principal.directory_name(), Some("Jack Kusto"));
+        principal.details = Some(PrincipalDetails {
+            display_name: "Fabrikam: All Staff".into(),
+            ..PrincipalDetails::default()
+        });
+        assert_eq!(principal.upn(), None);
+        assert_eq!(principal.directory_name(), Some("Fabrikam: All Staff"));
+        principal.fqn = "who knows".into();
+        assert_eq!(principal.kind(), None);
     }
 
     #[test]

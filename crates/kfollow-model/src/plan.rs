@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    ClusterId, DELETING, PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan,
+    ClusterId, DELETING, DatabaseShareOrigin, PrincipalsModificationKind, SourceLocation,
+    TableLevelSharing, Timespan,
 };
 
 /// The address of a managed thing, as the plan names it (DESIGN.md §4).
@@ -246,6 +247,17 @@ pub struct Unmanaged {
     pub address: Address,
     /// One line saying what it is (`follows prod/Sales`).
     pub description: String,
+    /// How it came to be (`databaseShareOrigin`), when that is known and not `Direct`. A
+    /// `DataShare` one belongs to an Azure Data Share subscription: kfollow never detaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_origin: Option<DatabaseShareOrigin>,
+}
+
+impl Unmanaged {
+    /// True when Azure Data Share made it and manages it.
+    pub fn is_data_share(&self) -> bool {
+        self.share_origin == Some(DatabaseShareOrigin::DataShare)
+    }
 }
 
 /// Everything kfollow would do, in execution order.

@@ -29,6 +29,28 @@ impl PrincipalKind {
             PrincipalKind::MsaUser => "msauser",
         }
     }
+
+    /// The kind of a prefix (`aaduser`, `AADGroup`, …), ignoring case.
+    pub fn from_prefix(prefix: &str) -> Option<PrincipalKind> {
+        [
+            PrincipalKind::AadUser,
+            PrincipalKind::AadGroup,
+            PrincipalKind::AadApp,
+            PrincipalKind::MsaUser,
+        ]
+        .into_iter()
+        .find(|kind| kind.prefix().eq_ignore_ascii_case(prefix.trim()))
+    }
+}
+
+/// True for a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits (either case):
+/// the form of object ids, application ids and tenant ids.
+pub fn is_guid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// A principal as the management commands take it: `aaduser=alice@contoso.com`,
@@ -96,13 +118,8 @@ impl FromStr for Principal {
         let (prefix, rest) = text
             .split_once('=')
             .ok_or_else(|| err("it has no `kind=` prefix"))?;
-        let kind = match prefix.trim().to_ascii_lowercase().as_str() {
-            "aaduser" => PrincipalKind::AadUser,
-            "aadgroup" => PrincipalKind::AadGroup,
-            "aadapp" => PrincipalKind::AadApp,
-            "msauser" => PrincipalKind::MsaUser,
-            _ => return Err(err("the kind must be aaduser, aadgroup, aadapp or msauser")),
-        };
+        let kind = PrincipalKind::from_prefix(prefix)
+            .ok_or_else(|| err("the kind must be aaduser, aadgroup, aadapp or msauser"))?;
         let (identity, tenant) = match rest.split_once(';') {
             Some((identity, tenant)) => (identity.trim(), Some(tenant.trim())),
             None => (rest.trim(), None),

@@ -3,14 +3,16 @@
 //! [`SavedPlan::from_json`]). Reading and writing the file itself is the caller's.
 
 use std::collections::BTreeMap;
-use std::fmt;
+use std::fmt::{self, Write};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::{Desired, Plan};
 
-/// The version of the saved-plan format this build writes and reads.
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 1;
+/// The version of the saved-plan format this build writes and reads. Format 2: every digest
+/// is SHA-256 (`sha256:<hex>`); format 1 had 64-bit FNV digests, which prove nothing.
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 2;
 
 /// A plan as saved for review: the ordered changes, what they were computed from, and a
 /// fingerprint of every live resource read, so apply can refuse a plan the world has moved
@@ -57,6 +59,22 @@ impl SavedPlan {
             plan,
             fingerprints,
         }
+    }
+
+    /// True when `manifest` (a manifest file's bytes) is the manifest the plan was made from.
+    pub fn made_from(&self, manifest: &[u8]) -> bool {
+        digest(manifest) == self.manifest_digest
+    }
+
+    /// True when `desired` (what a manifest gives now) is the desired state saved in the plan.
+    /// The name the manifest was read under does not count: the same file may be named by
+    /// another path.
+    pub fn holds(&self, desired: &Desired) -> bool {
+        let renamed = Desired {
+            source_name: self.desired.source_name.clone(),
+            ..desired.clone()
+        };
+        renamed == self.desired
     }
 
     /// The file's text: indented JSON, ending with a newline.
@@ -130,15 +148,19 @@ impl std::error::Error for SavedPlanError {
     }
 }
 
-/// A short, stable digest of bytes (FNV-1a, 64 bits, hex). It tells whether something
-/// changed; it is not a cryptographic seal.
+/// The SHA-256 of bytes as `sha256:<64 hex digits>`: the digest of the manifest and the
+/// fingerprint of every live resource in a saved plan. Unlike a short checksum, no two
+/// contents can be found that give the same digest, so an equal digest means equal bytes. It
+/// is no signature: whoever edits a file can compute its digests anew, which is why apply
+/// also makes the plan again and compares it with the file.
 pub fn digest(bytes: &[u8]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in bytes {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    let mut out = String::with_capacity("sha256:".len() + 64);
+    out.push_str("sha256:");
+    for byte in Sha256::digest(bytes) {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
     }
-    format!("{hash:016x}")
+    out
 }
 
 #[cfg(test)]
@@ -184,14 +206,14 @@ mod tests {
         assert_eq!(saved.format_version, SAVED_PLAN_FORMAT_VERSION);
         let text = saved.to_json().unwrap();
         assert!(text.ends_with("}\n"), "{text}");
-        assert!(text.starts_with("{\n  \"format_version\": 1,\n"), "{text}");
+        assert!(text.starts_with("{\n  \"format_version\": 2,\n"), "{text}");
         assert_eq!(SavedPlan::from_json(&text).unwrap(), saved);
     }
 
     #[test]
     fn another_format_version_names_both_versions() {
         let mut text = saved().to_json().unwrap();
-        text = text.replace("\"format_version\": 1,", "\"format_version\": 7,");
+        text = text.replace("\"format_version\": 2,", "\"format_version\": 7,");
         let error = SavedPlan::from_json(&text).unwrap_err();
         assert!(
             matches!(
@@ -205,13 +227,13 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "a saved plan of format 7, this kfollow reads format 1"
+            "a saved plan of format 7, this kfollow reads format 2"
         );
         // Another format may differ anywhere: its version is told, not what else differs.
-        let other_shape = r#"{"format_version": 2, "changes": []}"#;
+        let other_shape = r#"{"format_version": 1, "changes": []}"#;
         assert!(matches!(
             SavedPlan::from_json(other_shape),
-            Err(SavedPlanError::FormatVersion { found: 2, .. })
+            Err(SavedPlanError::FormatVersion { found: 1, .. })
         ));
     }
 
@@ -220,8 +242,8 @@ mod tests {
         for text in [
             "",
             "version: 1\nclusters: {}\n",
-            r#"{"format_version": 1}"#,
-            r#"{"format_version": "1"}"#,
+            r#"{"format_version": 2}"#,
+            r#"{"format_version": "2"}"#,
         ] {
             let error = SavedPlan::from_json(text).unwrap_err();
             assert!(
@@ -264,9 +286,39 @@ mod tests {
     }
 
     #[test]
-    fn digest_is_stable_and_discriminating() {
-        assert_eq!(digest(b""), "cbf29ce484222325");
-        assert_eq!(digest(b"a"), "af63dc4c8601ec8c");
+    fn a_plan_knows_its_manifest_by_content_and_its_desired_state_by_value() {
+        let saved = saved();
+        assert!(saved.made_from(b"version: 1"));
+        assert!(!saved.made_from(b"version: 1\n"));
+        let mut desired = saved.desired.clone();
+        desired.source_name = "elsewhere/kfollow.yaml".into();
+        assert!(saved.holds(&desired));
+        desired.attachments.push(crate::DesiredAttachment {
+            name: "sales".into(),
+            follower: "fc".into(),
+            leader: "prod".into(),
+            database: crate::DatabaseSelection::All,
+            follower_database_name: crate::FollowerDatabaseName::Same,
+            default_principals_modification_kind: crate::PrincipalsModificationKind::None,
+            table_level_sharing: crate::TableLevelSharing::default(),
+            follower_databases: BTreeMap::new(),
+            protect: false,
+            origin: crate::SourceLocation { line: 9, column: 5 },
+        });
+        assert!(!saved.holds(&desired));
+    }
+
+    #[test]
+    fn digest_is_sha256() {
+        // The test vectors of FIPS 180-2.
+        assert_eq!(
+            digest(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            digest(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_ne!(digest(b"ab"), digest(b"ba"));
     }
 }

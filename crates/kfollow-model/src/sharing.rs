@@ -1,7 +1,5 @@
 //! Table-level sharing: the eight include/exclude lists of `tableLevelSharingProperties`.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 /// The eight lists of ARM's `tableLevelSharingProperties`, with the ARM property names.
@@ -67,17 +65,6 @@ impl TableLevelSharing {
     /// True when no list has an entry: the whole database is shared.
     pub fn is_empty(&self) -> bool {
         self.entry_count() == 0
-    }
-
-    /// Each list as a set, for comparisons that ignore order and repeats.
-    pub fn as_sets(&self) -> [(&'static str, BTreeSet<&str>); 8] {
-        self.lists()
-            .map(|(name, list)| (name, list.iter().map(String::as_str).collect()))
-    }
-
-    /// True when both hold the same entries in each list, whatever the order.
-    pub fn same_sets(&self, other: &TableLevelSharing) -> bool {
-        self.as_sets() == other.as_sets()
     }
 
     /// True when a table of this name is shared: included (explicitly, by wildcard, or

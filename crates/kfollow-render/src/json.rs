@@ -167,6 +167,7 @@ fn unmanaged(unmanaged: &Unmanaged) -> Value {
         "address": unmanaged.address.to_string(),
         "resource": resource(&unmanaged.address),
         "description": unmanaged.description,
+        "database_share_origin": unmanaged.share_origin.map(|origin| origin.as_str()),
     })
 }
 

@@ -8,8 +8,15 @@
 //! plan does not hold: every Kusto command and ARM request shown is one of the plan's
 //! [`Operation`](kfollow_model::Operation)s, verbatim. Start reading at [`render_text`]; the
 //! shared line model is in `lines.rs`, one change block in `body.rs`.
+//!
+//! Names come from the manifest and from live state, and may hold anything: every piece of
+//! text and markdown output goes through [`inert`], which shows control, bidirectional and
+//! invisible characters as escapes (`\n`, `\u{202e}`), so no name can start a line of its own
+//! or drive the terminal. The binary uses it too, for the names its messages quote. JSON keeps
+//! names as they are, in JSON's own escapes: it is data for programs.
 
 mod body;
+mod inert;
 mod json;
 mod lines;
 mod markdown;
@@ -17,6 +24,7 @@ mod summary;
 mod text;
 mod value;
 
+pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};
 pub use summary::summary_line;

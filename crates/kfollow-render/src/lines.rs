@@ -4,8 +4,13 @@
 //! Keeping the structure (column, marker, styled parts) until the last step is what lets the
 //! markdown form move markers to column 0 without re-parsing text, where a command or a value
 //! that happens to start with `-` would be mistaken for a marker.
+//!
+//! This is where every name shown in text or in the diff block is written, so it is made
+//! [`inert`] here, part by part: a line is one line, whatever its parts hold.
 
 use kfollow_model::Action;
+
+use crate::inert::inert;
 
 /// A change marker at the start of a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +188,7 @@ impl Line {
             self.col.saturating_sub(lead).max(usize::from(lead > 0)),
         );
         for (_, text) in &self.parts {
-            out.push_str(text);
+            out.push_str(&inert(text));
         }
     }
 }
@@ -213,6 +218,7 @@ fn push_spaces(out: &mut String, n: usize) {
 }
 
 fn push_styled(out: &mut String, style: Style, text: &str, color: bool) {
+    let text = &*inert(text);
     match style.ansi() {
         Some(code) if color && !text.is_empty() => {
             out.push_str(code);
@@ -244,6 +250,21 @@ mod tests {
         assert_eq!(
             to_diff(&lines),
             "!       a = 1 -> 2\n-/+ x {\n        # note\n"
+        );
+    }
+
+    #[test]
+    fn a_part_cannot_break_its_line_or_drive_the_terminal() {
+        let line = Line::marked(
+            4,
+            Some(Marker::Add),
+            "x\nPlan: 0 to attach\u{1b}[2J\u{202e}",
+        );
+        let shown = "  + x\\nPlan: 0 to attach\\u{1b}[2J\\u{202e}\n";
+        assert_eq!(to_text(std::slice::from_ref(&line), false), shown);
+        assert_eq!(
+            to_diff(&[line]),
+            "+   x\\nPlan: 0 to attach\\u{1b}[2J\\u{202e}\n"
         );
     }
 

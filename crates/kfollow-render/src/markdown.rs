@@ -13,6 +13,7 @@
 use kfollow_model::{Change, Plan};
 
 use crate::body::{change_lines, verb};
+use crate::inert::inert;
 use crate::lines::to_diff;
 use crate::summary::{destructive_consequence, destructive_phrase, summary_line, unmanaged_hint};
 
@@ -203,8 +204,10 @@ fn longest_backtick_run(text: &str) -> usize {
     text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
-/// An inline code span that no backtick inside the text can end early.
+/// An inline code span that no backtick inside the text can end early, and no line break or
+/// hidden character can leave: the text is made [`inert`] first.
 fn code(text: &str) -> String {
+    let text = &*inert(text);
     let ticks = "`".repeat(longest_backtick_run(text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -214,12 +217,14 @@ fn code(text: &str) -> String {
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
-/// Text from the plan (descriptions, warnings, reasons) made inert: markdown punctuation is
-/// escaped and line breaks become spaces, so it cannot open a link, a tag or a new block.
-/// Backtick spans are kept as code spans (kfollow's messages put names in backticks), and
-/// nothing is escaped inside them, where a backslash would show; with an odd number of
-/// backticks there are no spans and every backtick is escaped.
+/// Text from the plan (descriptions, warnings, reasons) made inert: line breaks and hidden
+/// characters become visible escapes ([`inert`]) and markdown punctuation is escaped, so it
+/// cannot open a link, a tag or a new block. Backtick spans are kept as code spans
+/// (kfollow's messages put names in backticks), and nothing is escaped inside them, where a
+/// backslash would show; with an odd number of backticks there are no spans and every
+/// backtick is escaped.
 fn escape(text: &str) -> String {
+    let text = &*inert(text);
     let spans = text.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(text.len());
     let mut in_code = false;
@@ -229,7 +234,6 @@ fn escape(text: &str) -> String {
                 in_code = !in_code;
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' if !in_code => {
                 out.push('\\');
                 out.push(c);
@@ -252,7 +256,10 @@ mod tests {
 
     #[test]
     fn escape_neutralises_markup() {
-        assert_eq!(escape("<b>x</b>\n[y](z)"), "\\<b\\>x\\</b\\> \\[y\\](z)");
+        assert_eq!(
+            escape("<b>x</b>\n[y](z)"),
+            "\\<b\\>x\\</b\\>\\\\n\\[y\\](z)"
+        );
         assert_eq!(escape("`my_table` my_table"), "`my_table` my\\_table");
         assert_eq!(escape("a ` b_"), "a \\` b\\_");
     }

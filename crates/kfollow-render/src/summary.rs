@@ -68,16 +68,12 @@ pub(crate) fn destructive_consequence(plan: &Plan) -> String {
 }
 
 /// How to have kfollow detach the unmanaged resources of the plan, naming only the manifest
-/// keys that apply to them.
+/// keys that apply to them. Attachments of Azure Data Share take neither: their descriptions
+/// say they are left alone.
 pub(crate) fn unmanaged_hint(plan: &Plan) -> Option<String> {
-    let follower_side = plan
-        .unmanaged
-        .iter()
-        .any(|u| !matches!(u.address, Address::LeaderFollower { .. }));
-    let leader_side = plan
-        .unmanaged
-        .iter()
-        .any(|u| matches!(u.address, Address::LeaderFollower { .. }));
+    let detachable = || plan.unmanaged.iter().filter(|u| !u.is_data_share());
+    let follower_side = detachable().any(|u| !matches!(u.address, Address::LeaderFollower { .. }));
+    let leader_side = detachable().any(|u| matches!(u.address, Address::LeaderFollower { .. }));
     let keys = match (follower_side, leader_side) {
         (true, true) => {
             "`unmanagedAttachments: detach` on the follower cluster or `unmanagedFollowers: detach` on the leader"

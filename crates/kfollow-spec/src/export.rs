@@ -5,14 +5,16 @@
 //! Every attachment of the exported clusters is written, with only what differs from what an
 //! attach does by default; each follower database's settings likewise. Leaders are declared
 //! with their id and location only: their own followers elsewhere stay unmanaged (reported by
-//! a plan, never touched). The text itself is written by [`emit`](crate::emit).
+//! a plan, never touched). An attachment made by Azure Data Share is left out, with a comment
+//! and a warning: its Data Share subscription manages it, and a manifest that declared it could
+//! not be planned. The text itself is written by [`emit`](crate::emit).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use kfollow_model::{
-    CachingPoliciesModificationKind, ClusterId, DatabaseKind, Observed, ObservedAttachment,
-    ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
-    PrincipalsModificationKind, Role, Timespan,
+    CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin, Observed,
+    ObservedAttachment, ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
+    PrincipalKind, PrincipalsModificationKind, Role, Timespan,
 };
 
 use crate::emit::{self, Yaml};
@@ -34,7 +36,9 @@ pub struct Exported {
 }
 
 /// The leaders the attachments of `followers` follow, in the order they are met (followers in
-/// the order given, attachments by name), without the followers themselves.
+/// the order given, attachments by name), without the followers themselves, and without the
+/// leaders of attachments made by Azure Data Share (often in another tenant, and not
+/// exported).
 pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId> {
     let mut leaders: Vec<ClusterId> = Vec::new();
     for id in followers {
@@ -42,6 +46,8 @@ pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId
             .cluster(id)
             .map(sorted_attachments)
             .unwrap_or_default()
+            .into_iter()
+            .filter(|a| !is_data_share(observed, id, a))
         {
             if !followers.contains(&attachment.leader) && !leaders.contains(&attachment.leader) {
                 leaders.push(attachment.leader.clone());
@@ -87,11 +93,29 @@ pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
     }
     let mut warnings = Vec::new();
     let mut attachments = 0;
+    let mut left_out = Vec::new();
     for id in followers {
         let Some(follower) = observed.cluster(id) else {
             continue;
         };
-        let list = sorted_attachments(follower);
+        let (shared, list): (Vec<_>, Vec<_>) = sorted_attachments(follower)
+            .into_iter()
+            .partition(|a| is_data_share(observed, id, a));
+        for attachment in shared {
+            left_out.push(format!(
+                "`{}` on `{}` follows `{}`/`{}`",
+                attachment.name,
+                id.name(),
+                attachment.leader.name(),
+                attachment.database_name
+            ));
+            warnings.push(format!(
+                "attachment `{}` on `{}` was made by Azure Data Share (databaseShareOrigin \
+                 `DataShare`); it is left out of the manifest: manage it in Azure Data Share",
+                attachment.name,
+                id.name()
+            ));
+        }
         if list.is_empty() {
             continue;
         }
@@ -114,12 +138,35 @@ pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
         out.blank();
         out.raw(0, "attachments", "[]");
     }
+    if !left_out.is_empty() {
+        out.blank();
+        out.comment(
+            0,
+            "Left out: attachments made by Azure Data Share (databaseShareOrigin `DataShare`).",
+        );
+        out.comment(
+            0,
+            "Their Data Share subscription manages them; a plan reports them and never detaches them.",
+        );
+        for line in &left_out {
+            out.comment(0, &format!("  {line}"));
+        }
+    }
     Exported {
         text: out.finish(),
         clusters: leaders.len() + followers.len(),
         attachments,
         warnings,
     }
+}
+
+/// True when Azure Data Share made the attachment.
+fn is_data_share(
+    observed: &Observed,
+    follower: &ClusterId,
+    attachment: &ObservedAttachment,
+) -> bool {
+    observed.share_origin(follower, &attachment.name) == Some(DatabaseShareOrigin::DataShare)
 }
 
 fn sorted_attachments(cluster: &ObservedCluster) -> Vec<&ObservedAttachment> {
@@ -330,14 +377,24 @@ impl Writing<'_> {
     }
 }
 
-/// A live principal as the user wrote it: the principal kfollow's notes name, else the
-/// display name, else the fully qualified name, whichever is a principal string first.
+/// A live principal as the user would write it: the principal kfollow's notes name; else a
+/// user by the UPN the directory shows (`aaduser=<upn>`); else the display name or the fully
+/// qualified name, whichever is a principal string first. A plan ties each of these forms
+/// back to the live principal.
 fn as_written(principal: &ObservedPrincipal) -> Option<Principal> {
-    principal.noted().or_else(|| {
-        [&principal.display_name, &principal.fqn]
-            .into_iter()
-            .find_map(|text| text.trim().parse().ok())
-    })
+    principal
+        .noted()
+        .or_else(|| {
+            principal
+                .upn()
+                .filter(|_| principal.kind() == Some(PrincipalKind::AadUser))
+                .and_then(|upn| format!("aaduser={upn}").parse().ok())
+        })
+        .or_else(|| {
+            [&principal.display_name, &principal.fqn]
+                .into_iter()
+                .find_map(|text| text.trim().parse().ok())
+        })
 }
 
 fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, Timespan>) {
@@ -382,6 +439,7 @@ mod tests {
             fqn: fqn.into(),
             display_name: display_name.into(),
             notes: notes.into(),
+            details: None,
         }
     }
 
@@ -402,8 +460,20 @@ mod tests {
             as_written(&shown).unwrap().to_string(),
             "aadgroup=team@contoso.com"
         );
-        let stored = principal(fqn, "Alice (upn: alice@contoso.com)", "");
+        let mut stored = principal(fqn, "Alice (upn: alice@contoso.com)", "");
         assert_eq!(as_written(&stored).unwrap().to_string(), fqn);
+        // The directory's answer names the UPN of a user (not of a group).
+        stored.details = Some(kfollow_model::PrincipalDetails {
+            principal_type: "Microsoft Entra user".into(),
+            display_name: "Alice Kusto (upn: Alice@Contoso.com)".into(),
+            object_id: "87654321-abcd".into(),
+        });
+        assert_eq!(
+            as_written(&stored).unwrap().to_string(),
+            "aaduser=Alice@Contoso.com"
+        );
+        stored.fqn = "aadgroup=87654321-abcd;55555555-4444".into();
+        assert_eq!(as_written(&stored).unwrap().to_string(), stored.fqn);
         assert!(as_written(&principal("who?", "nobody", "")).is_none());
     }
 

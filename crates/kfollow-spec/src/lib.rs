@@ -2,10 +2,10 @@
 //! error of the file as `miette` diagnostics that point at the exact YAML node.
 //!
 //! Reading happens in three steps, each reporting what it finds and carrying on so that one
-//! error does not hide the next: the YAML is parsed with `serde-saphyr` into a tree of nodes
-//! that remember their position (`node`); the tree is read field by field into the typed
-//! manifest of [`manifest`] (unknown and repeated keys, wrong types, enum values, timespans,
-//! principals); then the offline rules of the service run over the typed manifest (aliases,
+//! error does not hide the next: the YAML is read from the events of serde-saphyr's parser
+//! into a tree of nodes that remember their position (`node`, `events`); the tree is read
+//! field by field into the typed manifest of [`manifest`] (unknown and repeated keys, wrong
+//! types, enum values, timespans, principals); then the offline rules of the service run over the typed manifest (aliases,
 //! names, `"*"`, sharing limits, regions, collisions, chained following). The JSON Schema of
 //! `kfollow schema` is derived from the same typed manifest ([`manifest_schema`]).
 //!
@@ -88,26 +88,20 @@ fn finish_errors(source_name: &str, sink: diagnostic::Sink) -> Diagnostics {
     }
 }
 
-/// Reports a YAML syntax error (the parser stops at the first one).
-fn syntax_error(sink: &mut diagnostic::Sink, text: &str, error: &serde_saphyr::Error) {
-    let mut pos = error.location().map(node::Pos::of).unwrap_or_default();
-    if pos.offset == 0 && pos.line > 1 {
+/// Reports why the text is not YAML a manifest can be (the reader stops at the first one).
+fn syntax_error(sink: &mut diagnostic::Sink, text: &str, error: &events::YamlError) {
+    let mut pos = error.pos;
+    if pos.offset == 0 && pos.len == 0 {
+        // The parser gives a line and a (character) column only.
         pos.offset = offset_of(text, pos.line, pos.column);
     }
-    let message = error.without_snippet().to_string();
-    let first = message.lines().next().unwrap_or("invalid YAML").trim();
-    // The parser writes `error: line 3 column 6: unclosed bracket`; the label says where.
-    let reason = first
-        .split_once(" column ")
-        .and_then(|(_, rest)| rest.split_once(": "))
-        .map_or(first, |(_, reason)| reason);
     sink.error(
         "kfollow::yaml",
         pos,
-        format!("the manifest is not valid YAML: {reason}"),
+        format!("the manifest is not valid YAML: {}", error.reason),
         "here",
     )
-    .help("fix the YAML syntax; the rules are checked once the file parses");
+    .help(error.help);
 }
 
 /// The byte offset of a 1-based line and character column.

@@ -60,6 +60,7 @@ impl Live {
             attached_database_configuration_name: None,
             original_database_name: None,
             hot_cache_period: None,
+            database_share_origin: None,
         });
     }
 
@@ -108,6 +109,7 @@ impl Live {
             attached_database_configuration_name: Some(attachment.into()),
             original_database_name: original.map(str::to_owned),
             hot_cache_period: None,
+            database_share_origin: None,
         });
         let settings = cluster.follower_settings.get_or_insert_default();
         settings.insert(
@@ -200,6 +202,7 @@ fn a_follower_reads_back_as_the_same_topology() {
             fqn: "aaduser=87654321-abcd;55555555-4444".into(),
             display_name: "Alice (upn: alice@contoso.com)".into(),
             notes: "kfollow: aaduser=alice@contoso.com".into(),
+            details: None,
         }],
     );
     sales.principals.insert(
@@ -208,6 +211,7 @@ fn a_follower_reads_back_as_the_same_topology() {
             fqn: "aadgroup=11112222-3333;contoso.com".into(),
             display_name: "Data team".into(),
             notes: String::new(),
+            details: None,
         }],
     );
     let yes = live.follower_database(&follower, "every: one", "X=yes", None);
@@ -354,6 +358,7 @@ fn only_what_differs_from_an_attach_is_written() {
             fqn: "who?".into(),
             display_name: "nobody".into(),
             notes: String::new(),
+            details: None,
         }],
     );
     // ARM does not list `Web` yet; `.show follower databases` does, at its defaults.
@@ -428,6 +433,53 @@ fn a_follower_without_attachments_exports_an_empty_list() {
     assert_eq!((exported.clusters, exported.attachments), (1, 0));
     assert!(desired.attachments.is_empty());
     assert_plans_nothing(&live, &exported, &desired);
+}
+
+/// An attachment made by Azure Data Share is left out, with a comment and a warning, and its
+/// leader (in a tenant of its own) is not declared; the plan of the rest changes nothing and
+/// reports it.
+#[test]
+fn a_data_share_attachment_is_left_out_with_a_comment() {
+    let mut live = Live::default();
+    let follower = id("rg-f", "follower");
+    let (lead, partner) = (id("rg-a", "lead"), id("rg-partner", "partnerlead"));
+    live.database(&lead, "Sales");
+    live.attach(&follower, "sales", &lead, "Sales");
+    live.follower_database(&follower, "sales", "Sales", Some("Sales"));
+    live.attach(&follower, "shared", &partner, "Catalog");
+    live.follower_database(&follower, "shared", "Catalog", Some("Catalog"));
+    for database in &mut live.cluster(&follower).databases {
+        if database.name == "Catalog" {
+            database.database_share_origin = Some(kfollow_model::DatabaseShareOrigin::DataShare);
+        }
+    }
+    assert_eq!(
+        kfollow_spec::leaders_of(std::slice::from_ref(&follower), &live.observed),
+        std::slice::from_ref(&lead)
+    );
+    let (exported, desired) = round_trip(&live, std::slice::from_ref(&follower));
+    assert_eq!((exported.clusters, exported.attachments), (2, 1));
+    assert!(
+        exported.text.ends_with(
+            "\n# Left out: attachments made by Azure Data Share (databaseShareOrigin `DataShare`).\n\
+             # Their Data Share subscription manages them; a plan reports them and never detaches them.\n\
+             #   `shared` on `follower` follows `partnerlead`/`Catalog`\n"
+        ),
+        "{}",
+        exported.text
+    );
+    assert!(!exported.text.contains("partnerlead\n") && !exported.text.contains("name: shared"));
+    assert_eq!(
+        exported.warnings,
+        [
+            "attachment `shared` on `follower` was made by Azure Data Share (databaseShareOrigin \
+          `DataShare`); it is left out of the manifest: manage it in Azure Data Share"
+        ]
+    );
+    assert_eq!(desired.attachments.len(), 1);
+    let plan = kfollow_diff::diff(&desired, &live.observed).unwrap();
+    assert!(plan.is_empty(), "{plan:#?}");
+    assert!(plan.unmanaged[0].is_data_share(), "{plan:#?}");
 }
 
 /// A string of the characters YAML treats specially, mixed with plain ones.

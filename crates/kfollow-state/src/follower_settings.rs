@@ -87,6 +87,7 @@ fn parse_row(row: &V1Row<'_>) -> Result<ObservedFollowerSettings, FollowerSettin
                 fqn: text(principal.get("FullyQualifiedName")),
                 display_name: text(principal.get("DisplayName")),
                 notes: text(grant.get("Notes")),
+                details: None,
             });
         }
     }

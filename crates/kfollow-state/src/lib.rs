@@ -3,9 +3,12 @@
 //!
 //! Per cluster: the cluster resource, its databases and its attachments (ARM list calls); per
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
-//! settings, one `.show follower databases (…)` naming them, on its management endpoint. The number of calls
-//! depends on the number of clusters, never on the number of attachments. [`read_clusters`]
-//! reads clusters named by id instead, for `kfollow export`.
+//! settings, one `.show follower databases (…)` naming them, on its management endpoint; per
+//! follower database whose principals the manifest manages and that holds a principal without
+//! kfollow's notes, one `.show database <db> principals` (see [`principals`]). The number of
+//! calls depends on the number of clusters and of those follower databases, never on the
+//! number of attachments. [`read_clusters`] reads clusters named by id instead, for
+//! `kfollow export`.
 //!
 //! A cluster that is not `Running` refuses a read of its databases and its data plane does
 //! not answer, so of such a cluster only the cluster resource and its attachments are read;
@@ -17,6 +20,7 @@
 
 mod fingerprint;
 mod follower_settings;
+pub mod principals;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +30,9 @@ use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster,
 
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+pub use principals::{PrincipalsError, parse_show_database_principals};
+
+use principals::Lookups;
 
 /// Why the live state could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +82,17 @@ pub enum StateError {
         #[source]
         source: FollowerSettingsError,
     },
+    /// `.show database <db> principals` failed or answered something kfollow cannot read.
+    #[error("could not read the principals of follower database `{database}` on cluster `{alias}`")]
+    Principals {
+        /// The manifest alias.
+        alias: String,
+        /// The follower database.
+        database: String,
+        /// Why.
+        #[source]
+        source: PrincipalsError,
+    },
 }
 
 /// The clients the reads go through.
@@ -91,6 +109,7 @@ pub struct Clients {
 struct Roles {
     leader: bool,
     follower_settings: bool,
+    principals: Lookups,
 }
 
 /// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
@@ -112,6 +131,9 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
         if cluster.unmanaged_followers == kfollow_model::UnmanagedPolicy::Detach {
             roles.entry(alias).or_default().leader = true;
         }
+    }
+    for (alias, role) in &mut roles {
+        role.principals = Lookups::managed_by(desired, alias);
     }
     let mut seen = BTreeSet::new();
     let reads = desired
@@ -150,6 +172,11 @@ pub async fn read_clusters(
     let roles = Roles {
         leader: false,
         follower_settings: with_settings,
+        principals: if with_settings {
+            Lookups::All
+        } else {
+            Lookups::None
+        },
     };
     let reads = ids
         .iter()
@@ -232,12 +259,19 @@ async fn read_cluster(
                     alias: alias.to_owned(),
                     source,
                 })?;
-            let settings = parse_show_follower_databases(&frames).map_err(|source| {
+            let mut settings = parse_show_follower_databases(&frames).map_err(|source| {
                 StateError::FollowerSettings {
                     alias: alias.to_owned(),
                     source,
                 }
             })?;
+            principals::look_up(&clients.kusto, &info.uri, &roles.principals, &mut settings)
+                .await
+                .map_err(|(database, source)| StateError::Principals {
+                    alias: alias.to_owned(),
+                    database,
+                    source,
+                })?;
             Some(settings)
         };
         Ok((databases, settings))

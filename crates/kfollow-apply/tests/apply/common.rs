@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use kfollow_apply::{ApplyOptions, ApplyReport, Event, Executor, apply};
-use kfollow_model::{Action, Address, Change, ClusterId, Operation, Plan};
+use kfollow_graph::DependencyGraph;
+use kfollow_model::{Action, Address, Change, ClusterId, Operation};
 
 pub const SECOND: Duration = Duration::from_secs(1);
 
@@ -58,16 +59,15 @@ pub fn change(
     }
 }
 
-pub fn plan(changes: Vec<Change>) -> Plan {
-    Plan {
-        changes,
-        ..Plan::default()
-    }
+/// The graph of changes listed in execution order with their `depends_on`, as a saved plan
+/// holds them.
+pub fn plan(changes: Vec<Change>) -> DependencyGraph {
+    DependencyGraph::from_depends_on(changes).unwrap()
 }
 
 /// Applies without cancellation and returns the report and every event.
 pub async fn run(
-    plan: &Plan,
+    plan: &DependencyGraph,
     executor: &impl Executor,
     parallelism: usize,
 ) -> (ApplyReport, Vec<Event>) {

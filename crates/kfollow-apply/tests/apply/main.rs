@@ -302,37 +302,6 @@ async fn cancelled_before_the_start_runs_nothing() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_missing_dependency_or_a_cycle_is_never_run() {
-    let plan = plan(vec![
-        one("orphan", "a", &["nowhere"]),
-        one("after-orphan", "b", &["orphan"]),
-        one("x", "c", &["y"]),
-        one("y", "c", &["x"]),
-        one("fine", "d", &[]),
-    ]);
-    let executor = FakeExecutor::new(SECOND);
-
-    let (report, _) = run(&plan, &executor, 10).await;
-
-    let labels: Vec<String> = executor.calls().into_iter().map(|c| c.label).collect();
-    assert_eq!(labels, ["fine"]);
-    let reasons: Vec<String> = report
-        .not_attempted
-        .iter()
-        .map(|n| n.reason.to_string())
-        .collect();
-    assert_eq!(
-        reasons,
-        [
-            "not attempted because it depends on `attachment.f/nowhere`, which is not in the plan",
-            "not attempted because `attachment.f/orphan` was not attempted",
-            "not attempted because it waits on a dependency cycle",
-            "not attempted because it waits on a dependency cycle",
-        ]
-    );
-}
-
-#[tokio::test(start_paused = true)]
 async fn a_change_without_operations_succeeds_without_a_call() {
     let plan = plan(vec![
         change("empty", Action::Update, Vec::new(), &[]),

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use kfollow_apply::fake::FakeExecutor;
 use kfollow_apply::{ApplyReport, Event, NotAttemptedReason};
-use kfollow_model::{Action, Plan};
+use kfollow_graph::DependencyGraph;
+use kfollow_model::Action;
 use proptest::prelude::*;
 
 use crate::common::*;
@@ -46,7 +47,7 @@ fn label(change: usize, operation: usize) -> String {
     format!("c{change}o{operation}")
 }
 
-fn build(spec: &Spec) -> (Plan, FakeExecutor) {
+fn build(spec: &Spec) -> (DependencyGraph, FakeExecutor) {
     let mut executor = FakeExecutor::new(SECOND);
     let mut changes = Vec::new();
     for (i, operations) in spec.changes.iter().enumerate() {

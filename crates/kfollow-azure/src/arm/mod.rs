@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 pub use error::{ArmError, Unknown};
 pub use in_flight::AwaitEnd;
 pub use poll::{OperationKind, PollPlanner, PollPolicy, Timing};
-pub use wire::{ClusterInfo, NameAvailability};
+pub use wire::ClusterInfo;
 pub use write::BusyPolicy;
 
 use crate::API_VERSION;
@@ -306,58 +306,6 @@ impl ArmClient {
             retry: RetryClass::Idempotent,
         })
         .await
-    }
-
-    /// `AttachedDatabaseConfigurations_CheckNameAvailability`.
-    pub async fn check_attachment_name(
-        &self,
-        cluster: &ClusterId,
-        name: &str,
-    ) -> Result<NameAvailability, ArmError> {
-        let url = self.url(
-            cluster,
-            &["attachedDatabaseConfigurationCheckNameAvailability"],
-        );
-        self.check_name(
-            cluster,
-            url,
-            name,
-            "Microsoft.Kusto/clusters/attachedDatabaseConfigurations",
-        )
-        .await
-    }
-
-    /// `Databases_CheckNameAvailability`: is a database name free on a cluster.
-    pub async fn check_database_name(
-        &self,
-        cluster: &ClusterId,
-        name: &str,
-    ) -> Result<NameAvailability, ArmError> {
-        let url = self.url(cluster, &["checkNameAvailability"]);
-        self.check_name(cluster, url, name, "Microsoft.Kusto/clusters/databases")
-            .await
-    }
-
-    async fn check_name(
-        &self,
-        cluster: &ClusterId,
-        url: Url,
-        name: &str,
-        kind: &'static str,
-    ) -> Result<NameAvailability, ArmError> {
-        let body = encode(&wire::NameCheck { name, kind });
-        let request = RequestLine::new(&Method::POST, &url);
-        let response = self
-            .send(
-                cluster.subscription(),
-                Method::POST,
-                url,
-                Some(body),
-                RetryClass::Idempotent,
-            )
-            .await?;
-        let response = success(&request, response)?;
-        decode(&request, &response.body)
     }
 
     /// The URL of a cluster or one of its children, with the api-version.

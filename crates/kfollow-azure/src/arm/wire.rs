@@ -82,6 +82,8 @@ pub(crate) struct DatabasePropertiesWire {
     pub attached_database_configuration_name: Option<String>,
     #[serde(default)]
     pub original_database_name: Option<String>,
+    #[serde(default)]
+    pub database_share_origin: Option<DatabaseShareOrigin>,
 }
 
 impl From<DatabaseWire> for ObservedDatabase {
@@ -95,6 +97,7 @@ impl From<DatabaseWire> for ObservedDatabase {
                 .attached_database_configuration_name,
             original_database_name: wire.properties.original_database_name,
             hot_cache_period: wire.properties.hot_cache_period,
+            database_share_origin: wire.properties.database_share_origin,
         }
     }
 }
@@ -238,32 +241,6 @@ pub(crate) struct FollowerDatabasePutProperties {
 pub(crate) struct DetachBody<'a> {
     pub cluster_resource_id: String,
     pub attached_database_configuration_name: &'a str,
-}
-
-/// The body of a name check.
-#[derive(Debug, Serialize)]
-pub(crate) struct NameCheck<'a> {
-    pub name: &'a str,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-}
-
-/// `CheckNameResult`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NameAvailability {
-    /// True when the name can be used.
-    #[serde(default)]
-    pub name_available: bool,
-    /// The name that was checked.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Why it cannot be used.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// `Invalid` or `AlreadyExists`.
-    #[serde(default)]
-    pub reason: Option<String>,
 }
 
 /// An ARM error body: `{ "error": { "code", "message" } }` (some services put the two at the

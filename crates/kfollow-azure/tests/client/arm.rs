@@ -105,14 +105,6 @@ async fn lists_follow_next_link_and_read_the_official_examples() {
                 200,
                 example_body("KustoClusterListFollowerDatabasesGet.json", "200"),
             )
-        } else if path.ends_with("/attachedDatabaseConfigurationCheckNameAvailability") {
-            Reply::json(
-                200,
-                example_body(
-                    "KustoAttachedDatabaseConfigurationCheckNameAvailability.json",
-                    "200",
-                ),
-            )
         } else {
             Reply::json(404, "{}")
         }
@@ -183,20 +175,7 @@ async fn lists_follow_next_link_and_read_the_official_examples() {
     assert_eq!(followers_get.len(), 2);
     assert_eq!(followers_get[1].database_name, "db1");
 
-    let name = arm.check_attachment_name(&id, "adc1").await.unwrap();
-    assert!(!name.name_available);
-    assert!(name.message.unwrap().contains("already taken"));
-
     let requests = server.requests();
-    let check = requests
-        .iter()
-        .find(|r| r.path().ends_with("CheckNameAvailability"))
-        .unwrap();
-    assert_eq!(check.method, "POST");
-    assert_eq!(
-        check.json(),
-        json!({"name": "adc1", "type": "Microsoft.Kusto/clusters/attachedDatabaseConfigurations"})
-    );
     let list_post = requests
         .iter()
         .find(|r| r.method == "POST" && r.path().ends_with("listFollowerDatabases"))

@@ -9,8 +9,8 @@ use kfollow_model::{
     DatabaseKind, DatabaseSelection, Desired, DesiredAttachment, DesiredCluster,
     FollowerDatabaseName, FollowerDatabaseSettings, LeaderFollower, Managed, Observed,
     ObservedAttachment, ObservedCluster, ObservedDatabase, ObservedFollowerSettings,
-    ObservedPrincipal, Operation, Plan, Principal, PrincipalsModificationKind, SourceLocation,
-    TableLevelSharing, Timespan, UnmanagedPolicy,
+    ObservedPrincipal, Operation, Plan, Principal, PrincipalDetails, PrincipalKind,
+    PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan, UnmanagedPolicy,
 };
 
 pub fn id(cluster: &str) -> kfollow_model::ClusterId {
@@ -34,6 +34,9 @@ pub fn principal(text: &str) -> Principal {
 pub struct World {
     pub desired: Desired,
     pub observed: Observed,
+    /// Whether the service shows the notes of `.add` (nothing public says it does). Without
+    /// them, principals come with what `.show database … principals` says of them.
+    pub echo_notes: bool,
 }
 
 impl World {
@@ -45,6 +48,7 @@ impl World {
                 ..Desired::default()
             },
             observed: Observed::default(),
+            echo_notes: false,
         };
         world.cluster("prod");
         world.cluster("emea");
@@ -89,6 +93,7 @@ impl World {
             attached_database_configuration_name: None,
             original_database_name: None,
             hot_cache_period: None,
+            database_share_origin: None,
         });
     }
 
@@ -161,7 +166,8 @@ impl World {
 
     /// Applies the plan the way the service would, then reports the result the way ARM and
     /// `.show follower databases` answer: other casing and spacing, reordered lists,
-    /// read-only fields filled, principals normalised to object ids with kfollow's notes.
+    /// read-only fields filled, principals normalised to object ids, with kfollow's notes when
+    /// [`World::echo_notes`] says so and what the directory says of them otherwise.
     pub fn apply(&mut self, plan: &Plan) {
         for change in &plan.changes {
             for op in &change.operations {
@@ -192,6 +198,7 @@ impl World {
             }
         }
         self.report_settings();
+        self.read_principals();
     }
 
     /// The operation running on an attachment succeeds.
@@ -283,6 +290,7 @@ impl World {
                 attached_database_configuration_name: Some(name.into()),
                 original_database_name: Some(leader_database.clone()),
                 hot_cache_period: None,
+                database_share_origin: Some(kfollow_model::DatabaseShareOrigin::Direct),
             });
             if let Some(settings) = &mut cluster.follower_settings {
                 settings.insert(
@@ -304,6 +312,35 @@ impl World {
             table_level_sharing: sharing,
             database_share_origin: Some(kfollow_model::DatabaseShareOrigin::Direct),
         });
+    }
+
+    /// The principals as `kfollow-state` reads them: without notes unless
+    /// [`World::echo_notes`], and with what `.show database … principals` says of them in the
+    /// follower databases that hold a principal without kfollow's notes.
+    pub fn read_principals(&mut self) {
+        let echo = self.echo_notes;
+        for cluster in self.observed.clusters.values_mut() {
+            for settings in cluster
+                .follower_settings
+                .iter_mut()
+                .flat_map(|s| s.values_mut())
+            {
+                let all = settings.principals.values_mut().flatten();
+                if !echo {
+                    all.for_each(|p| p.notes.clear());
+                }
+                let all = settings.principals.values_mut().flatten();
+                let lookup: Vec<&mut ObservedPrincipal> = all.collect();
+                if lookup.iter().all(|p| p.noted().is_some()) {
+                    continue;
+                }
+                for principal in lookup {
+                    if principal.details.is_none() {
+                        principal.details = Some(details(principal));
+                    }
+                }
+            }
+        }
     }
 
     /// Writes the manifest's follower database settings as the service reports them.
@@ -367,6 +404,13 @@ pub fn normalised(p: &Principal) -> ObservedPrincipal {
     for byte in p.key().bytes() {
         hash = (hash ^ u64::from(byte)).wrapping_mul(1099511628211);
     }
+    let display_name = match p.kind() {
+        PrincipalKind::AadUser | PrincipalKind::MsaUser => {
+            format!("Someone (upn: {})", p.identity())
+        }
+        // A group's or an application's display name need not resemble how it was named.
+        _ => format!("Team {:04x}", hash & 0xffff),
+    };
     ObservedPrincipal {
         fqn: format!(
             "{}={:08x}-abcd-efef-1234-{:012x};55555555-4444-3333-2222-2d7cd011db47",
@@ -374,7 +418,22 @@ pub fn normalised(p: &Principal) -> ObservedPrincipal {
             hash >> 32,
             hash & 0xffff_ffff_ffff
         ),
-        display_name: format!("Someone (upn: {})", p.identity()),
+        display_name,
         notes: format!("kfollow: {p}"),
+        details: None,
+    }
+}
+
+/// What `.show database … principals` says of a stored principal.
+pub fn details(principal: &ObservedPrincipal) -> PrincipalDetails {
+    let object_id = principal
+        .fqn
+        .split_once('=')
+        .map(|(_, rest)| rest.split(';').next().unwrap_or(rest))
+        .unwrap_or_default();
+    PrincipalDetails {
+        principal_type: "Microsoft Entra user".into(),
+        display_name: principal.display_name.clone(),
+        object_id: object_id.into(),
     }
 }

@@ -117,6 +117,7 @@ fn following_a_follower_database_is_refused() {
         attached_database_configuration_name: Some("mirror".into()),
         original_database_name: Some("Mirror".into()),
         hot_cache_period: None,
+        database_share_origin: None,
     });
     world.attach("mirror", "emea", "prod", "mirror");
     assert_eq!(
@@ -169,14 +170,72 @@ fn an_attachment_may_keep_its_own_name_and_all_databases_are_checked() {
     let plan = world.plan();
     world.apply(&plan);
     assert!(world.plan().is_empty());
-    // A new prefix frees the old names and claims new ones: `emea_Logs` is taken.
+    // A new prefix frees the old names and claims new ones: `emea_Logs` is taken, and the
+    // service follows the other databases (a database of the follower cluster takes
+    // precedence): a warning naming the database not followed, not an error.
     world.database("emea", "emea_Logs");
     world.desired.attachments[0].follower_database_name =
         FollowerDatabaseName::Prefix("emea_".into());
+    let plan = world.plan();
+    assert_eq!(plan.count(kfollow_model::Action::Replace), 1);
     assert_eq!(
-        world.errors(),
+        plan.warnings,
         [
-            "kfollow.yaml:20:5: follower database name `emea_Logs` is taken on `emea` by a read-write database"
+            "`\"*\"` attachment `all` on `emea` does not follow leader database `Logs` of `prod`: \
+             its follower database name `emea_Logs` is taken on `emea` by a read-write database, \
+             and a database of the follower cluster takes precedence over a leader database of \
+             the same name (https://learn.microsoft.com/azure/data-explorer/follower)"
         ]
+    );
+}
+
+#[test]
+fn a_star_attachment_plans_no_settings_for_a_shadowed_database() {
+    let mut world = World::new();
+    world.database("emea", "Logs");
+    world.attach("all", "emea", "prod", "*");
+    world.settings("all", "logs").prefetch_extents = Some(true);
+    world.settings("all", "Sales").prefetch_extents = Some(true);
+    let plan = world.plan();
+    // The attach, and the settings of `Sales` only: `Logs` is the follower cluster's own.
+    assert_eq!(plan.changes.len(), 2, "{plan:#?}");
+    assert!(
+        plan.changes
+            .iter()
+            .all(|c| c.address.to_string() != "follower_database.emea/Logs"),
+        "{plan:#?}"
+    );
+    let shadowed = "`\"*\"` attachment `all` on `emea` does not follow leader database `Logs` of \
+        `prod`: its follower database name `Logs` is taken on `emea` by a read-write database, \
+        and a database of the follower cluster takes precedence over a leader database of the \
+        same name (https://learn.microsoft.com/azure/data-explorer/follower); the settings under \
+        `followerDatabases.logs` are not planned";
+    assert_eq!(plan.warnings, [shadowed]);
+    // Once attached, the settings of `Logs` are still not planned, and the plan says why.
+    world.apply(&plan);
+    let again = world.plan();
+    assert!(again.is_empty(), "{again:#?}");
+    assert_eq!(again.warnings, [shadowed]);
+}
+
+#[test]
+fn a_name_taken_by_another_attachment_shadows_a_star_database_too() {
+    let mut world = World::new();
+    world.cluster("other");
+    world.database("other", "Sales");
+    world.attach("one", "emea", "other", "Sales");
+    let plan = world.plan();
+    world.apply(&plan);
+    world.attach("all", "emea", "prod", "*");
+    let plan = world.plan();
+    assert_eq!(plan.count(kfollow_model::Action::Attach), 1);
+    assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+    assert!(
+        plan.warnings[0].contains(
+            "does not follow leader database `Sales` of `prod`: its follower database name \
+             `Sales` is taken on `emea` by the follower database of attachment `one`"
+        ),
+        "{}",
+        plan.warnings[0]
     );
 }

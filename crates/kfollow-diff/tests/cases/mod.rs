@@ -5,3 +5,4 @@ mod leader;
 mod ordering;
 mod roundtrip;
 mod settings;
+mod share;

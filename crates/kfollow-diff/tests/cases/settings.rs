@@ -91,21 +91,37 @@ fn a_new_follower_database_gets_its_settings_after_attach() {
 
 #[test]
 fn applied_settings_show_no_changes() {
-    let mut world = with_settings();
-    let plan = world.plan();
-    world.apply(&plan);
-    let live = &world.observed.clusters[&crate::build::id("emea")]
-        .follower_settings
-        .as_ref()
-        .unwrap()["sales-emea"];
-    assert!(
-        live.principals[&Role::Viewers][1]
-            .fqn
-            .starts_with("aaduser=")
-            && !live.principals[&Role::Viewers][1].fqn.contains('@')
-    );
-    let again = world.plan();
-    assert!(again.is_empty(), "{again:#?}");
+    for echo in [true, false] {
+        let mut world = with_settings();
+        world.echo_notes = echo;
+        let plan = world.plan();
+        world.apply(&plan);
+        let live = &world.observed.clusters[&crate::build::id("emea")]
+            .follower_settings
+            .as_ref()
+            .unwrap()["sales-emea"];
+        let alice = &live.principals[&Role::Viewers][1];
+        assert!(alice.fqn.starts_with("aaduser=") && !alice.fqn.contains('@'));
+        assert_eq!(alice.notes.is_empty(), !echo);
+        let again = world.plan();
+        assert!(again.is_empty(), "{again:#?}");
+        if echo {
+            assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+        } else {
+            // Alice is tied by the UPN the directory shows; a group named by its address
+            // cannot be, and the plan says so rather than add or drop it.
+            assert_eq!(again.warnings.len(), 1, "{:?}", again.warnings);
+            assert!(
+                again.warnings[0].starts_with(
+                    "follower database `sales-emea` on `emea`, `viewers`: cannot tell whether the \
+                     live principal `aadgroup="
+                ) && again.warnings[0]
+                    .contains("is `aadgroup=emea-analysts@fourthcoffee.com` of the manifest"),
+                "{}",
+                again.warnings[0]
+            );
+        }
+    }
 }
 
 /// `hotCachePeriod: null` deletes a live database-level override, and says nothing when
@@ -162,77 +178,156 @@ fn a_left_out_hot_cache_leaves_the_live_override_alone() {
 
 #[test]
 fn principals_and_overrides_change_as_set_differences() {
+    for echo in [true, false] {
+        let mut world = with_settings();
+        world.echo_notes = echo;
+        let plan = world.plan();
+        world.apply(&plan);
+        // Someone added a viewer by hand; the manifest drops Alice, adds Bob, drops a table
+        // override and writes an equal period another way.
+        let mallory =
+            "aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47";
+        let live = world
+            .live("emea")
+            .follower_settings
+            .as_mut()
+            .unwrap()
+            .get_mut("sales-emea")
+            .unwrap();
+        live.principals
+            .get_mut(&Role::Viewers)
+            .unwrap()
+            .push(ObservedPrincipal {
+                fqn: mallory.into(),
+                display_name: "Mallory (upn: mallory@contoso.com)".into(),
+                notes: String::new(),
+                details: None,
+            });
+        world.read_principals();
+        let s = world.settings("sales", "Sales");
+        s.hot_cache_period = Managed::Set(span("168h"));
+        s.tables.as_mut().unwrap().remove("Logs");
+        s.principals.insert(
+            Role::Viewers,
+            vec![
+                principal("aadgroup=emea-analysts@fourthcoffee.com"),
+                principal("aaduser=bob@contoso.com"),
+            ],
+        );
+        let plan = world.plan();
+        assert_eq!(plan.changes.len(), 1);
+        let change = &plan.changes[0];
+        let alice_fqn = crate::build::normalised(&principal("aaduser=Alice@Contoso.com")).fqn;
+        let group_fqn =
+            crate::build::normalised(&principal("aadgroup=emea-analysts@fourthcoffee.com")).fqn;
+        // Both ways, Bob cannot be Alice or Mallory (other UPNs): Bob is added, they are
+        // dropped. Without notes, the group is left alone: nothing tells whether it is the
+        // manifest's group.
+        assert_eq!(
+            commands(&plan, "sales-emea"),
+            [
+                ".add follower database ['sales-emea'] viewers ('aaduser=bob@contoso.com') 'kfollow: aaduser=bob@contoso.com'".to_owned(),
+                format!(".drop follower database ['sales-emea'] viewers ('{alice_fqn}', '{mallory}')"),
+                ".delete follower database ['sales-emea'] table Logs policy caching".to_owned(),
+            ],
+            "echo {echo}"
+        );
+        let viewers = change
+            .attributes
+            .iter()
+            .find(|a| a.name == "principals.viewers")
+            .unwrap();
+        let (before, after) = if echo {
+            (
+                json!([
+                    "aadgroup=emea-analysts@fourthcoffee.com",
+                    "aaduser=Alice@Contoso.com",
+                    mallory
+                ]),
+                json!([
+                    "aadgroup=emea-analysts@fourthcoffee.com",
+                    "aaduser=bob@contoso.com"
+                ]),
+            )
+        } else {
+            (
+                json!([group_fqn, alice_fqn, mallory]),
+                json!(["aaduser=bob@contoso.com", group_fqn]),
+            )
+        };
+        assert_eq!(viewers.before, Some(before), "echo {echo}");
+        assert_eq!(viewers.after, Some(after), "echo {echo}");
+        assert_eq!(
+            plan.warnings.len(),
+            usize::from(!echo),
+            "{:?}",
+            plan.warnings
+        );
+        let logs = change
+            .attributes
+            .iter()
+            .find(|a| a.name == "tables.Logs.hotCachePeriod")
+            .unwrap();
+        assert_eq!(
+            (logs.before.clone(), logs.after.clone()),
+            (Some(json!("1d")), None)
+        );
+        world.apply(&plan);
+        assert!(world.plan().is_empty());
+    }
+}
+
+/// Without notes, a live principal that may be a manifest one that is not tied yet is neither
+/// dropped nor added; once the manifest names it as the service stores it, it is tied.
+#[test]
+fn an_undecided_principal_is_reported_not_dropped() {
     let mut world = with_settings();
     let plan = world.plan();
     world.apply(&plan);
-    // Someone added a viewer by hand; the manifest drops Alice, adds Bob, drops a table
-    // override and writes an equal period another way.
-    let live = world
-        .live("emea")
-        .follower_settings
-        .as_mut()
-        .unwrap()
-        .get_mut("sales-emea")
-        .unwrap();
-    live.principals
-        .get_mut(&Role::Viewers)
-        .unwrap()
-        .push(ObservedPrincipal {
-            fqn:
-                "aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47"
-                    .into(),
-            display_name: "Mallory (upn: mallory@contoso.com)".into(),
-            notes: String::new(),
-        });
-    let s = world.settings("sales", "Sales");
-    s.hot_cache_period = Managed::Set(span("168h"));
-    s.tables.as_mut().unwrap().remove("Logs");
-    s.principals.insert(
+    assert!(!world.echo_notes);
+    let plan = world.plan();
+    assert!(plan.is_empty());
+    assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+    let group_fqn =
+        crate::build::normalised(&principal("aadgroup=emea-analysts@fourthcoffee.com")).fqn;
+    let drop = format!(
+        "remove the live one with `.drop follower database ['sales-emea'] viewers ('{group_fqn}')`"
+    );
+    assert!(
+        plan.warnings[0].contains(&format!("`{group_fqn}` (Team "))
+            && plan.warnings[0].contains(&drop),
+        "{}",
+        plan.warnings[0]
+    );
+    // As the warning says: the manifest names the group as the service stores it.
+    world.settings("sales", "Sales").principals.insert(
         Role::Viewers,
         vec![
-            principal("aadgroup=emea-analysts@fourthcoffee.com"),
-            principal("aaduser=bob@contoso.com"),
+            principal(&group_fqn),
+            principal("aaduser=Alice@Contoso.com"),
         ],
     );
     let plan = world.plan();
-    assert_eq!(plan.changes.len(), 1);
-    let change = &plan.changes[0];
-    let alice_fqn = crate::build::normalised(&principal("aaduser=Alice@Contoso.com")).fqn;
-    assert_eq!(
-        commands(&plan, "sales-emea"),
-        [
-            ".add follower database ['sales-emea'] viewers ('aaduser=bob@contoso.com') 'kfollow: aaduser=bob@contoso.com'".to_owned(),
-            format!(
-                ".drop follower database ['sales-emea'] viewers ('{alice_fqn}', \
-                 'aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47')"
-            ),
-            ".delete follower database ['sales-emea'] table Logs policy caching".to_owned(),
-        ]
+    assert!(plan.is_empty() && plan.warnings.is_empty(), "{plan:#?}");
+    // A manifest that asks for another group (by its object id) drops the live one.
+    world.settings("sales", "Sales").principals.insert(
+        Role::Viewers,
+        vec![
+            principal("aadgroup=0a1b2c3d-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47"),
+            principal("aaduser=Alice@Contoso.com"),
+        ],
     );
-    let viewers = change
-        .attributes
-        .iter()
-        .find(|a| a.name == "principals.viewers")
-        .unwrap();
-    assert_eq!(
-        viewers.before,
-        Some(json!([
-            "aadgroup=emea-analysts@fourthcoffee.com",
-            "aaduser=Alice@Contoso.com",
-            "aaduser=99999999-abcd-efef-1234-350bf486087b;55555555-4444-3333-2222-2d7cd011db47"
-        ]))
+    let plan = world.plan();
+    let commands = commands(&plan, "sales-emea");
+    assert_eq!(commands.len(), 2, "{commands:#?}");
+    assert!(
+        commands[0]
+            .starts_with(".add follower database ['sales-emea'] viewers ('aadgroup=0a1b2c3d")
     );
-    let logs = change
-        .attributes
-        .iter()
-        .find(|a| a.name == "tables.Logs.hotCachePeriod")
-        .unwrap();
     assert_eq!(
-        (logs.before.clone(), logs.after.clone()),
-        (Some(json!("1d")), None)
+        commands[1],
+        format!(".drop follower database ['sales-emea'] viewers ('{group_fqn}')")
     );
-    world.apply(&plan);
-    assert!(world.plan().is_empty());
 }
 
 #[test]

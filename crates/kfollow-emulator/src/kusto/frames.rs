@@ -133,23 +133,29 @@ pub(crate) fn caching_policy(hot: Timespan) -> Value {
 ///
 /// ```json
 /// [{"Principal":{"FullyQualifiedName":"aaduser=<object id>;<tenant id>",
-///    "DisplayName":"aaduser=jack@contoso.com","ObjectId":"<object id>",
+///    "DisplayName":"jack (upn: jack@contoso.com)","ObjectId":"<object id>",
 ///    "PrincipalType":"AadUser"},
 ///   "Role":0,"Notes":"…"}]
 /// ```
 ///
-/// `DisplayName` is the principal as the `.add` command wrote it (no directory to look a
-/// name up in), `Notes` the `.add` notes (empty unless `echo_notes`: nothing public shows the
-/// service echoing them), `Role` the number of [`role_number`](super::principals::role_number).
+/// `DisplayName` is the name the directory gives the principal, as `.show database …
+/// principals` shows it (what the service writes here is not public; the string the `.add`
+/// sent is not what it writes, or it would echo notes in all but name), `Notes` the `.add`
+/// notes (empty unless `echo_notes`: nothing public shows the service echoing them), `Role`
+/// the number of [`role_number`](super::principals::role_number).
 pub(crate) fn principals_json(settings: &FollowerSettings, echo_notes: bool) -> Value {
     settings
         .principals
         .iter()
         .map(|grant| {
+            let shown = grant
+                .display_name
+                .parse::<Principal>()
+                .map_or_else(|_| grant.display_name.clone(), |p| display_name(&p));
             json!({
                 "Principal": {
                     "FullyQualifiedName": grant.fqn,
-                    "DisplayName": grant.display_name,
+                    "DisplayName": shown,
                     "ObjectId": object_id(&grant.fqn),
                     "PrincipalType": principal_type(&grant.fqn),
                 },

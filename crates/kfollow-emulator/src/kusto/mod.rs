@@ -114,9 +114,10 @@ pub trait Catalog {
     }
 
     /// Whether `.show` echoes the notes given to `.add follower database … 'notes'`
-    /// (`settings.echoPrincipalNotes`). By default it does.
+    /// (`settings.echoPrincipalNotes`). By default it does not: nothing public shows that the
+    /// service does.
     fn echo_principal_notes(&self) -> bool {
-        true
+        false
     }
 }
 

@@ -17,6 +17,7 @@
 //!   each have a group called `Readers`);
 //! - `aadapp` keeps the application id in the FQN, `msauser` keeps the e-mail address.
 
+pub(crate) use kfollow_model::is_guid;
 use kfollow_model::{Principal, PrincipalKind, Role};
 
 /// The tenant the emulator assumes when a principal names none and has no domain to infer it
@@ -124,15 +125,6 @@ pub fn role_from_number(number: u64) -> Option<Role> {
 
 fn tenant_id_for_name(name: &str) -> String {
     stable_guid(&format!("tenant:{}", name.to_ascii_lowercase()))
-}
-
-/// True for `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits.
-pub(crate) fn is_guid(text: &str) -> bool {
-    text.len() == 36
-        && text.char_indices().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => c == '-',
-            _ => c.is_ascii_hexdigit(),
-        })
 }
 
 /// A GUID derived from `seed` (two FNV-1a 64-bit hashes), shaped as a name-based UUID

@@ -232,9 +232,10 @@ fn principals_are_stored_by_fqn_with_display_name_and_notes() {
         shown[0]["Principal"]["FullyQualifiedName"],
         jack.fqn.as_str()
     );
+    // The directory's name, not the string the `.add` sent.
     assert_eq!(
         shown[0]["Principal"]["DisplayName"],
-        "aaduser=jack@contoso.com"
+        "jack (upn: jack@contoso.com)"
     );
     assert_eq!(shown[0]["Principal"]["PrincipalType"], "AadUser");
     assert_eq!(shown[1]["Principal"]["PrincipalType"], "AadGroup");

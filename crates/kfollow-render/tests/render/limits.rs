@@ -6,22 +6,7 @@ use kfollow_render::{MarkdownOptions, render_markdown, summary_line};
 use proptest::prelude::*;
 use serde_json::json;
 
-/// Text meant to break markdown: fences, tags, markers, line breaks, wide characters.
-fn hostile() -> impl Strategy<Value = String> {
-    proptest::collection::vec(
-        prop_oneof![
-            Just("```".to_owned()),
-            Just("</details>".to_owned()),
-            Just("\n- ".to_owned()),
-            Just("> [!NOTE]".to_owned()),
-            Just("`".to_owned()),
-            Just("Ünïcødé".to_owned()),
-            "[a-zA-Z0-9 _*]{0,30}",
-        ],
-        0..6,
-    )
-    .prop_map(|parts| parts.concat())
-}
+use crate::hostile::hostile;
 
 fn change(index: usize, action: Action, value: String) -> Change {
     Change {
@@ -71,6 +56,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                         name: format!("u{i}"),
                     },
                     description,
+                    share_origin: None,
                 })
                 .collect(),
             warnings,

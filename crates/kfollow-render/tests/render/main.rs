@@ -3,6 +3,7 @@
 // Tests unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod hostile;
 mod limits;
 mod plans;
 
@@ -72,6 +73,32 @@ mod text_form {
     #[test]
     fn empty_plan_still_reports_unmanaged_and_warnings() {
         insta::assert_snapshot!(text(&plans::empty_with_reports()));
+    }
+
+    /// An attachment of Azure Data Share is listed with why it stays; the hint about detach
+    /// policies names only what they can detach.
+    #[test]
+    fn a_data_share_attachment_takes_no_detach_hint() {
+        let only_shared = Plan {
+            unmanaged: vec![plans::data_share()],
+            ..Plan::default()
+        };
+        insta::assert_snapshot!(text(&only_shared), @r"
+        Unmanaged (live, not in the manifest; left alone):
+          attachment.emea/partner-catalog: attachment `partner-catalog` follows partnerlead/Catalog, not in the manifest (databaseShareOrigin `DataShare`); left alone: managed by Azure Data Share
+
+        No changes. Live state matches the manifest.
+        ");
+        let mut both = only_shared.clone();
+        both.unmanaged.extend(plans::unmanaged());
+        let rendered = text(&both);
+        assert!(
+            rendered.contains(
+                "Declare them in the manifest to manage them, or set `unmanagedAttachments: \
+                 detach` on the follower cluster or `unmanagedFollowers: detach` on the leader"
+            ),
+            "{rendered}"
+        );
     }
 
     #[test]

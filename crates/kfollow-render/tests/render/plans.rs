@@ -347,6 +347,7 @@ pub fn unmanaged() -> Vec<Unmanaged> {
         Unmanaged {
             address: attachment("adhoc"),
             description: "follows prod/Experiments (not in the manifest)".into(),
+            share_origin: None,
         },
         Unmanaged {
             address: Address::LeaderFollower {
@@ -355,6 +356,7 @@ pub fn unmanaged() -> Vec<Unmanaged> {
                 name: "apac-sales".into(),
             },
             description: "followed by an unmanaged attachment on fcapac".into(),
+            share_origin: None,
         },
     ]
 }
@@ -422,6 +424,7 @@ pub fn huge(n: usize) -> Plan {
         .map(|i| Unmanaged {
             address: attachment(&format!("stray-{i:05}")),
             description: format!("follows prod/Stray{i}"),
+            share_origin: None,
         })
         .collect();
     Plan {
@@ -464,9 +467,11 @@ pub fn docs_example() -> Plan {
         },
     ];
     settings.depends_on = vec![attachment("logs")];
+    let mut unmanaged = unmanaged()[..1].to_vec();
+    unmanaged.push(data_share());
     Plan {
         changes: vec![replace(), settings],
-        unmanaged: unmanaged()[..1].to_vec(),
+        unmanaged,
         warnings: vec![],
     }
 }
@@ -503,5 +508,17 @@ pub fn in_progress() -> Plan {
     Plan {
         changes: vec![waiting, after_detach],
         ..Plan::default()
+    }
+}
+
+/// An unmanaged attachment that Azure Data Share made.
+pub fn data_share() -> Unmanaged {
+    Unmanaged {
+        address: attachment("partner-catalog"),
+        description: "attachment `partner-catalog` follows partnerlead/Catalog, not in the \
+                      manifest (databaseShareOrigin `DataShare`); left alone: managed by Azure \
+                      Data Share"
+            .into(),
+        share_origin: Some(kfollow_model::DatabaseShareOrigin::DataShare),
     }
 }
