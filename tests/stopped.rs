@@ -47,7 +47,12 @@ fn a_plan_names_every_cluster_that_is_not_running_and_how_to_start_it() {
         "{stderr}"
     );
     // Nothing else: no transport error, no error of the reads a stopped cluster refuses.
-    for noise in ["error sending request", "connection", "BadRequest", "attempts"] {
+    for noise in [
+        "error sending request",
+        "connection",
+        "BadRequest",
+        "attempts",
+    ] {
         assert!(!stderr.contains(noise), "{noise}: {stderr}");
     }
     assert!(plan.stdout.is_empty(), "{}", plan.stdout);
@@ -69,7 +74,9 @@ fn a_plan_names_every_cluster_that_is_not_running_and_how_to_start_it() {
     assert!(writes(&requests).is_empty());
     let apply = env.run(&["apply", "--auto-approve"], &[]).expect_code(1);
     assert!(
-        apply.stderr.contains("`az kusto cluster start --name follower2"),
+        apply
+            .stderr
+            .contains("`az kusto cluster start --name follower2"),
         "{}",
         apply.stderr
     );
@@ -91,7 +98,9 @@ fn export_of_a_stopped_cluster_says_how_to_start_it() {
         export.stderr
     );
     assert!(
-        env.requests().iter().all(|r| !r.path.starts_with("/kusto/")),
+        env.requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/kusto/")),
         "{:#?}",
         env.requests()
     );

@@ -57,7 +57,10 @@ fn an_operation_timeout_must_be_a_positive_duration() {
     let env = Standalone::start(&small_world(""));
     env.workspace.write("kfollow.yaml", &manifest("", SALES));
     let apply = env
-        .run(&["apply", "--auto-approve", "--operation-timeout", "soon"], &[])
+        .run(
+            &["apply", "--auto-approve", "--operation-timeout", "soon"],
+            &[],
+        )
         .expect_code(2);
     assert!(
         apply.stderr.contains("`soon` is not a Kusto timespan"),

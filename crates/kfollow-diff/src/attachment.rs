@@ -252,7 +252,11 @@ fn diff_one(cx: &mut Context<'_>, r: &Resolved<'_>) -> Outcome {
             let attributes = attach.map(|f| shown(f, false)).collect();
             (Action::Attach, Outcome::Attached, (attributes, 0))
         } else {
-            (Action::Update, Outcome::Updated, (Vec::new(), unchanged_attributes))
+            (
+                Action::Update,
+                Outcome::Updated,
+                (Vec::new(), unchanged_attributes),
+            )
         };
         let change = in_flight::wait_only(address, action, listed, wait, a.origin);
         cx.plan.changes.push(change);

@@ -68,9 +68,9 @@ pub(crate) fn writes_to_stopped_clusters(cx: &mut Context<'_>) {
         let (Some(cluster), Some(live)) = (cx.cluster_of(&id), cx.observed.cluster(&id)) else {
             continue;
         };
-        let reported = cx.errors.iter().any(|e| {
-            matches!(e, DiffError::ClusterNotRunning { alias, .. } if *alias == cluster.alias)
-        });
+        let reported = cx.errors.iter().any(
+            |e| matches!(e, DiffError::ClusterNotRunning { alias, .. } if *alias == cluster.alias),
+        );
         if !live.is_running() && !reported {
             let error = not_running(cx.at(cluster.origin), &cluster.alias, live);
             cx.errors.push(error);

@@ -91,7 +91,11 @@ pub(crate) fn wait_only(
 
 /// A detach of an unmanaged attachment, with the operation running on it in view: one being
 /// deleted already is only waited for; any other first waits for its operation to end.
-pub(crate) fn detach(mut change: Change, follower: &ClusterId, live: &ObservedAttachment) -> Change {
+pub(crate) fn detach(
+    mut change: Change,
+    follower: &ClusterId,
+    live: &ObservedAttachment,
+) -> Change {
     if let Some(wait) = wait_for(follower, live) {
         if wait.awaits_removal() {
             wait_instead(&mut change, wait);

@@ -732,9 +732,10 @@ clusters:
 
     #[test]
     fn operations_vary_within_their_jitter() {
-        let world =
-            World::from_yaml("clusters: []\nsettings: { operationMs: 2000, operationJitterPercent: 25 }\n")
-                .unwrap();
+        let world = World::from_yaml(
+            "clusters: []\nsettings: { operationMs: 2000, operationJitterPercent: 25 }\n",
+        )
+        .unwrap();
         let ms: Vec<u128> = (0..2000)
             .map(|_| world.settings.operation_duration().as_millis())
             .collect();

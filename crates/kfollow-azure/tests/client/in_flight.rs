@@ -106,7 +106,10 @@ async fn an_operation_that_ended_otherwise_is_an_error_that_says_what_is_there()
         assert_eq!(error.receipt.status, FinalStatus::Failed);
         let text = error.to_string();
         assert!(text.contains(said), "{text}");
-        assert!(text.ends_with("run `kfollow plan` to see what is live now"), "{text}");
+        assert!(
+            text.ends_with("run `kfollow plan` to see what is live now"),
+            "{text}"
+        );
     }
 }
 

@@ -62,7 +62,10 @@ fn an_attach_already_running_is_waited_for_not_sent_again() {
     else {
         unreachable!()
     };
-    assert_eq!((name.as_str(), provisioning_state.as_str()), ("SALES", "Creating"));
+    assert_eq!(
+        (name.as_str(), provisioning_state.as_str()),
+        ("SALES", "Creating")
+    );
     // Its attributes read as those of an attach.
     assert!(change.attributes.iter().all(|a| a.before.is_none()));
     // Once it ended, nothing is left to do.
