@@ -32,6 +32,8 @@ mod report;
 mod reread;
 mod run;
 mod schedule;
+#[cfg(test)]
+mod script;
 mod settle;
 mod stale;
 

@@ -125,13 +125,13 @@ where
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::cell::{Cell, RefCell};
-    use std::collections::VecDeque;
+    use std::cell::Cell;
 
     use kfollow_model::{Action, AttachmentBody, ClusterId, PrincipalsModificationKind};
     use tokio::time::Instant;
 
     use super::*;
+    use crate::script::Script;
     use crate::{Failed, Succeeded};
 
     fn fc() -> ClusterId {
@@ -224,26 +224,6 @@ mod tests {
                 duration: Duration::from_secs(3),
                 ..kfollow_azure::Receipt::default()
             }],
-        }
-    }
-
-    /// Fresh plans scripted in order, counted; a read past the script panics.
-    struct Script {
-        reads: Cell<usize>,
-        answers: RefCell<VecDeque<Result<Plan, String>>>,
-    }
-
-    impl Script {
-        fn new(answers: Vec<Result<Plan, String>>) -> Script {
-            Script {
-                reads: Cell::new(0),
-                answers: RefCell::new(answers.into()),
-            }
-        }
-
-        async fn replan(&self) -> Result<Plan, String> {
-            self.reads.set(self.reads.get() + 1);
-            self.answers.borrow_mut().pop_front().unwrap()
         }
     }
 

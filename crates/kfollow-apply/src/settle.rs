@@ -149,14 +149,14 @@ where
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::cell::{Cell, RefCell};
-    use std::collections::VecDeque;
+    use std::cell::Cell;
 
     use kfollow_model::{Action, Change, ClusterId};
     use tokio::time::Instant;
 
     use super::*;
     use crate::Succeeded;
+    use crate::script::Script;
 
     fn database(name: &str) -> Address {
         Address::FollowerDatabase {
@@ -186,26 +186,6 @@ mod tests {
                 .map(|a| change(a.clone(), Vec::new()))
                 .collect(),
             ..Plan::default()
-        }
-    }
-
-    /// Reads scripted in order, counted; a read past the script panics.
-    struct Script {
-        reads: Cell<usize>,
-        answers: RefCell<VecDeque<Result<Plan, String>>>,
-    }
-
-    impl Script {
-        fn new(answers: Vec<Result<Plan, String>>) -> Script {
-            Script {
-                reads: Cell::new(0),
-                answers: RefCell::new(answers.into()),
-            }
-        }
-
-        async fn replan(&self) -> Result<Plan, String> {
-            self.reads.set(self.reads.get() + 1);
-            self.answers.borrow_mut().pop_front().unwrap()
         }
     }
 
