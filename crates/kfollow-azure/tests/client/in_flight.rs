@@ -4,9 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kfollow_azure::{ArmError, AwaitEnd, FinalStatus, RetryPolicy, Unknown};
+use kfollow_azure::{ArmError, AwaitEnd, FinalStatus};
 
-use crate::support::{Recorded, Reply, Server, cluster};
+use crate::support::{Recorded, Reply, Server, assert_unknown_at_200ms_deadline, cluster};
 
 /// An attachment GET with this `provisioningState`.
 fn attachment(state: &str) -> Reply {
@@ -116,34 +116,13 @@ async fn an_operation_that_ended_otherwise_is_an_error_that_says_what_is_there()
 #[tokio::test]
 async fn a_wait_whose_reads_fail_past_the_operation_timeout_has_an_unknown_outcome() {
     let server = Server::start(|_, _| Reply::json(503, "{}")).await;
-    let arm = server.arm_with(|c| {
-        c.retry = RetryPolicy {
-            max_attempts: 10,
-            base_delay: Duration::from_secs(1),
-            ..RetryPolicy::default()
-        };
-        c.operation_timeout = Duration::from_millis(200);
-    });
+    let arm = server.arm_retrying_past_a_200ms_timeout();
     let follower = cluster("fcretail");
     let wait = arm.await_attachment(&follower, "sales", AwaitEnd::Final);
     let error = tokio::time::timeout(Duration::from_secs(10), wait)
         .await
         .expect("the operation timeout bounds the wait, its reads' retries included")
         .unwrap_err();
-    assert!(
-        matches!(
-            error.error,
-            ArmError::OutcomeUnknown {
-                reason: Unknown::Deadline(_),
-                ..
-            }
-        ),
-        "{:?}",
-        error.error
-    );
+    assert_unknown_at_200ms_deadline(&error.error, &error.to_string());
     assert_eq!(error.receipt.status, FinalStatus::Unknown);
-    assert!(
-        error.to_string().contains("did not finish within 200ms"),
-        "{error}"
-    );
 }

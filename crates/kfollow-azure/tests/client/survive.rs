@@ -11,7 +11,9 @@ use kfollow_azure::{
 };
 use kfollow_model::{AttachmentBody, ClusterId, PrincipalsModificationKind, TableLevelSharing};
 
-use crate::support::{CANARY, Recorded, Reply, Server, cluster, token};
+use crate::support::{
+    CANARY, Recorded, Reply, Server, assert_unknown_at_200ms_deadline, cluster, token,
+};
 
 const STATUS_PATH: &str = "/subscriptions/12345678-1234-1234-1234-123456789098/providers/Microsoft.Kusto/locations/East%20US/operationResults";
 
@@ -254,35 +256,14 @@ async fn the_operation_timeout_bounds_a_poll_stuck_in_its_retries() {
         ),
     })
     .await;
-    let arm = server.arm_with(|c| {
-        c.retry = RetryPolicy {
-            max_attempts: 10,
-            base_delay: Duration::from_secs(1),
-            ..RetryPolicy::default()
-        };
-        c.operation_timeout = Duration::from_millis(200);
-    });
+    let arm = server.arm_retrying_past_a_200ms_timeout();
     let (follower, body) = (cluster("fcretail"), body());
     let write = arm.put_attachment(&follower, "a", &body);
     let error = tokio::time::timeout(Duration::from_secs(10), write)
         .await
         .expect("the operation timeout bounds the wait, its polls' retries included")
         .unwrap_err();
-    assert!(
-        matches!(
-            error.error,
-            ArmError::OutcomeUnknown {
-                reason: Unknown::Deadline(_),
-                ..
-            }
-        ),
-        "{:?}",
-        error.error
-    );
-    assert!(
-        error.to_string().contains("did not finish within 200ms"),
-        "{error}"
-    );
+    assert_unknown_at_200ms_deadline(&error.error, &error.to_string());
 }
 
 #[tokio::test]
