@@ -1,17 +1,52 @@
-//! The command-line contract of DESIGN.md §6, as clap types.
+//! The command-line contract (docs/cli.md), as clap types.
 
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+use crate::output::ColorChoice;
+
+/// What each exit code means, for every command (also in docs/cli.md).
+const EXIT_CODES: &str = "\
+Exit codes (every command):
+  0  success: the manifest is valid (validate), the plan was made (plan; with
+     --detailed-exitcode: and it has no changes), every change succeeded or there was
+     nothing to do (apply), the output was printed (show, export, access, schema,
+     completions, man); also --help and --version
+  1  an error: a usage error (an unknown flag, a bad value), an invalid manifest, a failed
+     read, a stale or foreign saved plan, apply not approved, or an apply in which a change
+     failed, was not attempted or was interrupted
+  2  plan --detailed-exitcode only: the plan has changes";
+
 /// Declarative plan/apply for Azure Data Explorer (Kusto) follower databases.
 #[derive(Debug, Parser)]
-#[command(name = "kfollow", version, about, propagate_version = true)]
+#[command(
+    name = "kfollow",
+    version = env!("KFOLLOW_VERSION"),
+    about,
+    propagate_version = true,
+    after_help = EXIT_CODES
+)]
 pub struct Cli {
     /// More detail on stderr: `-v` logs every HTTP call, `-vv` everything kfollow does.
     /// Tokens are never logged.
     #[arg(short, long, global = true, action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// Only results and errors: no progress, no notices of waits.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// When to colour output: `auto` (on a terminal, unless `NO_COLOR` is set;
+    /// `CLICOLOR_FORCE` forces it), `always` or `never`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
 
     #[command(subcommand)]
     pub command: Command,
@@ -29,8 +64,14 @@ pub enum Command {
     Show(ShowArgs),
     /// Print a manifest that describes the live state of follower clusters.
     Export(ExportArgs),
+    /// List who can query each follower database the manifest manages, and why.
+    Access(AccessArgs),
     /// Print the manifest's JSON Schema.
     Schema,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print a man page (roff).
+    Man(ManArgs),
 }
 
 /// The manifest read when no `-f` names one.
@@ -114,6 +155,14 @@ pub struct ApplyArgs {
     /// At most this many changes in flight at once (one write per cluster at a time anyway).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Write a JSON record of the apply to this file when it ends, however it ends (documented
+    /// in docs/apply-record.md).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Before the first write, write a manifest of the live state of every cluster the plan
+    /// changes; applying it brings them back.
+    #[arg(long, value_name = "FILE")]
+    pub rollback_manifest: Option<PathBuf>,
     /// How long to wait for each Azure operation (`30m`, `2h`) before its outcome is reported
     /// unknown and read again.
     #[arg(long, value_name = "DURATION", default_value = "60m", value_parser = duration)]
@@ -138,6 +187,47 @@ pub struct ShowArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Not taken: a saved plan holds the manifest it was made from. Given, `show` says so.
+    #[arg(short = 'f', long = "file", hide = true, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: `bash`, `zsh`, `fish`, `powershell` or `elvish`.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command, for its own page (`kfollow-plan(1)`); without it, the page of `kfollow`.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+/// How an access review is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    /// For people: a table per follower database.
+    Text,
+    /// For a report or a pull-request comment.
+    Markdown,
+    /// For machines (documented in docs/audit.md).
+    Json,
+    /// For a spreadsheet.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output form.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: AccessFormat,
 }
 
 #[derive(Debug, Args)]
@@ -314,6 +404,7 @@ mod tests {
         assert_eq!(
             undocumented(&without),
             [
+                "environment variable `KFOLLOW_CLOUD` of `kfollow access`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow apply`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",

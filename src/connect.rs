@@ -10,7 +10,7 @@ use std::sync::Arc;
 #[cfg(feature = "emulator")]
 use kfollow_azure::StaticToken;
 use kfollow_azure::{
-    ArmClient, ArmConfig, Cloud, KustoClient, Notice, Observer, RetryPolicy, TokenSource,
+    ArmClient, ArmConfig, Cloud, KustoClient, Observer, RetryPolicy, TokenSource,
     default_token_source,
 };
 #[cfg(feature = "emulator")]
@@ -19,6 +19,7 @@ use kfollow_state::Clients;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::cli::ConnectionArgs;
+use crate::output::Output;
 
 /// The token the in-process emulator is called with when `KFOLLOW_ACCESS_TOKEN` is unset.
 #[cfg(feature = "emulator")]
@@ -33,15 +34,27 @@ pub struct Connection {
     pub target: String,
     /// The in-process emulator and its world file, for `--emulator`.
     #[cfg(feature = "emulator")]
-    pub emulator: Option<(Emulator, PathBuf)>,
+    pub emulator: Option<Emulated>,
+}
+
+/// The in-process emulator, its world file, and the lock that keeps other kfollow runs off
+/// the file until this one ends: two applies must not both load the world and both write it
+/// back, losing one's changes.
+#[cfg(feature = "emulator")]
+pub struct Emulated {
+    emulator: Emulator,
+    path: PathBuf,
+    _lock: Option<kfollow_files::Lock>,
 }
 
 impl Connection {
     /// Writes the emulator's world back to its file (after apply); nothing against Azure.
     pub fn save_world(&self) -> miette::Result<()> {
         #[cfg(feature = "emulator")]
-        if let Some((emulator, path)) = &self.emulator {
-            emulator
+        if let Some(emulated) = &self.emulator {
+            let path = &emulated.path;
+            emulated
+                .emulator
                 .world()
                 .save(path)
                 .into_diagnostic()
@@ -49,21 +62,24 @@ impl Connection {
         }
         Ok(())
     }
+
+    /// The emulator's world file, which the run reads and no output may replace.
+    pub fn world_file(&self) -> Option<&Path> {
+        #[cfg(feature = "emulator")]
+        if let Some(emulated) = &self.emulator {
+            return Some(&emulated.path);
+        }
+        None
+    }
 }
 
-/// Where the clients' notices (throttling, busy clusters, a low request budget) are printed:
-/// on stderr, so that they never mix with a plan or an export on stdout.
-pub fn notices_on_stderr() -> Observer {
-    Arc::new(|notice: &Notice| eprintln!("{notice}"))
-}
-
-/// Notices as progress lines on stdout, among apply's own.
-pub fn notices_as_progress() -> Observer {
-    Arc::new(|notice: &Notice| println!("{notice}"))
-}
-
-/// Builds the clients from the command line and the environment; `notices` hears the waits.
-pub fn connect(args: &ConnectionArgs, notices: Observer) -> miette::Result<Connection> {
+/// Builds the clients from the command line and the environment; `notices` hears the waits
+/// (see [`Output::notices_on_stderr`]).
+pub fn connect(
+    args: &ConnectionArgs,
+    output: Output,
+    notices: Observer,
+) -> miette::Result<Connection> {
     let cloud = Cloud::from_name(&args.cloud).ok_or_else(|| {
         miette!(
             help = "use `public`, `china` or `usgovernment`",
@@ -72,7 +88,7 @@ pub fn connect(args: &ConnectionArgs, notices: Observer) -> miette::Result<Conne
         )
     })?;
     if let Some(path) = &args.emulator {
-        return emulated(path, cloud, notices);
+        return emulated(path, cloud, output, notices);
     }
     let endpoint = args
         .arm_endpoint
@@ -89,7 +105,28 @@ pub fn connect(args: &ConnectionArgs, notices: Observer) -> miette::Result<Conne
 
 /// Starts the in-process emulator on the world file and connects to it.
 #[cfg(feature = "emulator")]
-fn emulated(path: &Path, cloud: Cloud, notices: Observer) -> miette::Result<Connection> {
+fn emulated(
+    path: &Path,
+    cloud: Cloud,
+    output: Output,
+    notices: Observer,
+) -> miette::Result<Connection> {
+    let lock = match kfollow_files::Lock::exclusive(path, || {
+        output.note(&format!(
+            "waiting for another kfollow run to finish with the world `{}`...",
+            path.display()
+        ));
+    }) {
+        Ok(lock) => Some(lock),
+        // A missing file is for the loader to report, with its own words.
+        Err(error) if error.source.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => {
+            return Err(miette::Report::from_err(error).wrap_err(format!(
+                "cannot load the emulator world `{}`",
+                path.display()
+            )));
+        }
+    };
     let world = World::load(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot load the emulator world `{}`", path.display()))?;
@@ -105,7 +142,11 @@ fn emulated(path: &Path, cloud: Cloud, notices: Observer) -> miette::Result<Conn
     Ok(Connection {
         clients,
         target: format!("emulator:{}", path.display()),
-        emulator: Some((emulator, path.to_owned())),
+        emulator: Some(Emulated {
+            emulator,
+            path: path.to_owned(),
+            _lock: lock,
+        }),
     })
 }
 
@@ -113,7 +154,12 @@ fn emulated(path: &Path, cloud: Cloud, notices: Observer) -> miette::Result<Conn
 /// stays, so that every build takes the same command line and this is what a user reads,
 /// rather than clap's "unexpected argument".
 #[cfg(not(feature = "emulator"))]
-fn emulated(path: &Path, _cloud: Cloud, _notices: Observer) -> miette::Result<Connection> {
+fn emulated(
+    path: &Path,
+    _cloud: Cloud,
+    _output: Output,
+    _notices: Observer,
+) -> miette::Result<Connection> {
     let world = path.display();
     Err(miette!(
         help = format!(

@@ -1,32 +1,52 @@
 //! The `kfollow` command line: parses arguments, runs one command, maps the outcome to an exit
 //! code. Each command lives in `src/commands/<name>.rs`; the stages they share are in
-//! `pipeline.rs`, where Azure is in `connect.rs`.
+//! `pipeline.rs`, where Azure is in `connect.rs`. Everything printed goes through `output/`.
 
 mod cli;
 mod commands;
 mod connect;
+mod interrupt;
+mod output;
 mod pipeline;
-mod terminal;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use crate::output::Output;
 use crate::pipeline::Failure;
 
 fn main() -> ExitCode {
-    // Messages carry their own line structure (lists of what was tried, what to do next);
-    // re-wrapping them at the terminal width breaks those lists apart.
-    let _ = miette::set_hook(Box::new(|_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
-    }));
-    let cli = cli::Cli::parse();
-    match commands::run(cli) {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
+    let output = Output::new(cli.color, cli.quiet);
+    let code = match output
+        .install(cli.verbose)
+        .map_err(Failure::from)
+        .and_then(|()| commands::run(cli, output))
+    {
         Ok(code) => code,
         Err(Failure::Reported(_)) => ExitCode::from(1),
         Err(Failure::Error(report)) => {
-            eprintln!("{report:?}");
+            output.report(&report);
             ExitCode::from(1)
         }
+    };
+    if output::stdout_failed() {
+        return ExitCode::from(1);
+    }
+    code
+}
+
+/// `--help` and `--version` exit 0; a usage error exits 1, never clap's 2, which
+/// `plan --detailed-exitcode` gives for "the plan has changes".
+fn usage(error: &clap::Error) -> ExitCode {
+    let _ = error.print();
+    if error.use_stderr() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use kfollow_graph::DependencyGraph;
-use kfollow_model::{Desired, Observed, Plan, digest};
+use kfollow_model::{Desired, Observed, Plan, digest, sha256_hex};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
+use crate::output::Output;
 
 /// Why a command stops early after it already told the user (exit 1).
 #[derive(Debug)]
@@ -40,12 +41,14 @@ pub struct Manifest {
     pub name: String,
     /// A digest of its bytes.
     pub digest: String,
+    /// The SHA-256 of its bytes, in hex (for an apply record).
+    pub sha256: String,
     /// What it asks for.
     pub desired: Desired,
 }
 
 /// Reads and validates the manifest; on errors prints every diagnostic and stops.
-pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
+pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| {
         miette::miette!(
@@ -56,19 +59,20 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, Failure> {
     match kfollow_spec::load(&name, &text) {
         Ok(validated) => {
             for warning in validated.warnings {
-                eprintln!("{:?}", miette::Report::new(warning));
+                output.report(&miette::Report::new(warning));
             }
             Ok(Manifest {
                 name,
                 digest: digest(text.as_bytes()),
+                sha256: sha256_hex(text.as_bytes()),
                 desired: validated.desired,
             })
         }
         Err(diagnostics) => {
             for diagnostic in diagnostics.all() {
-                eprintln!("{:?}", miette::Report::new(diagnostic.clone()));
+                output.report(&miette::Report::new(diagnostic.clone()));
             }
-            eprintln!("{diagnostics}");
+            output.message(&diagnostics.to_string());
             Err(Stop.into())
         }
     }
@@ -89,19 +93,20 @@ pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Ob
 pub fn make_plan(
     desired: &Desired,
     observed: &Observed,
+    output: Output,
 ) -> Result<(Plan, DependencyGraph), Failure> {
     let mut plan = match kfollow_diff::diff(desired, observed) {
         Ok(plan) => plan,
         Err(errors) => {
             for error in &errors.0 {
                 let error = kfollow_render::inert(&error.to_string()).into_owned();
-                eprintln!("{:?}", miette::miette!("{error}"));
+                output.report(&miette::miette!("{error}"));
             }
-            eprintln!(
-                "Error: the plan cannot be made ({} problem{}); nothing was changed",
+            output.error(&format!(
+                "the plan cannot be made ({} problem{}); nothing was changed",
                 errors.0.len(),
                 if errors.0.len() == 1 { "" } else { "s" }
-            );
+            ));
             return Err(Stop.into());
         }
     };
@@ -116,4 +121,30 @@ pub fn make_plan(
         })?;
     plan.changes = graph.changes().cloned().collect();
     Ok((plan, graph))
+}
+
+/// Writes a file the user asked for (a saved plan, and any record a command keeps) the one safe
+/// way: atomically, keeping the mode of the file it replaces, through symlinks, and never over
+/// `inputs`, the files the run reads (its manifest, its emulator world), whatever path names
+/// them. Every file the binary writes goes through here.
+pub fn write_file(path: &Path, contents: &[u8], inputs: &[&Path]) -> miette::Result<()> {
+    kfollow_files::write(path, contents, inputs).map_err(write_error)
+}
+
+/// Refuses, as [`write_file`] would, a file that names one of `inputs`: for a file written at
+/// the end of a command, checked before the command changes anything.
+pub fn check_file(path: &Path, inputs: &[&Path]) -> miette::Result<()> {
+    kfollow_files::check(path, inputs)
+        .map(drop)
+        .map_err(write_error)
+}
+
+fn write_error(error: kfollow_files::WriteError) -> miette::Report {
+    match error {
+        kfollow_files::WriteError::Input { .. } => miette::miette!(
+            help = "choose another file name",
+            "{error}; nothing was written"
+        ),
+        kfollow_files::WriteError::Io { .. } => miette::Report::from_err(error),
+    }
 }

@@ -168,7 +168,7 @@ fn messages_quoting_hostile_names_stay_inert() {
     assert_inert(&apply.output());
     assert!(
         apply.stderr.contains("Saved plan is stale")
-            && apply.stderr.contains(r"late\nplan: 0 to attach"),
+            && apply.stderr.contains(r"late\nPlan: 0 to attach"),
         "{}",
         apply.stderr
     );

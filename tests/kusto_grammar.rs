@@ -1,5 +1,5 @@
-//! Every Kusto command kfollow sends matches the grammar of Microsoft's doc (issue 5: "the
-//! test should not depend on kfollow's own generator agreeing with itself"). The emulator's
+//! Every Kusto command kfollow sends matches the grammar of Microsoft's doc (the test must not
+//! depend on kfollow's own generator agreeing with itself). The emulator's
 //! parser is the other check (`follower_settings.rs`); this one reads the grammar from the
 //! doc's **Syntax** lines, copied unchanged into `tests/fixtures/cluster-follower-syntax.md`,
 //! and matches with its own tokenizer and matcher (`doc_grammar.rs`).

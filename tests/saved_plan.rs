@@ -426,3 +426,24 @@ fn with_a_saved_plan_dash_f_names_the_manifest_it_must_match() {
     .expect_code(0);
     assert_eq!(attachments(&env)[1], ("follower1".to_owned(), vec![]));
 }
+
+#[test]
+fn a_stale_plan_names_each_resource_on_its_own_line() {
+    let (env, _) = saved();
+    // Someone attaches Web to both followers by hand between plan and apply.
+    let web = |follower: &str| {
+        format!(
+            "  - name: web\n    follower: {follower}\n    leader: lead\n    databaseName: Web\n"
+        )
+    };
+    env.workspace.write(
+        "sneak.yaml",
+        &manifest("", &format!("{}{}", web("f1"), web("f2"))),
+    );
+    env.run(&["apply", "-f", "sneak.yaml", "--auto-approve"], &[])
+        .expect_code(0);
+    env.emulator.clear_requests();
+    let stale = env.run(&["apply", "reviewed.plan"], &[]).expect_code(1);
+    assert!(writes(&env.requests()).is_empty(), "{:?}", env.requests());
+    insta::assert_snapshot!(stale.stderr);
+}

@@ -35,3 +35,32 @@ fn show_refuses_what_is_not_a_saved_plan_and_names_the_file() {
         old.stderr
     );
 }
+
+#[test]
+fn show_refuses_a_manifest_and_says_why() {
+    let ws = Workspace::with_sales();
+    ws.emulated(&["plan", "--out", "reviewed.plan"])
+        .expect_code(0);
+    for flag in ["-f", "--file"] {
+        let run = kfollow(
+            ws.path(),
+            &["show", "reviewed.plan", flag, "other.yaml"],
+            &[],
+        )
+        .expect_code(1);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+        assert!(
+            run.stderr.contains(
+                "`-f` does not apply to `kfollow show`: the saved plan `reviewed.plan` holds \
+                 the manifest it was made from (`kfollow.yaml`)"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("`kfollow plan -f other.yaml`"),
+            "{}",
+            run.stderr
+        );
+    }
+}

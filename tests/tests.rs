@@ -6,17 +6,26 @@
 
 mod support;
 
+mod access;
 mod data_share;
 mod examples;
 mod export;
+mod files;
 mod follower_settings;
 mod hostile_names;
 mod in_flight;
+// Signals are sent with `kill`.
+#[cfg(unix)]
+mod interrupt;
 mod kusto_grammar;
+mod output;
 mod plan_apply;
+mod record;
+mod rollback;
 mod saved_plan;
 mod scale;
 mod show;
+mod standalone;
 // Only a build without the emulator can show how it refuses `--emulator`.
 #[cfg(not(feature = "emulator"))]
 mod slim;

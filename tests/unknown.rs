@@ -61,7 +61,7 @@ fn an_operation_timeout_must_be_a_positive_duration() {
             &["apply", "--auto-approve", "--operation-timeout", "soon"],
             &[],
         )
-        .expect_code(2);
+        .expect_code(1);
     assert!(
         apply.stderr.contains("`soon` is not a Kusto timespan"),
         "{}",

@@ -1,83 +1,179 @@
 //! `kfollow apply`: plan, show, ask, then change the live state; or run a reviewed saved plan
 //! after checking that the world has not moved since it was made.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Mutex;
 
+use kfollow_apply::record::FileDigest;
 use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Found, Settled};
 use kfollow_graph::DependencyGraph;
-use kfollow_model::{Action, Desired, Observed, Plan, SavedPlan};
+use kfollow_model::{Desired, Observed, Plan, SavedPlan};
 use kfollow_render::{TextOptions, inert};
 use miette::{IntoDiagnostic, miette};
 
 use crate::cli::{ApplyArgs, DEFAULT_MANIFEST};
-use crate::commands::plan::read_saved_plan;
+use crate::commands::evidence::{Evidence, write_rollback_manifest};
+use crate::commands::plan::read_saved_plan_bytes;
 use crate::commands::plural;
-use crate::connect::{Connection, connect, notices_as_progress};
+use crate::connect::{Connection, connect};
+use crate::interrupt::Interrupts;
+use crate::output::{Output, Progress, Style, verb};
 use crate::pipeline::{self, Failure};
-use crate::terminal;
 
-pub async fn run(args: &ApplyArgs) -> Result<ExitCode, Failure> {
-    let mut connection = connect(&args.connection, notices_as_progress())?;
+pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
+    let mut evidence = Evidence::new(args.record.as_deref(), args.rollback_manifest.as_deref())?;
+    let result = apply(args, output, &mut evidence).await;
+    evidence.close(result, output)
+}
+
+async fn apply(
+    args: &ApplyArgs,
+    output: Output,
+    evidence: &mut Evidence,
+) -> Result<ExitCode, Failure> {
+    let mut connection = connect(&args.connection, output, output.notices_as_progress())?;
     connection.clients.arm = connection
         .clients
         .arm
         .clone()
         .with_operation_timeout(args.operation_timeout);
+    evidence
+        .connected(&connection, &args.connection.cloud)
+        .await;
     let (plan, graph, observed, desired) = match &args.plan {
-        Some(path) => saved_plan(path, args.file.as_deref(), &connection).await?,
+        Some(path) => saved_plan(path, args.file.as_deref(), &connection, output, evidence).await?,
         None => {
             let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
-            let manifest = pipeline::load_manifest(file)?;
+            evidence.input(file);
+            evidence.check_inputs()?;
+            let manifest = pipeline::load_manifest(file, output)?;
+            let digest = FileDigest {
+                path: manifest.name.clone(),
+                sha256: Some(manifest.sha256.clone()),
+            };
+            evidence.sources(digest, None);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed)?;
-            print!(
-                "{}",
-                kfollow_render::render_text(
-                    &plan,
-                    &TextOptions {
-                        color: terminal::stdout_color()
-                    }
-                )
-            );
+            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed, output)?;
+            output.print(&kfollow_render::render_text(
+                &plan,
+                &TextOptions {
+                    color: output.stdout_color(),
+                },
+            ));
+            evidence.plan(&plan);
             if plan.is_empty() {
                 return Ok(ExitCode::SUCCESS);
             }
             if !args.auto_approve {
-                approve()?;
+                approve(output)?;
             }
             (plan, graph, observed, manifest.desired)
         }
     };
+    evidence.plan(&plan);
     if plan.is_empty() {
-        println!("{}", kfollow_render::summary_line(&plan));
+        output.print(&format!("{}\n", kfollow_render::summary_line(&plan)));
         return Ok(ExitCode::SUCCESS);
     }
-    let report = execute(
-        &graph,
-        &observed,
-        &desired,
-        &connection,
-        args.parallelism.into(),
-    )
-    .await;
+    if let Some(path) = &args.rollback_manifest {
+        write_rollback_manifest(
+            path,
+            &plan,
+            &desired.source_name,
+            &connection,
+            evidence,
+            output,
+        )
+        .await?;
+    }
+    // From the first write on, Ctrl-C and SIGTERM no longer kill kfollow: the first stops new
+    // changes, the second stops at once and says what was left in flight.
+    let interrupts = Interrupts::listen()
+        .into_diagnostic()
+        .map_err(|error| error.wrap_err("cannot listen for Ctrl-C; nothing was changed"))?;
+    let progress = Progress::start(output);
+    let parallelism = args.parallelism.into();
+    // What happened so far, for the record of an apply stopped at once.
+    let events = Mutex::new(Vec::new());
+    let executor = executor(&observed, &connection);
+    let mut report = tokio::select! {
+        report = execute(&graph, &executor, parallelism, &progress, &interrupts, &events, output) => report,
+        () = interrupts.reached(2) => {
+            abandon(&progress, output);
+            let events = events.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            evidence.abandoned(&plan, &events);
+            connection.save_world()?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    // What apply could not see the end of is read again before the outcome is told.
+    let received = interrupts.received();
+    tokio::select! {
+        () = reread_unknown(&mut report, &desired, &connection, output) => {}
+        () = interrupts.reached(received + 1) => {
+            output.warn(
+                "interrupted while reading the live state again; the unknown outcomes stay \
+                 unknown: run `kfollow plan` to see what is live",
+            );
+        }
+    }
+    print_outcome(&report, output);
+    evidence.report(&plan, &report);
+    drop(progress);
     connection.save_world()?;
-    await_follower_settings(&plan, &report, &desired, &connection).await;
+    let received = interrupts.received();
+    tokio::select! {
+        warning = await_follower_settings(&plan, &report, &desired, &connection, output) => {
+            if let Some(warning) = warning {
+                evidence.warn(warning);
+            }
+        }
+        () = interrupts.reached(received + 1) => {
+            let warning = "interrupted while waiting for follower database settings to show; \
+                           run `kfollow plan` in a few minutes to confirm them";
+            output.warn(warning);
+            evidence.warn(warning.to_owned());
+            return Ok(ExitCode::from(1));
+        }
+    }
     if report.is_complete() {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("Run `kfollow plan` to see the remaining work.");
+        output.message("Run `kfollow plan` to see the remaining work.");
         Ok(ExitCode::from(1))
     }
 }
 
+/// After a second interrupt: names the changes left in flight, whose outcome nobody saw, and
+/// how to find out what they did.
+fn abandon(progress: &Progress, output: Output) {
+    progress.stop();
+    output.error("interrupted again: stopped at once, without waiting for the changes in flight");
+    let in_flight = progress.in_flight();
+    if in_flight.is_empty() {
+        output.message("No change was in flight.");
+    } else {
+        output.message("These changes were in flight; their outcome is unknown:");
+        for (address, action, elapsed) in in_flight {
+            output.message(&format!(
+                "  {address} ({}, for {})",
+                verb(action),
+                kfollow_apply::format_elapsed(elapsed)
+            ));
+        }
+    }
+    output.message(
+        "Changes not started were not made. Run `kfollow plan` to see what is live now and what \
+         remains to do.",
+    );
+}
+
 /// Asks the user, or refuses when nobody can answer.
-fn approve() -> Result<(), Failure> {
-    if !terminal::can_prompt() {
+fn approve(output: Output) -> Result<(), Failure> {
+    if !output.can_ask() {
         return Err(miette!(
             help = "run `kfollow apply --auto-approve`, or save a reviewed plan with \
                     `kfollow plan --out PLAN` and run `kfollow apply PLAN`",
@@ -85,8 +181,14 @@ fn approve() -> Result<(), Failure> {
         )
         .into());
     }
-    if terminal::confirm_apply().into_diagnostic()? {
-        println!();
+    let answer = output
+        .ask(
+            "\nDo you want to perform these actions? Only 'yes' will be accepted to approve.\n  \
+             Enter a value: ",
+        )
+        .into_diagnostic()?;
+    if answer == "yes" {
+        output.print("\n");
         Ok(())
     } else {
         Err(miette!("apply cancelled: only 'yes' approves; nothing was changed").into())
@@ -101,8 +203,25 @@ async fn saved_plan(
     path: &Path,
     manifest: Option<&Path>,
     connection: &Connection,
+    output: Output,
+    evidence: &mut Evidence,
 ) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
-    let saved = read_saved_plan(path)?;
+    evidence.input(path);
+    let (saved, bytes) = read_saved_plan_bytes(path)?;
+    let recorded = FileDigest {
+        path: saved.manifest.clone(),
+        sha256: saved
+            .manifest_digest
+            .strip_prefix("sha256:")
+            .map(str::to_owned),
+    };
+    let plan_file = FileDigest {
+        path: path.display().to_string(),
+        sha256: Some(kfollow_model::sha256_hex(&bytes)),
+    };
+    evidence.sources(recorded, Some(plan_file));
+    evidence.input(manifest.unwrap_or(Path::new(&saved.manifest)));
+    evidence.check_inputs()?;
     let shown = path.display();
     // Before anything is read: a file whose dependencies do not make a DAG is no plan.
     DependencyGraph::from_depends_on(saved.plan.changes.clone()).map_err(|error| {
@@ -123,16 +242,23 @@ async fn saved_plan(
     }
     check_manifest(&saved, path, manifest)?;
     let observed = pipeline::read_state(&saved.desired, connection).await?;
-    let now = kfollow_state::fingerprints(&observed);
+    let now = kfollow_state::fingerprints(&observed, &saved.desired);
     if let Err(stale) = kfollow_apply::check_fresh(&saved.fingerprints, &now) {
+        // One resource per line: the names are made inert, the line breaks between them kept.
+        let names = |names: Vec<String>| names.iter().map(|n| inert(n).into_owned()).collect();
+        let stale = kfollow_apply::StalePlan {
+            changed: names(stale.changed),
+            appeared: names(stale.appeared),
+            gone: names(stale.gone),
+        };
         return Err(miette!(
-            help = "run `kfollow plan --out PLAN` again and review the new plan",
-            "{}; nothing was changed",
-            inert(&stale.to_string())
+            help =
+                "nothing was changed; run `kfollow plan --out PLAN` again and review the new plan",
+            "{stale}"
         )
         .into());
     }
-    let (plan, graph) = pipeline::make_plan(&saved.desired, &observed)?;
+    let (plan, graph) = pipeline::make_plan(&saved.desired, &observed, output)?;
     if let Err(mismatch) = kfollow_apply::check_same_plan(&saved.plan, &plan) {
         let lines: Vec<String> = mismatch
             .lines(MISMATCHES_SHOWN)
@@ -217,62 +343,68 @@ fn check_manifest(saved: &SavedPlan, plan: &Path, given: Option<&Path>) -> Resul
 /// More than any manifest holds.
 const MANIFEST_READ_LIMIT: u64 = 64 * 1024 * 1024;
 
-/// Runs the plan's graph, printing progress; reads again what it could not see the end of;
-/// prints the outcome.
-async fn execute(
-    graph: &DependencyGraph,
-    observed: &Observed,
-    desired: &Desired,
-    connection: &Connection,
-    parallelism: usize,
-) -> ApplyReport {
+/// What sends the writes of the plan, to the clusters `observed` names.
+fn executor(observed: &Observed, connection: &Connection) -> AzureExecutor {
     let cluster_uris: HashMap<_, _> = observed
         .clusters
         .iter()
         .map(|(id, cluster)| (id.clone(), cluster.uri.clone()))
         .collect();
-    let executor = AzureExecutor::new(
+    AzureExecutor::new(
         connection.clients.arm.clone(),
         connection.clients.kusto.clone(),
         cluster_uris,
-    );
+    )
+}
+
+/// Runs the plan's graph, printing progress. The first interrupt stops new changes from
+/// starting.
+async fn execute(
+    graph: &DependencyGraph,
+    executor: &AzureExecutor,
+    parallelism: usize,
+    progress: &Progress,
+    interrupts: &Interrupts,
+    events: &Mutex<Vec<Event>>,
+    output: Output,
+) -> ApplyReport {
     let cancel = async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "Interrupt received: no new change will start; waiting for the ones in flight"
-            );
-        } else {
-            std::future::pending::<()>().await;
-        }
+        interrupts.reached(1).await;
+        output.warn(
+            "interrupt received: no new change will start; waiting for the changes in flight to \
+             finish (interrupt again to stop at once, leaving them in an unknown state)",
+        );
     };
-    let progress = Progress::start(terminal::stdout_color());
-    let mut report = kfollow_apply::apply(
+    let report = kfollow_apply::apply(
         graph,
-        &executor,
+        executor,
         &ApplyOptions { parallelism },
         cancel,
-        |event| progress.event(event),
+        |event| {
+            progress.event(&event);
+            events
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(event);
+        },
     )
     .await;
-    progress.stop();
-    reread_unknown(&mut report, desired, connection).await;
-    println!();
+    output.progress(Style::Plain, "");
+    report
+}
+
+/// What came of each change that did not simply succeed, and the summary.
+fn print_outcome(report: &ApplyReport, output: Output) {
     for failed in &report.failed {
-        let line = format!("{} failed: {}", failed.address, failed.error);
-        eprintln!("Error: {}", inert(&line));
+        output.error(&format!("{} failed: {}", failed.address, failed.error));
     }
     for unknown in &report.unknown {
-        let line = format!("{}: {}", unknown.address, unknown.error);
-        eprintln!("Warning: {}", inert(&line));
+        output.warn(&format!("{}: {}", unknown.address, unknown.error));
     }
     for skipped in &report.not_attempted {
-        eprintln!(
-            "{}",
-            inert(&format!("{}: {}", skipped.address, skipped.reason))
-        );
+        output.message(&format!("{}: {}", skipped.address, skipped.reason));
     }
-    println!("{}", report.summary());
-    report
+    output.print(&format!("{}\n", report.summary()));
 }
 
 /// The plan `kfollow plan` would show now: what the reads after apply compare against.
@@ -285,19 +417,32 @@ async fn fresh_plan(desired: &Desired, connection: &Connection) -> Result<Plan, 
 
 /// Reads the live state again for the changes whose outcome apply could not see, says what it
 /// found for each, and moves them in the report where they belong.
-async fn reread_unknown(report: &mut ApplyReport, desired: &Desired, connection: &Connection) {
+async fn reread_unknown(
+    report: &mut ApplyReport,
+    desired: &Desired,
+    connection: &Connection,
+    output: Output,
+) {
     if report.unknown.is_empty() {
         return;
     }
-    println!(
-        "Reading the live state again for {} change(s) whose outcome is unknown...",
-        report.unknown.len()
+    output.progress(
+        Style::Plain,
+        &format!(
+            "Reading the live state again for {} change(s) whose outcome is unknown...",
+            report.unknown.len()
+        ),
     );
     let found = kfollow_apply::reread_unknown(
         report,
         &kfollow_apply::REREAD_PAUSES,
         || fresh_plan(desired, connection),
-        || println!("An operation is still running; reading again in a few seconds..."),
+        || {
+            output.progress(
+                Style::Plain,
+                "An operation is still running; reading again in a few seconds...",
+            );
+        },
     )
     .await;
     match found {
@@ -311,137 +456,56 @@ async fn reread_unknown(report: &mut ApplyReport, desired: &Desired, connection:
                     }
                     Found::NotShownYet => "its settings do not show yet (read again)".to_owned(),
                 };
-                println!("{}: {what}", reread.address);
+                output.progress(Style::Plain, &format!("{}: {what}", reread.address));
             }
             report.resolve_unknown(found);
         }
-        Err(error) => eprintln!(
-            "Warning: cannot read the live state again to learn the unknown outcomes: {error}"
-        ),
+        Err(error) => output.warn(&format!(
+            "cannot read the live state again to learn the unknown outcomes: {error}"
+        )),
     }
 }
 
 /// Follower commands take effect at the cluster's next schema refresh: waits until the
-/// settings just changed show, and if they do not, tells the user (it is no failure).
+/// settings just changed show, and if they do not, tells the user (it is no failure) and
+/// returns the warning.
 async fn await_follower_settings(
     plan: &Plan,
     report: &ApplyReport,
     desired: &Desired,
     connection: &Connection,
-) {
+    output: Output,
+) -> Option<String> {
     let replan = || fresh_plan(desired, connection);
     let settled = kfollow_apply::settle(
         &kfollow_apply::awaiting_refresh(plan, report),
         &kfollow_apply::SETTLE_PAUSES,
         replan,
         || {
-            println!(
-                "Waiting for follower database settings to take effect at the next schema refresh..."
+            output.progress(
+                Style::Plain,
+                "Waiting for follower database settings to take effect at the next schema refresh...",
             );
         },
     )
     .await;
     let pending = match settled {
-        Settled::Shown => return,
+        Settled::Shown => return None,
         Settled::NotShown(pending) => pending,
         Settled::ReadFailed { pending, error } => {
             tracing::debug!("cannot read the follower database settings again: {error}");
             pending
         }
     };
-    let names: Vec<String> = pending
-        .iter()
-        .map(|address| inert(&address.to_string()).into_owned())
-        .collect();
-    eprintln!(
-        "Warning: the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
+    let names: Vec<String> = pending.iter().map(ToString::to_string).collect();
+    let warning = format!(
+        "the settings of {} were accepted but do not show yet; run `kfollow plan` in a few minutes to confirm",
         if names.is_empty() {
             "the follower databases".to_owned()
         } else {
             names.join(", ")
         }
     );
-}
-
-/// Progress lines as changes start and end; on a terminal also a "still …" line every
-/// [`STILL_RUNNING_EVERY`] for each change in flight, as Terraform does, so a long operation
-/// does not look like a hang.
-struct Progress {
-    color: bool,
-    in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>>,
-    ticker: Option<tokio::task::JoinHandle<()>>,
-}
-
-const STILL_RUNNING_EVERY: Duration = Duration::from_secs(10);
-
-impl Progress {
-    fn start(terminal: bool) -> Progress {
-        let in_flight = Arc::new(Mutex::new(BTreeMap::new()));
-        let ticker = terminal.then(|| tokio::spawn(still_running(in_flight.clone())));
-        Progress {
-            color: terminal,
-            in_flight,
-            ticker,
-        }
-    }
-
-    fn event(&self, event: Event) {
-        let mut in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let colour = match &event {
-            Event::Started { address, action } => {
-                in_flight.insert(address.to_string(), (*action, Instant::now()));
-                ""
-            }
-            Event::Succeeded { address, .. } => {
-                in_flight.remove(&address.to_string());
-                "\x1b[32m"
-            }
-            Event::Failed { address, .. } => {
-                in_flight.remove(&address.to_string());
-                "\x1b[31m"
-            }
-            Event::Unknown { address, .. } => {
-                in_flight.remove(&address.to_string());
-                "\x1b[33m"
-            }
-            Event::Skipped { .. } => "\x1b[33m",
-        };
-        let event = inert(&event.to_string()).into_owned();
-        if self.color && !colour.is_empty() {
-            println!("{colour}{event}\x1b[0m");
-        } else {
-            println!("{event}");
-        }
-    }
-
-    fn stop(self) {
-        if let Some(ticker) = self.ticker {
-            ticker.abort();
-        }
-    }
-}
-
-async fn still_running(in_flight: Arc<Mutex<BTreeMap<String, (Action, Instant)>>>) {
-    loop {
-        tokio::time::sleep(STILL_RUNNING_EVERY).await;
-        let in_flight = in_flight
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (address, (action, since)) in in_flight.iter() {
-            let verb = match action {
-                Action::Attach => "attaching",
-                Action::Update => "updating",
-                Action::Replace => "replacing",
-                Action::Detach => "detaching",
-            };
-            println!(
-                "{}: Still {verb}... [{} elapsed]",
-                inert(address),
-                kfollow_apply::format_elapsed(since.elapsed())
-            );
-        }
-    }
+    output.warn(&warning);
+    Some(warning)
 }

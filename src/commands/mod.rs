@@ -1,8 +1,11 @@
 //! One module per command; each returns the process exit code, or a [`Failure`] the caller
 //! prints.
 
+mod access;
 mod apply;
+mod evidence;
 mod export;
+mod help;
 mod plan;
 mod schema;
 mod show;
@@ -11,18 +14,21 @@ mod validate;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use crate::output::Output;
 use crate::pipeline::Failure;
 
 /// Runs the command the user asked for.
-pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    init_logging(cli.verbose);
+pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Validate(args) => validate::run(&args),
-        Command::Schema => Ok(schema::run()),
-        Command::Show(args) => show::run(&args),
-        Command::Plan(args) => runtime()?.block_on(plan::run(&args)),
-        Command::Apply(args) => runtime()?.block_on(apply::run(&args)),
-        Command::Export(args) => runtime()?.block_on(export::run(&args)),
+        Command::Validate(args) => validate::run(&args, output),
+        Command::Schema => Ok(schema::run(output)),
+        Command::Show(args) => show::run(&args, output),
+        Command::Completions(args) => Ok(help::completions(&args, output)),
+        Command::Man(args) => help::man(&args, output),
+        Command::Plan(args) => runtime()?.block_on(plan::run(&args, output)),
+        Command::Apply(args) => runtime()?.block_on(apply::run(&args, output)),
+        Command::Export(args) => runtime()?.block_on(export::run(&args, output)),
+        Command::Access(args) => runtime()?.block_on(access::run(&args, output)),
     }
 }
 
@@ -32,20 +38,6 @@ fn runtime() -> miette::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .into_diagnostic()
-}
-
-/// `-v`: every HTTP call kfollow makes (method, URL, status, duration); `-vv`: everything
-/// kfollow does, and the HTTP stack's own debug lines. Neither ever shows a token.
-fn init_logging(verbose: u8) {
-    let filter = match verbose {
-        0 => "warn",
-        1 => "warn,kfollow=debug,kfollow_azure=debug,kfollow_state=debug,kfollow_apply=debug",
-        _ => "debug,kfollow=trace,kfollow_azure=trace,kfollow_state=trace,kfollow_apply=trace",
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// `1 cluster`, `2 clusters`.

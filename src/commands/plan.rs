@@ -7,18 +7,19 @@ use kfollow_render::{MarkdownOptions, PlanJsonMeta, TextOptions};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::cli::{Format, PlanArgs};
-use crate::connect::{connect, notices_on_stderr};
+use crate::connect::connect;
+use crate::output::{Output, Style};
 use crate::pipeline::{self, Failure};
-use crate::terminal;
 
 /// Exit code of `--detailed-exitcode` when the plan has changes.
 const CHANGES_PRESENT: u8 = 2;
 
-pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
-    let manifest = pipeline::load_manifest(&args.manifest.file)?;
-    let connection = connect(&args.connection, notices_on_stderr())?;
+pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
+    let manifest = pipeline::load_manifest(&args.manifest.file, output)?;
+    let connection = connect(&args.connection, output, output.notices_on_stderr())?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed)?;
+    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed, output)?;
+    let fingerprints = kfollow_state::fingerprints(&observed, &manifest.desired);
     let saved = SavedPlan::new(
         env!("CARGO_PKG_VERSION"),
         &manifest.name,
@@ -26,18 +27,29 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
         &connection.target,
         manifest.desired,
         plan,
-        kfollow_state::fingerprints(&observed),
+        fingerprints,
     );
-    print!("{}", render(&saved, args.format));
+    // Saved before it is printed: a reader of stdout that goes away early (`| head`) must not
+    // cost the saved plan.
     if let Some(out) = &args.out {
-        write_saved_plan(out, &saved)?;
-        if args.format == Format::Text {
-            println!(
-                "\nSaved the plan to {}. To perform exactly these actions, run:\n  kfollow apply {}",
-                out.display(),
-                out.display()
-            );
-        }
+        let mut inputs = vec![args.manifest.file.as_path()];
+        inputs.extend(connection.world_file());
+        let text = saved.to_json().into_diagnostic()?;
+        pipeline::write_file(out, text.as_bytes(), &inputs)
+            .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
+    }
+    output.print(&render(&saved, args.format, output));
+    if let Some(out) = &args.out
+        && args.format == Format::Text
+    {
+        output.progress(
+            Style::Plain,
+            &format!(
+            "\nSaved the plan to {}. To perform exactly these actions, run:\n  kfollow apply {}",
+            out.display(),
+            out.display()
+        ),
+        );
     }
     Ok(if args.detailed_exitcode && !saved.plan.is_empty() {
         ExitCode::from(CHANGES_PRESENT)
@@ -47,13 +59,13 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, Failure> {
 }
 
 /// A plan in the form asked for, ending with a newline.
-pub fn render(saved: &SavedPlan, format: Format) -> String {
+pub fn render(saved: &SavedPlan, format: Format, output: Output) -> String {
     let plan: &Plan = &saved.plan;
     let mut out = match format {
         Format::Text => kfollow_render::render_text(
             plan,
             &TextOptions {
-                color: terminal::stdout_color(),
+                color: output.stdout_color(),
             },
         ),
         Format::Markdown => kfollow_render::render_markdown(plan, &MarkdownOptions::default()),
@@ -72,18 +84,20 @@ pub fn render(saved: &SavedPlan, format: Format) -> String {
     out
 }
 
-fn write_saved_plan(path: &std::path::Path, saved: &SavedPlan) -> miette::Result<()> {
-    std::fs::write(path, saved.to_json().into_diagnostic()?)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot write the plan to `{}`", path.display()))
-}
-
 /// Reads a plan saved by `plan --out`.
 pub fn read_saved_plan(path: &std::path::Path) -> miette::Result<SavedPlan> {
-    let text = std::fs::read_to_string(path)
+    read_saved_plan_bytes(path).map(|(saved, _)| saved)
+}
+
+/// Reads a plan saved by `plan --out`, with the file's bytes (for an apply record's SHA-256).
+pub fn read_saved_plan_bytes(path: &std::path::Path) -> miette::Result<(SavedPlan, Vec<u8>)> {
+    let bytes = std::fs::read(path)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot read the saved plan `{}`", path.display()))?;
-    SavedPlan::from_json(&text).map_err(|error| match error {
+    let text = std::str::from_utf8(&bytes)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read the saved plan `{}`", path.display()))?;
+    let saved = SavedPlan::from_json(text).map_err(|error| match error {
         SavedPlanError::NotASavedPlan(source) => {
             miette::Report::from_err(source).wrap_err(format!(
                 "`{}` is not a plan saved by `kfollow plan --out`",
@@ -95,5 +109,6 @@ pub fn read_saved_plan(path: &std::path::Path) -> miette::Result<SavedPlan> {
             "`{}` is a saved plan of format {found}, this kfollow reads format {expected}",
             path.display()
         ),
-    })
+    })?;
+    Ok((saved, bytes))
 }

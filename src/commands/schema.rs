@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+use crate::output::Output;
+
 /// Prints the JSON Schema that `schemas/kfollow.schema.json` holds.
-pub fn run() -> ExitCode {
-    print!("{}", kfollow_spec::manifest_schema_text());
+pub fn run(output: Output) -> ExitCode {
+    output.print(&kfollow_spec::manifest_schema_text());
     ExitCode::SUCCESS
 }

@@ -2,12 +2,32 @@
 
 use std::process::ExitCode;
 
+use miette::miette;
+
 use crate::cli::ShowArgs;
 use crate::commands::plan::{read_saved_plan, render};
+use crate::output::Output;
 use crate::pipeline::Failure;
 
-pub fn run(args: &ShowArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
     let saved = read_saved_plan(&args.plan)?;
-    print!("{}", render(&saved, args.format));
+    if let Some(file) = &args.file {
+        // A saved plan is shown as it was made; rendering it against another manifest would
+        // show something that is not what `apply PLAN` does.
+        return Err(miette!(
+            help = format!(
+                "run `kfollow show {plan}` alone to see the saved plan, or `kfollow plan -f {file}` \
+                 for a new plan of that manifest",
+                plan = args.plan.display(),
+                file = file.display()
+            ),
+            "`-f` does not apply to `kfollow show`: the saved plan `{}` holds the manifest it was \
+             made from (`{}`)",
+            args.plan.display(),
+            saved.manifest
+        )
+        .into());
+    }
+    output.print(&render(&saved, args.format, output));
     Ok(ExitCode::SUCCESS)
 }

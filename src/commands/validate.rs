@@ -6,13 +6,14 @@ use kfollow_model::Desired;
 
 use crate::cli::ManifestArgs;
 use crate::commands::plural;
+use crate::output::Output;
 use crate::pipeline::{self, Failure};
 
 /// Validates the manifest: a one-line summary on stdout and exit 0 when it is valid; every
 /// diagnostic on stderr and exit 1 when it is not.
-pub fn run(args: &ManifestArgs) -> Result<ExitCode, Failure> {
-    let manifest = pipeline::load_manifest(&args.file)?;
-    println!("{}", summary(&manifest.name, &manifest.desired));
+pub fn run(args: &ManifestArgs, output: Output) -> Result<ExitCode, Failure> {
+    let manifest = pipeline::load_manifest(&args.file, output)?;
+    output.print(&format!("{}\n", summary(&manifest.name, &manifest.desired)));
     Ok(ExitCode::SUCCESS)
 }
 

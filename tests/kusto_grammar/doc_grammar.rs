@@ -4,11 +4,12 @@
 //!
 //! The doc's notation: text in backticks is a keyword (case-insensitive); *italic* text a
 //! placeholder (`DatabaseName`, `TableName`, `ViewName`: an entity name per
-//! `reference/docs/entity-names.md`; `HotDataSpan`: a timespan literal per
-//! `reference/docs/timespan.md`; `principal`, `notes`: a string literal); `(a | b)`
-//! alternatives; `[…]` optional; *X1*`,`...`,`*XN* a comma-separated list. The tokenizer
-//! and the matcher are this file's own: nothing is shared with `kfollow_diff::kql` (which
-//! writes the commands) or `kfollow_emulator::kusto` (which parses them).
+//! <https://learn.microsoft.com/kusto/query/schema-entities/entity-names>; `HotDataSpan`: a
+//! timespan literal per <https://learn.microsoft.com/kusto/query/scalar-data-types/timespan>;
+//! `principal`, `notes`: a string literal); `(a | b)` alternatives; `[…]` optional;
+//! *X1*`,`...`,`*XN* a comma-separated list. The tokenizer and the matcher are this file's own:
+//! nothing is shared with `kfollow_diff::kql` (which writes the commands) or
+//! `kfollow_emulator::kusto` (which parses them).
 
 use std::collections::BTreeSet;
 
@@ -249,10 +250,10 @@ fn sequence(tokens: &[Notation], at: &mut usize) -> Vec<Element> {
     out
 }
 
-/// The doc's role alternatives (`admins | users | viewers | monitors`) omit
-/// `unrestrictedviewers`, a database role in `reference/docs/manage-database-security-roles.md`
-/// ("roles can be `admins`, `users`, `viewers`, `unrestrictedviewers`, `ingestors`, or
-/// `monitors`") that kfollow manages. This extension adds it to exactly those alternatives.
+/// The doc's role alternatives (`admins | users | viewers | monitors`) omit `unrestrictedviewers`,
+/// a database role in <https://learn.microsoft.com/kusto/management/manage-database-security-roles>
+/// ("roles can be `admins`, `users`, `viewers`, `unrestrictedviewers`, `ingestors`, or `monitors`")
+/// that kfollow manages. This extension adds it to exactly those alternatives.
 fn add_unrestricted_viewers(pattern: &mut [Element]) {
     for element in pattern {
         match element {

@@ -4,8 +4,11 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use kfollow_emulator::{Emulator, RequestRecord, World};
 use tempfile::TempDir;
@@ -58,8 +61,7 @@ pub fn kfollow(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// The command that runs `kfollow` with `args` in `dir`, no terminal, no colour, no Azure
-/// variables but `env`.
+/// The command [`kfollow`] runs, for a test that spawns it, pipes it or signals it.
 pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kfollow"));
     command
@@ -69,7 +71,9 @@ pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("KFOLLOW_ACCESS_TOKEN")
         .env_remove("KFOLLOW_ARM_ENDPOINT")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        .env_remove("KFOLLOW_LOG")
+        .env_remove("CLICOLOR_FORCE");
     for (key, _) in std::env::vars() {
         if key.starts_with("AZURE_") || key.starts_with("IDENTITY_") || key.starts_with("MSI_") {
             command.env_remove(key);
@@ -91,6 +95,15 @@ impl Workspace {
         Workspace {
             dir: tempfile::tempdir().expect("a temporary folder"),
         }
+    }
+
+    /// The [`small_world`] in `world.yaml`, and in `kfollow.yaml` a manifest attaching
+    /// [`SALES`].
+    pub fn with_sales() -> Workspace {
+        let ws = Workspace::new();
+        ws.write("world.yaml", &small_world(""));
+        ws.write("kfollow.yaml", &manifest("", SALES));
+        ws
     }
 
     pub fn path(&self) -> &Path {
@@ -235,4 +248,35 @@ attachments:
         f1 = cluster_id("follower1"),
         f2 = cluster_id("follower2"),
     )
+}
+
+/// Lines of a stream, as they come.
+pub fn lines(stream: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { return };
+            if send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    receive
+}
+
+/// Waits for a line holding `text`, returning every line seen on the way.
+pub fn wait_for(lines: &mpsc::Receiver<String>, text: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        match lines.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) => {
+                let found = line.contains(text);
+                seen.push(line);
+                if found {
+                    return seen;
+                }
+            }
+            Err(error) => panic!("no line with {text:?} ({error}); saw {seen:#?}"),
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! How close apply comes to the best possible makespan on independent changes spread unevenly
-//! over many clusters (issue 4 item 11; target ≤ 1.15).
+//! over many clusters (target ≤ 1.15).
 //!
 //! ```text
 //! cargo run --release -p kfollow-apply --example bench_makespan [-- --real]

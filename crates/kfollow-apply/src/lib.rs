@@ -20,6 +20,8 @@
 //! state belong elsewhere. After apply, [`settle`] waits
 //! for follower database settings to show, reading live state through a closure it is given;
 //! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
+//! [`record::ApplyRecord`] is the evidence of an apply (`--record`): who, what, where, when,
+//! and the ids Azure gave each request.
 //!
 //! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
@@ -28,6 +30,7 @@ mod azure_executor;
 mod contract;
 mod executor;
 pub mod fake;
+pub mod record;
 mod report;
 mod reread;
 mod run;
@@ -40,7 +43,7 @@ mod stale;
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
 pub use contract::{Difference, PlanMismatch, check_same_plan};
 pub use executor::{ExecError, Executor, describe};
-pub use kfollow_azure::{Exchange, FinalStatus, Receipt};
+pub use kfollow_azure::{Caller, Exchange, FinalStatus, Receipt};
 pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
     format_elapsed,

@@ -57,6 +57,19 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The change the event is about.
+    pub fn address(&self) -> &Address {
+        match self {
+            Event::Started { address, .. }
+            | Event::Succeeded { address, .. }
+            | Event::Failed { address, .. }
+            | Event::Unknown { address, .. }
+            | Event::Skipped { address, .. } => address,
+        }
+    }
+}
+
 /// One plain line per event, in Terraform's manner, for output that is not a terminal:
 /// `attachment.west/sales: Attaching...`, `attachment.west/sales: Attached after 12s`.
 impl fmt::Display for Event {

@@ -1,10 +1,10 @@
-//! The stale-plan check of `apply FILE`: before a saved plan runs, the live resources it was
-//! made from are read again and their fingerprints compared with the saved ones. Any
-//! difference refuses the plan, before a single write.
+//! The stale-plan check of `apply FILE`: before a saved plan runs, the live
+//! resources it was made from are read again and their fingerprints compared with the saved
+//! ones. Any difference refuses the plan, before a single write.
 //!
 //! What a fingerprint is (a digest, a canonical JSON text) is decided by whoever writes the
 //! saved plan; this check only needs the same function on both sides, keyed by something that
-//! names the resource to a person (its ARM id, or `cluster/database` for a follower database).
+//! names the resource to a person (its plan address, such as `attachment.emea/sales`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -26,21 +26,28 @@ pub struct StalePlan {
 impl std::error::Error for StalePlan {}
 
 impl fmt::Display for StalePlan {
+    /// A headline, then one resource per line: `  changed   attachment.emea/sales`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The cli shows this as is (docs/cli.md quotes it).
-        f.write_str("Saved plan is stale: ")?;
-        let mut parts = Vec::new();
+        let count = self.changed.len() + self.appeared.len() + self.gone.len();
+        write!(
+            f,
+            "Saved plan is stale: {count} live {} from when the plan was made",
+            if count == 1 {
+                "resource differs"
+            } else {
+                "resources differ"
+            }
+        )?;
         for (names, what) in [
-            (&self.changed, "changed"),
+            (&self.changed, "changed "),
             (&self.appeared, "appeared"),
-            (&self.gone, "is gone"),
+            (&self.gone, "gone    "),
         ] {
             for name in names {
-                parts.push(format!("`{name}` {what}"));
+                write!(f, "\n  {what}  {name}")?;
             }
         }
-        f.write_str(&parts.join(", "))?;
-        f.write_str(" since the plan was made; run plan again")
+        Ok(())
     }
 }
 
@@ -99,8 +106,10 @@ mod tests {
         assert_eq!(stale.gone, ["west/c"]);
         assert_eq!(
             stale.to_string(),
-            "Saved plan is stale: `west/b` changed, `west/d` appeared, `west/c` is gone \
-             since the plan was made; run plan again"
+            "Saved plan is stale: 3 live resources differ from when the plan was made\n  \
+             changed   west/b\n  \
+             appeared  west/d\n  \
+             gone      west/c"
         );
     }
 }

@@ -1,5 +1,5 @@
-//! The credential chain of DESIGN.md §6, built from `azure_identity` 1.x credentials (the crate
-//! has no `DefaultAzureCredential`):
+//! The credential chain (docs/cli.md, "Where Azure is"), built from `azure_identity` 1.x
+//! credentials (the crate has no `DefaultAzureCredential`):
 //!
 //! 1. a service principal with a client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
 //!    `AZURE_CLIENT_SECRET`),

@@ -85,9 +85,9 @@ pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme() && same_host && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// The token scope of a cluster's data plane: its URI without port and path, then
-/// `/.default` (`reference/docs/authenticate-with-msal.md`: "The resource ID is the cluster URI
-/// without port information and path").
+/// The token scope of a cluster's data plane: its URI without port and path, then `/.default`
+/// (<https://learn.microsoft.com/kusto/api/rest/authenticate-with-msal>: "The resource ID is the
+/// cluster URI without port information and path").
 pub fn kusto_scope(cluster_uri: &str) -> Result<String, EndpointError> {
     let url = check_endpoint(cluster_uri)?;
     let host = url.host_str().unwrap_or_default();

@@ -21,7 +21,8 @@
 //! its cluster is busy is submitted again ([`BusyPolicy`]); a write whose end was not seen is
 //! reported with an unknown outcome, never as failed ([`ArmError::is_outcome_unknown`]). Waits
 //! are told to an [`Observer`] as [`Notice`]s, and every write returns a [`Receipt`] of what
-//! it learned (request ids, operation id, polls, tries).
+//! it learned (request ids, operation id, polls, tries). [`ArmClient::caller`] names who the
+//! credential's token says the caller is ([`Caller`]: claims decoded, never verified).
 //!
 //! This crate decides nothing about plans: it does not diff, order or validate manifests.
 //! Open [`ArmClient`] first, then [`credential_chain`].
@@ -34,6 +35,7 @@
 mod arm;
 mod budget;
 mod chain;
+mod claims;
 mod cloud;
 mod credential;
 mod endpoint;
@@ -51,6 +53,7 @@ pub use budget::BudgetPolicy;
 pub use chain::{
     CHAIN_VARIABLES, ChainOptions, credential_chain, credential_chain_with, default_token_source,
 };
+pub use claims::{Caller, caller_of};
 pub use cloud::Cloud;
 pub use credential::{
     AccessToken, BoxFuture, CachedTokenSource, CredentialError, REFRESH_MARGIN, Secret,
@@ -80,5 +83,5 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// The Microsoft.Kusto ARM api-version of every request (the newest stable, as in
-/// `reference/arm-kusto-follower-subset.json`).
+/// the Microsoft.Kusto REST API, <https://learn.microsoft.com/rest/api/azurerekusto/>).
 pub const API_VERSION: &str = "2025-02-14";

@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode, Url};
 use uuid::Uuid;
 
 use crate::budget::{Budgets, Spend};
-use crate::credential::{CredentialError, TokenSource};
+use crate::credential::{AccessToken, CredentialError, TokenSource};
 use crate::notice::{Notice, Observer, Throttler, tell};
 use crate::receipt::Exchange;
 use crate::retry::RetryPolicy;
@@ -143,6 +143,11 @@ impl Sender {
     pub(crate) fn with_observer(mut self, observer: Option<Observer>) -> Sender {
         self.observer = observer;
         self
+    }
+
+    /// A token for `scope` from the sender's credential.
+    pub(crate) async fn token(&self, scope: &str) -> Result<AccessToken, CredentialError> {
+        self.credential.token(scope).await
     }
 
     /// Sends a request, retrying as its class allows. A response that is not retried (or the

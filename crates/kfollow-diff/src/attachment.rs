@@ -15,7 +15,7 @@ type Read = fn(&AttachmentBody) -> Option<Value>;
 /// Compares one field of two bodies the way ARM does.
 type Same = fn(&AttachmentBody, &AttachmentBody) -> bool;
 
-/// The fields that cannot change in place (DESIGN.md §4), in the order the plan lists them.
+/// The fields that cannot change in place, in the order the plan lists them.
 const FORCING: [(&str, Read, Same); 5] = [
     (
         "leader",

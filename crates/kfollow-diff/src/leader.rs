@@ -1,4 +1,4 @@
-//! The leader's view (issue 5 item 2): who follows a manifest cluster, by
+//! The leader's view: who follows a manifest cluster, by
 //! `listFollowerDatabases`, without the manifest declaring it.
 
 use kfollow_model::{

@@ -8,11 +8,16 @@
 //! checks that need live state (clusters running, leader database read-write, same region,
 //! follower database name free) and returns every failure at once as [`DiffErrors`].
 //!
+//! [`review`] is the access review's counterpart (`kfollow access`): who can query each
+//! follower database the manifest manages, and whether that comes from the leader, from the
+//! follower, or from nowhere the manifest explains.
+//!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
 //! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
 //! empty: ids, regions and enum values compare case-insensitively, lists as sets, timespans
 //! as durations, principals as the service normalises them, and read-only fields never show.
 
+mod access;
 mod attachment;
 mod checks;
 mod error;
@@ -29,6 +34,7 @@ use kfollow_model::{
     SourceLocation,
 };
 
+pub use access::review;
 pub use error::{DiffError, DiffErrors};
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
 pub use kfollow_model::kql;

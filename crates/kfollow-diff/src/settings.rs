@@ -1,6 +1,6 @@
-//! Follower database settings (issue 5 item 1): caching overrides, principals, the two
+//! Follower database settings: caching overrides, principals, the two
 //! modification kinds and prefetch-extents, changed with the data-plane commands of
-//! `reference/docs/cluster-follower.md`.
+//! <https://learn.microsoft.com/kusto/management/cluster-follower>.
 //!
 //! The database-level hot cache could also be set through ARM (`PutFollowerHotCache`); it is
 //! the same setting, and the data-plane command keeps every setting of a follower database

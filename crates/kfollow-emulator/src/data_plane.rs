@@ -174,7 +174,7 @@ pub fn handle(
 
     match (path.as_slice(), method) {
         // The public cloud answers the metadata without a token: clients read it to learn how
-        // to get one (`reference/docs/authentication.md`).
+        // to get one (<https://learn.microsoft.com/kusto/api/rest/authentication>).
         (["v1", "rest", "auth", "metadata"], &Method::GET) => auth_metadata(),
         (["v1", "rest", "mgmt"], &Method::POST) => {
             let id = state.world.clusters[cluster].id.clone();

@@ -2,7 +2,7 @@
 //! Kusto management endpoint, served over real HTTP on loopback from a world file.
 //!
 //! It is a product feature, not a mock: Microsoft's SDKs pointed at it should not notice the
-//! difference on these routes (shapes from `reference/arm-examples`, long-running operations,
+//! difference on these routes (shapes from Microsoft's REST examples, long-running operations,
 //! ARM error bodies, the rules of the service, 401/403, faults). It does not emulate queries,
 //! ingestion, clusters' own lifecycle or any Azure route kfollow does not call.
 //!
@@ -14,7 +14,7 @@
 //! friendlier where a test needs that.
 //!
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
-//! YAML world file of DESIGN.md §5.1) first. The Kusto command language is in [`kusto`].
+//! YAML world file of docs/emulator.md) first. The Kusto command language is in [`kusto`].
 
 mod admin;
 pub mod arm;

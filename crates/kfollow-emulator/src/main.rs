@@ -1,5 +1,5 @@
 //! `kfollow-emulator --world FILE [--listen 127.0.0.1:0] [--save]`: serves a world until
-//! interrupted. The first line on stdout is `listening on http://ADDR` (DESIGN.md §5.1).
+//! interrupted. The first line on stdout is `listening on http://ADDR` (docs/emulator.md).
 
 use std::io::Write as _;
 use std::net::SocketAddr;

@@ -1,6 +1,6 @@
 //! The schema refresh that follower commands wait for: "These commands run synchronously but
 //! are applied on the next periodic schema refresh, which may result in a short delay until the
-//! new configuration is applied" (`reference/docs/cluster-follower.md`).
+//! new configuration is applied" (<https://learn.microsoft.com/kusto/management/cluster-follower>).
 //!
 //! A command changes the follower database's settings at once (they are in the world, and the
 //! command's own answer shows them), but `.show follower database` reports each change only

@@ -1,11 +1,11 @@
 //! What a route answers: a status, headers and an optional JSON body, and the ARM and Kusto
 //! error bodies.
 //!
-//! ARM errors are `{"error":{"code","message"}}` (`ErrorResponse` in
-//! `reference/arm-kusto-follower-subset.json`, `commonTypes`). Where the reference does not fix
-//! a code, the emulator uses the one Azure is known to answer (cited at each constructor) or
-//! `BadRequest` with the `[BadRequest] …` message prefix the Kusto resource provider uses
-//! (`reference/arm-examples/KustoOperationResultsGet.json`).
+//! ARM errors are `{"error":{"code","message"}}` (`ErrorResponse` in the Microsoft.Kusto REST API,
+//! <https://learn.microsoft.com/rest/api/azurerekusto/>, `commonTypes`). Where the reference does
+//! not fix a code, the emulator uses the one Azure is known to answer (cited at each constructor)
+//! or `BadRequest` with the `[BadRequest] …` message prefix the Kusto resource provider uses
+//! (Microsoft's REST example `KustoOperationResultsGet`).
 
 use http::{HeaderValue, StatusCode, header};
 use http_body_util::Full;
@@ -141,7 +141,8 @@ impl ArmError {
     }
 }
 
-/// A Kusto OneApi error body (`reference/docs/response-v2.md`, "OneApiErrors").
+/// A Kusto OneApi error body (<https://learn.microsoft.com/kusto/api/rest/response-v2>,
+/// "OneApiErrors").
 pub fn one_api_error(code: &str, message: &str, kind: &str, permanent: bool) -> Value {
     json!({
         "error": {

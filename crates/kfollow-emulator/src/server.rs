@@ -305,15 +305,53 @@ impl Server {
     }
 }
 
+/// Answers one request ([`answer`]) and, but on the admin routes, names the answer as the
+/// service does: ARM with `x-ms-request-id` and `x-ms-correlation-request-id` (the caller's,
+/// when it sent one), a cluster's management endpoint with `x-ms-activity-id`.
+async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incoming>) -> Response {
+    let first = request
+        .uri()
+        .path()
+        .split('/')
+        .find(|segment| !segment.is_empty())
+        .unwrap_or_default()
+        .to_owned();
+    let correlation = request
+        .headers()
+        .get("x-ms-correlation-request-id")
+        .cloned();
+    let mut response = answer(shared, hang_up, request).await;
+    let new_id = || {
+        http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+            .unwrap_or_else(|_| http::HeaderValue::from_static("0"))
+    };
+    let headers = response.headers_mut();
+    if first.eq_ignore_ascii_case("kusto") {
+        headers.insert("x-ms-activity-id", new_id());
+    } else if first != "_emulator" {
+        headers.insert("x-ms-request-id", new_id());
+        headers.insert(
+            "x-ms-correlation-request-id",
+            correlation.unwrap_or_else(new_id),
+        );
+    }
+    response
+}
+
 /// Answers one request: an admin route, or (after the latency and any fault) a Kusto data-plane
 /// route under `/kusto/<cluster>/…` or an ARM route. Every request but the admin routes is
 /// logged. `hang_up` closes the request's connection without an answer.
-async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incoming>) -> Response {
+async fn answer(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incoming>) -> Response {
     let (head, body) = request.into_parts();
     let method = head.method;
     let path = head.uri.path().to_owned();
     let query = head.uri.query().map(str::to_owned);
     let authorization = bearer_header(&head.headers);
+    let client_request_id = head
+        .headers
+        .get("x-ms-client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = read_body(body).await;
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         let reply = match body {
@@ -347,6 +385,7 @@ async fn dispatch(shared: &Arc<Shared>, hang_up: &Notify, request: Request<Incom
         query: query.clone(),
         status,
         csl: csl.clone(),
+        client_request_id: client_request_id.clone(),
     };
     let body = match body {
         Ok(body) => body,

@@ -37,6 +37,10 @@ pub struct RequestRecord {
     /// The command text of a Kusto management request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csl: Option<String>,
+    /// The `x-ms-client-request-id` the caller sent, so that a client's record of its
+    /// requests can be checked against what arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
 }
 
 /// A long-running operation as a test or a benchmark sees it: where it ran, when, and how it

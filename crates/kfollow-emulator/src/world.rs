@@ -1,6 +1,7 @@
-//! The world: the fake Azure the emulator serves, as a YAML file (DESIGN.md §5.1).
+//! The world: the fake Azure the emulator serves, as a YAML file (docs/emulator.md, "The world
+//! file").
 //!
-//! The keys of §5.1 are fixed; this module adds a few optional ones: `callers` (who may do
+//! The core keys are fixed; this module adds a few optional ones: `callers` (who may do
 //! what), `settings.retryAfterSeconds`, `settings.schemaRefreshMs`, `settings.faults`,
 //! `settings.resourceRequestBudget`, `settings.echoPrincipalNotes`, per database `principals`
 //! (a leader database's roles), and per attachment `databaseShareOrigin` and
@@ -210,8 +211,9 @@ pub struct Settings {
     pub echo_principal_notes: bool,
     /// How long a follower command's change stays out of `.show follower database` after the
     /// command answered. The service applies follower commands "on the next periodic schema
-    /// refresh, which may result in a short delay" (`reference/docs/cluster-follower.md`); 0,
-    /// the default, shows every change at once.
+    /// refresh, which may result in a short delay"
+    /// (<https://learn.microsoft.com/kusto/management/cluster-follower>); 0, the default, shows
+    /// every change at once.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub schema_refresh_ms: u64,
     /// Faults still to inject, consumed in order.
@@ -376,19 +378,22 @@ impl World {
         serde_saphyr::to_string(self).map_err(|e| WorldError::Serialize(e.to_string()))
     }
 
-    /// Writes the world to a file (through a temporary file, so a reader never sees half).
+    /// Writes the world to a file with [`kfollow_files::write`]: through a temporary file, so
+    /// a reader never sees half; a symlink stays a symlink, and the file keeps its mode (a
+    /// world holding callers' tokens may be readable by its owner alone).
     pub fn save(&self, path: &Path) -> Result<(), WorldError> {
         let text = self.to_yaml()?;
-        let io = |source| WorldError::Io {
-            action: "write",
-            path: path.to_owned(),
-            source,
-        };
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        std::fs::write(&temporary, text).map_err(io)?;
-        std::fs::rename(&temporary, path).map_err(io)
+        kfollow_files::write(path, text.as_bytes(), &[]).map_err(|error| {
+            let source = match error {
+                kfollow_files::WriteError::Io { source, .. } => source,
+                other => std::io::Error::other(other.to_string()),
+            };
+            WorldError::Io {
+                action: "write",
+                path: path.to_owned(),
+                source,
+            }
+        })
     }
 
     /// Checks what serde cannot: the rules of Azure on names and leaders ([`WorldProblem`]).

@@ -173,7 +173,7 @@ impl<T> Managed<T> {
 }
 
 /// Settings of one follower database (data-plane commands of
-/// `reference/docs/cluster-follower.md`).
+/// <https://learn.microsoft.com/kusto/management/cluster-follower>).
 ///
 /// `None` (or an absent map key) means "not managed": kfollow leaves the live value alone.
 /// A value that is present is authoritative: a `tables` map removes live table overrides it

@@ -1,16 +1,17 @@
 //! The follower management commands kfollow sends, with Kusto quoting: the changes
 //! `kfollow-diff` plans and the `.show` `kfollow-state` reads with.
 //!
-//! Every command follows the grammar of `reference/docs/cluster-follower.md`; names are
-//! quoted per `reference/docs/entity-names.md` (bare when they are plain identifiers,
-//! `['…']` otherwise) and principals and notes are string literals.
+//! Every command follows the grammar of
+//! <https://learn.microsoft.com/kusto/management/cluster-follower>; names are quoted per
+//! <https://learn.microsoft.com/kusto/query/schema-entities/entity-names> (bare when they are plain
+//! identifiers, `['…']` otherwise) and principals and notes are string literals.
 
 use crate::{CachingPoliciesModificationKind, PrincipalsModificationKind, Role, Timespan};
 
-/// Words a bare identifier must not be: KQL keywords and literals, and the words of the
-/// follower commands themselves. Quoting one of these is always correct, so the list errs
-/// on the long side (`reference/docs/entity-names.md`, "Avoid naming identifiers as language
-/// keywords or literals").
+/// Words a bare identifier must not be: KQL keywords and literals, and the words of the follower
+/// commands themselves. Quoting one of these is always correct, so the list errs on the long side
+/// (<https://learn.microsoft.com/kusto/query/schema-entities/entity-names>, "Avoid naming
+/// identifiers as language keywords or literals").
 const RESERVED: &[&str] = &[
     "access",
     "add",

@@ -8,6 +8,7 @@
 //!
 //! Start reading at [`Desired`] and [`Observed`]; the plan types are in [`plan`].
 
+pub mod access;
 pub mod desired;
 pub mod id;
 pub mod kinds;
@@ -19,6 +20,10 @@ pub mod saved;
 pub mod sharing;
 pub mod timespan;
 
+pub use access::{
+    AccessReview, DatabaseAccess, DatabaseUnderReview, LiveAccess, LiveDatabaseAccess, Origin,
+    PrincipalAccess, PrincipalRow,
+};
 pub use desired::{
     DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
     FollowerDatabaseSettings, Managed, SourceLocation,
@@ -36,6 +41,6 @@ pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
-pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest};
+pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest, sha256_hex};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

@@ -107,6 +107,38 @@ impl ObservedCluster {
         })
     }
 
+    /// The follower databases `attachment` made on this cluster, as ARM lists them: (leader
+    /// database, follower database), by leader database name. The leader database is ARM's
+    /// `originalDatabaseName`, else the attachment's database, or for `"*"` the follower
+    /// database's name without the attachment's prefix.
+    pub fn followed_by(&self, attachment: &ObservedAttachment) -> Vec<(String, String)> {
+        let prefix = attachment
+            .database_name_prefix
+            .as_deref()
+            .unwrap_or_default();
+        let mut found: Vec<(String, String)> = self
+            .follower_databases_of(&attachment.name)
+            .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
+            .map(|d| {
+                let leader = d.original_database_name.clone().unwrap_or_else(|| {
+                    if attachment.database_name == "*" {
+                        match d.name.get(..prefix.len()) {
+                            Some(head) if head.eq_ignore_ascii_case(prefix) => {
+                                d.name[prefix.len()..].to_owned()
+                            }
+                            _ => d.name.clone(),
+                        }
+                    } else {
+                        attachment.database_name.clone()
+                    }
+                });
+                (leader, d.name.clone())
+            })
+            .collect();
+        found.sort_by_key(|(leader, _)| leader.to_ascii_lowercase());
+        found
+    }
+
     /// True when `state` is `Running`.
     pub fn is_running(&self) -> bool {
         is_running(&self.state)

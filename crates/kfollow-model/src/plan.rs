@@ -8,14 +8,15 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::{
     ClusterId, DELETING, DatabaseShareOrigin, PrincipalsModificationKind, SourceLocation,
     TableLevelSharing, Timespan,
 };
 
-/// The address of a managed thing, as the plan names it (DESIGN.md §4).
+/// The address of a managed thing, as the plan names it (`attachment.f1/sales`,
+/// `follower_database.f1/Sales`, …).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Address {
@@ -205,6 +206,46 @@ impl Operation {
             if provisioning_state.eq_ignore_ascii_case(DELETING))
     }
 
+    /// Its name in the documents kfollow writes for programs (the JSON plan, the apply
+    /// record): `put_attachment`, `delete_attachment`, `detach_follower`,
+    /// `put_follower_hot_cache`, `kusto_command`, `await_attachment`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::PutAttachment { .. } => "put_attachment",
+            Operation::DeleteAttachment { .. } => "delete_attachment",
+            Operation::DetachFollower { .. } => "detach_follower",
+            Operation::PutFollowerHotCache { .. } => "put_follower_hot_cache",
+            Operation::KustoCommand { .. } => "kusto_command",
+            Operation::AwaitAttachment { .. } => "await_attachment",
+        }
+    }
+
+    /// The ARM request's method and path (a resource id, without the `api-version` the client
+    /// adds); `None` for a management command, which is no ARM request.
+    pub fn arm_request(&self) -> Option<(&'static str, String)> {
+        match self {
+            Operation::PutAttachment { follower, name, .. } => Some((
+                "PUT",
+                format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            )),
+            Operation::DeleteAttachment { follower, name } => Some((
+                "DELETE",
+                format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            )),
+            Operation::DetachFollower { leader, .. } => {
+                Some(("POST", format!("{leader}/detachFollowerDatabases")))
+            }
+            Operation::PutFollowerHotCache {
+                follower, database, ..
+            } => Some(("PUT", format!("{follower}/databases/{database}"))),
+            Operation::AwaitAttachment { follower, name, .. } => Some((
+                "GET",
+                format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            )),
+            Operation::KustoCommand { .. } => None,
+        }
+    }
+
     /// The cluster this operation writes to.
     pub fn cluster(&self) -> &ClusterId {
         match self {
@@ -238,6 +279,25 @@ pub struct Change {
     pub depends_on: Vec<Address>,
     /// Where the manifest declares what this change is about.
     pub origin: Option<SourceLocation>,
+}
+
+impl Change {
+    /// The attributes that change as two JSON objects, `before` and `after` (attribute name
+    /// → value, `null` where a side has none); `None` for the side where the thing does not
+    /// exist: before an attach, after a detach.
+    pub fn sides(&self) -> (Option<Value>, Option<Value>) {
+        let side = |pick: fn(&AttributeChange) -> &Option<Value>| {
+            Value::Object(
+                self.attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), pick(a).clone().unwrap_or(Value::Null)))
+                    .collect::<Map<String, Value>>(),
+            )
+        };
+        let before = (self.action != Action::Attach).then(|| side(|a| &a.before));
+        let after = (self.action != Action::Detach).then(|| side(|a| &a.after));
+        (before, after)
+    }
 }
 
 /// A live resource the manifest does not declare, reported and left alone.

@@ -1,5 +1,5 @@
 //! Kusto security principals and database roles
-//! (`reference/docs/reference-security-principals.md`).
+//! (<https://learn.microsoft.com/kusto/management/reference-security-principals>).
 
 use std::fmt;
 use std::str::FromStr;
@@ -198,7 +198,8 @@ impl<'de> Deserialize<'de> for Principal {
 }
 
 /// A database role a follower database can grant
-/// (`reference/docs/cluster-follower.md`, `.add follower database … <role>`).
+/// (<https://learn.microsoft.com/kusto/management/cluster-follower>, `.add follower database …
+/// <role>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Role {

@@ -154,8 +154,14 @@ impl std::error::Error for SavedPlanError {
 /// is no signature: whoever edits a file can compute its digests anew, which is why apply
 /// also makes the plan again and compares it with the file.
 pub fn digest(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity("sha256:".len() + 64);
-    out.push_str("sha256:");
+    format!("sha256:{}", sha256_hex(bytes))
+}
+
+/// The SHA-256 of bytes, in lower-case hex as `sha256sum` prints it: how an apply record
+/// names the manifest and the saved plan it applied, so that an auditor can match them with
+/// the files kept.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(64);
     for byte in Sha256::digest(bytes) {
         // Writing to a String cannot fail.
         let _ = write!(out, "{byte:02x}");
@@ -318,6 +324,10 @@ mod tests {
         assert_eq!(
             digest(b"abc"),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_ne!(digest(b"ab"), digest(b"ba"));
     }

@@ -33,7 +33,8 @@ pub struct TableLevelSharing {
     pub functions_to_exclude: Vec<String>,
 }
 
-/// The most entries the eight lists may hold together (`reference/docs/follower.md`).
+/// The most entries the eight lists may hold together
+/// (<https://learn.microsoft.com/azure/data-explorer/follower>).
 pub const MAX_SHARING_ENTRIES: usize = 100;
 
 impl TableLevelSharing {

@@ -1,4 +1,5 @@
-//! Kusto timespans: the literals of `reference/docs/timespan.md`, the `d.hh:mm:ss` form the
+//! Kusto timespans: the literals of
+//! <https://learn.microsoft.com/kusto/query/scalar-data-types/timespan>, the `d.hh:mm:ss` form the
 //! service answers with, and the ISO 8601 durations ARM uses for `hotCachePeriod`.
 
 use std::fmt;

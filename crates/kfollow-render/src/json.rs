@@ -123,24 +123,8 @@ fn change(change: &Change) -> Value {
 /// the thing does not exist (before an attach, after a detach). An attribute absent on one
 /// side is `null` there, so `before.x != after.x` holds for every listed attribute.
 fn before_after(change: &Change) -> (Value, Value) {
-    let side = |pick: fn(&kfollow_model::AttributeChange) -> &Option<Value>| {
-        Value::Object(
-            change
-                .attributes
-                .iter()
-                .map(|a| (a.name.clone(), pick(a).clone().unwrap_or(Value::Null)))
-                .collect(),
-        )
-    };
-    let before = match change.action {
-        Action::Attach => Value::Null,
-        _ => side(|a| &a.before),
-    };
-    let after = match change.action {
-        Action::Detach => Value::Null,
-        _ => side(|a| &a.after),
-    };
-    (before, after)
+    let (before, after) = change.sides();
+    (before.unwrap_or(Value::Null), after.unwrap_or(Value::Null))
 }
 
 /// The address in parts: `{"type": "attachment", "follower": "emea", "name": "sales"}`.
@@ -174,12 +158,15 @@ fn unmanaged(unmanaged: &Unmanaged) -> Value {
 /// One request, as apply sends it. ARM paths are resource ids without the `api-version`
 /// query, which the client adds.
 fn operation(operation: &Operation) -> Value {
+    let mut doc = Map::new();
+    doc.insert("op".into(), json!(operation.name()));
+    doc.insert("cluster".into(), json!(operation.cluster().to_string()));
+    if let Some((method, path)) = operation.arm_request() {
+        doc.insert("method".into(), json!(method));
+        doc.insert("path".into(), json!(path));
+    }
     match operation {
-        Operation::PutAttachment {
-            follower,
-            name,
-            body,
-        } => {
+        Operation::PutAttachment { body, .. } => {
             let mut properties = Map::new();
             properties.insert("clusterResourceId".into(), json!(body.leader.to_string()));
             properties.insert("databaseName".into(), json!(body.database_name));
@@ -199,72 +186,54 @@ fn operation(operation: &Operation) -> Value {
                     serde_json::to_value(&body.table_level_sharing).unwrap_or(Value::Null),
                 );
             }
-            json!({
-                "op": "put_attachment",
-                "cluster": follower.to_string(),
-                "method": "PUT",
-                "path": format!("{follower}/attachedDatabaseConfigurations/{name}"),
-                "body": { "location": body.location, "properties": properties },
-            })
+            doc.insert(
+                "body".into(),
+                json!({ "location": body.location, "properties": properties }),
+            );
         }
-        Operation::DeleteAttachment { follower, name } => json!({
-            "op": "delete_attachment",
-            "cluster": follower.to_string(),
-            "method": "DELETE",
-            "path": format!("{follower}/attachedDatabaseConfigurations/{name}"),
-        }),
+        Operation::DeleteAttachment { .. } => {}
         Operation::AwaitAttachment {
-            follower,
-            name,
-            provisioning_state,
-            ..
-        } => json!({
-            "op": "await_attachment",
-            "cluster": follower.to_string(),
-            "method": "GET",
-            "path": format!("{follower}/attachedDatabaseConfigurations/{name}"),
-            "provisioning_state": provisioning_state,
-            "until": if operation.awaits_removal() { "gone" } else { "final" },
-        }),
+            provisioning_state, ..
+        } => {
+            doc.insert("provisioning_state".into(), json!(provisioning_state));
+            let until = if operation.awaits_removal() {
+                "gone"
+            } else {
+                "final"
+            };
+            doc.insert("until".into(), json!(until));
+        }
         Operation::DetachFollower {
-            leader,
             follower,
             attachment_name,
-        } => json!({
-            "op": "detach_follower",
-            "cluster": leader.to_string(),
-            "method": "POST",
-            "path": format!("{leader}/detachFollowerDatabases"),
-            "body": {
-                "clusterResourceId": follower.to_string(),
-                "attachedDatabaseConfigurationName": attachment_name,
-            },
-        }),
+            ..
+        } => {
+            doc.insert(
+                "body".into(),
+                json!({
+                    "clusterResourceId": follower.to_string(),
+                    "attachedDatabaseConfigurationName": attachment_name,
+                }),
+            );
+        }
         Operation::PutFollowerHotCache {
-            follower,
-            database,
             location,
             hot_cache_period,
-        } => json!({
-            "op": "put_follower_hot_cache",
-            "cluster": follower.to_string(),
-            "method": "PUT",
-            "path": format!("{follower}/databases/{database}"),
-            "body": {
-                "location": location,
-                "kind": "ReadOnlyFollowing",
-                "properties": { "hotCachePeriod": hot_cache_period.to_iso8601() },
-            },
-        }),
-        Operation::KustoCommand {
-            cluster,
-            database,
-            csl,
-        } => json!({
-            "op": "kusto_command",
-            "cluster": cluster.to_string(),
-            "database": database,
-            "csl": csl,
-        }),
+            ..
+        } => {
+            doc.insert(
+                "body".into(),
+                json!({
+                    "location": location,
+                    "kind": "ReadOnlyFollowing",
+                    "properties": { "hotCachePeriod": hot_cache_period.to_iso8601() },
+                }),
+            );
+        }
+        Operation::KustoCommand { database, csl, .. } => {
+            doc.insert("database".into(), json!(database));
+            doc.insert("csl".into(), json!(csl));
+        }
     }
+    Value::Object(doc)
 }

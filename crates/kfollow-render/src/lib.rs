@@ -7,7 +7,9 @@
 //! does, from the terminal and `NO_COLOR`), does not touch the terminal, and adds nothing the
 //! plan does not hold: every Kusto command and ARM request shown is one of the plan's
 //! [`Operation`](kfollow_model::Operation)s, verbatim. Start reading at [`render_text`]; the
-//! shared line model is in `lines.rs`, one change block in `body.rs`.
+//! shared line model is in `lines.rs`, one change block in `body.rs`. The access review of
+//! `kfollow access` has its own forms in `access.rs` ([`render_access_text`] and its
+//! siblings).
 //!
 //! Names come from the manifest and from live state, and may hold anything: every piece of
 //! text and markdown output goes through [`inert`], which shows control, bidirectional and
@@ -15,6 +17,7 @@
 //! or drive the terminal. The binary uses it too, for the names its messages quote. JSON keeps
 //! names as they are, in JSON's own escapes: it is data for programs.
 
+mod access;
 mod body;
 mod inert;
 mod json;
@@ -24,6 +27,10 @@ mod summary;
 mod text;
 mod value;
 
+pub use access::{
+    ACCESS_CSV_COLUMNS, ACCESS_JSON_FORMAT_VERSION, access_json, render_access_csv,
+    render_access_json, render_access_markdown, render_access_text,
+};
 pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};

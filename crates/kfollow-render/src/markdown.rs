@@ -206,7 +206,7 @@ fn longest_backtick_run(text: &str) -> usize {
 
 /// An inline code span that no backtick inside the text can end early, and no line break or
 /// hidden character can leave: the text is made [`inert`] first.
-fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let text = &*inert(text);
     let ticks = "`".repeat(longest_backtick_run(text) + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
@@ -223,7 +223,7 @@ fn code(text: &str) -> String {
 /// (kfollow's messages put names in backticks), and nothing is escaped inside them, where a
 /// backslash would show; with an odd number of backticks there are no spans and every
 /// backtick is escaped.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let text = &*inert(text);
     let spans = text.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(text.len());

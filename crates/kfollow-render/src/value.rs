@@ -1,7 +1,7 @@
 //! Attribute values (JSON) as Terraform-style lines: scalars inline, lists and maps one entry
 //! per line, and for a list or map that changes only what was added and removed.
 //!
-//! Lists compare as sets (DESIGN.md §4: sharing lists and principals are sets), so a changed
+//! Lists compare as sets (sharing lists and principals are sets), so a changed
 //! list shows its added and removed entries, sorted, and counts the rest.
 
 use serde_json::Value;

@@ -5,7 +5,7 @@
 //! cargo run --release -q -p kfollow-spec --example bench_validate
 //! ```
 //!
-//! Target (issue 2): under 200 ms and 100 MiB.
+//! Target: under 200 ms and 100 MiB.
 
 use std::fmt::Write as _;
 use std::time::Instant;

@@ -149,8 +149,9 @@ fn attached_twice(sink: &mut Sink, one: &Checked, first: &Checked, database: &st
     .help("a follower cluster follows a leader database once; merge the two attachments");
 }
 
-/// Following a database that is itself a follower database this manifest declares is refused:
-/// a follower database is read-only and cannot lead (`reference/docs/follower.md`).
+/// Following a database that is itself a follower database this manifest declares is refused: a
+/// follower database is read-only and cannot lead
+/// (<https://learn.microsoft.com/azure/data-explorer/follower>).
 fn chained(sink: &mut Sink, checked: &[Checked]) {
     // (cluster, database name) → the attachment that makes it a follower database there.
     let mut follower_databases: HashMap<(usize, String), &Checked> =

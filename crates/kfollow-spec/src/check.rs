@@ -1,4 +1,4 @@
-//! The offline rules of the service (DESIGN.md §1, issue 2) over the typed manifest, and the
+//! The offline rules of the service over the typed manifest, and the
 //! translation to the model's [`Desired`].
 //!
 //! Rules about one attachment are in [`attachment`]; rules across attachments (names,
@@ -17,7 +17,8 @@ use crate::manifest::{At, AttachmentSpec, ClusterSpec, Manifest, SharingSpec};
 use crate::node::Pos;
 use crate::suggest::did_you_mean;
 
-/// The most entries the eight sharing lists may hold together (`reference/docs/follower.md`).
+/// The most entries the eight sharing lists may hold together
+/// (<https://learn.microsoft.com/azure/data-explorer/follower>).
 use kfollow_model::sharing::MAX_SHARING_ENTRIES;
 
 /// What the checks know about a declared alias.
@@ -352,8 +353,9 @@ fn attachment(
     })
 }
 
-/// Leader and follower must be in one region (`reference/docs/follower.md`: "the leader and
-/// follower clusters must be in the same region").
+/// Leader and follower must be in one region
+/// (<https://learn.microsoft.com/azure/data-explorer/follower>: "the leader and follower clusters
+/// must be in the same region").
 fn locations(sink: &mut Sink, spec: &AttachmentSpec, follower: &Declared, leader: &Declared) {
     let (Some(f), Some(l)) = (&follower.location, &leader.location) else {
         return;

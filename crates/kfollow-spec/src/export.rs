@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use kfollow_model::{
-    CachingPoliciesModificationKind, ClusterId, DatabaseKind, DatabaseShareOrigin, Observed,
-    ObservedAttachment, ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal,
-    PrincipalKind, PrincipalsModificationKind, Role, Timespan,
+    CachingPoliciesModificationKind, ClusterId, DatabaseShareOrigin, Observed, ObservedAttachment,
+    ObservedCluster, ObservedFollowerSettings, ObservedPrincipal, Principal, PrincipalKind,
+    PrincipalsModificationKind, Role, Timespan,
 };
 
 use crate::emit::{self, Yaml};
@@ -57,22 +57,43 @@ pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId
     leaders
 }
 
+/// How [`write`] writes a manifest: `kfollow export`'s way by default.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Options {
+    /// The comment lines after the schema line; `None` for `kfollow export`'s.
+    pub title: Option<Vec<String>>,
+    /// Follower clusters declared with `unmanagedAttachments: detach`.
+    pub detach_unmanaged_attachments: Vec<ClusterId>,
+    /// Every setting of every follower database is written, defaults and absent values
+    /// included (`hotCachePeriod: null`, `tables: {}`, `viewers: []`), so that applying the
+    /// manifest makes each setting exactly what it is live, rather than leaving alone what a
+    /// fresh attach would not set.
+    pub every_setting: bool,
+}
+
 /// The manifest of the clusters `followers` (each read with its follower database settings)
 /// and the leaders they follow, from `observed`, which holds all of them.
 pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
+    write(followers, observed, &Options::default())
+}
+
+/// [`export`], written as `options` say.
+pub(crate) fn write(followers: &[ClusterId], observed: &Observed, options: &Options) -> Exported {
     let leaders = leaders_of(followers, observed);
     let mut aliases = Aliases::default();
     let mut out = Yaml::default();
     let names: Vec<&str> = followers.iter().map(ClusterId::name).collect();
     out.comment(0, &format!("yaml-language-server: $schema={SCHEMA_PATH}"));
     out.comment(0, "");
-    out.comment(
-        0,
-        &format!(
+    let title = options.title.clone().unwrap_or_else(|| {
+        vec![format!(
             "Exported by `kfollow export` from the live state of {}.",
             names.join(", ")
-        ),
-    );
+        )]
+    });
+    for line in &title {
+        out.comment(0, line);
+    }
     out.comment(
         0,
         &format!(
@@ -89,6 +110,9 @@ pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
         out.entry(4, "id", &live.map_or(id, |c| &c.id).to_string());
         if let Some(live) = live.filter(|c| !c.location.trim().is_empty()) {
             out.entry(4, "location", &live.location);
+        }
+        if options.detach_unmanaged_attachments.contains(id) {
+            out.entry(4, "unmanagedAttachments", "detach");
         }
     }
     let mut warnings = Vec::new();
@@ -129,6 +153,7 @@ pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
                 aliases: &aliases,
                 follower,
                 warnings: &mut warnings,
+                every_setting: options.every_setting,
             };
             cx.attachment(&mut out, attachment);
             attachments += 1;
@@ -213,6 +238,7 @@ struct Writing<'a> {
     aliases: &'a Aliases,
     follower: &'a ObservedCluster,
     warnings: &'a mut Vec<String>,
+    every_setting: bool,
 }
 
 impl Writing<'_> {
@@ -268,36 +294,15 @@ impl Writing<'_> {
     /// by leader database name: from ARM's list, which names the attachment of each; for a
     /// single database not listed yet, the name the attachment gives it.
     fn follower_databases(&self, attachment: &ObservedAttachment) -> Vec<(String, String)> {
-        let prefix = non_empty(attachment.database_name_prefix.as_deref()).unwrap_or_default();
-        let mut found: Vec<(String, String)> = self
-            .follower
-            .databases
-            .iter()
-            .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
-            .filter(|d| {
-                d.attached_database_configuration_name
-                    .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&attachment.name))
-            })
-            .map(|d| {
-                let leader = d.original_database_name.clone().unwrap_or_else(|| {
-                    if attachment.database_name == "*" {
-                        strip_prefix_ignore_case(&d.name, prefix).to_owned()
-                    } else {
-                        attachment.database_name.clone()
-                    }
-                });
-                (leader, d.name.clone())
-            })
-            .collect();
+        let mut found = self.follower.followed_by(attachment);
         if found.is_empty() && attachment.database_name != "*" {
+            let prefix = non_empty(attachment.database_name_prefix.as_deref()).unwrap_or_default();
             let name = non_empty(attachment.database_name_override.as_deref()).map_or_else(
                 || format!("{prefix}{}", attachment.database_name),
                 str::to_owned,
             );
             found.push((attachment.database_name.clone(), name));
         }
-        found.sort_by_key(|(leader, _)| leader.to_ascii_lowercase());
         found
     }
 
@@ -316,29 +321,37 @@ impl Writing<'_> {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(database))
             .map(|(_, live)| live)?;
+        let every = self.every_setting;
         let mut out = Yaml::default();
-        if let Some(hot) = live.hot_cache_period {
-            out.raw(indent, "hotCachePeriod", &span(hot));
+        match live.hot_cache_period {
+            Some(hot) => out.raw(indent, "hotCachePeriod", &span(hot)),
+            None if every => out.raw(indent, "hotCachePeriod", "null"),
+            None => {}
         }
-        overrides(&mut out, indent, "tables", &live.tables);
+        overrides(&mut out, indent, "tables", &live.tables, every);
         overrides(
             &mut out,
             indent,
             "materializedViews",
             &live.materialized_views,
+            every,
         );
         self.principals(&mut out, indent, live);
         // A fresh follower database takes the attachment's kind; only a different one is set.
         let kind = live.principals_modification_kind;
-        if kind != PrincipalsModificationKind::default() || kind != default_kind {
+        if every || kind != PrincipalsModificationKind::default() || kind != default_kind {
             out.entry(indent, "principalsModificationKind", kind.as_str());
         }
         let caching = live.caching_policies_modification_kind;
-        if caching != CachingPoliciesModificationKind::default() {
+        if every || caching != CachingPoliciesModificationKind::default() {
             out.entry(indent, "cachingPoliciesModificationKind", caching.as_str());
         }
-        if live.prefetch_extents {
-            out.raw(indent, "prefetchExtents", "true");
+        if every || live.prefetch_extents {
+            out.raw(
+                indent,
+                "prefetchExtents",
+                &live.prefetch_extents.to_string(),
+            );
         }
         (!out.is_empty()).then_some(out)
     }
@@ -363,6 +376,9 @@ impl Writing<'_> {
                 }
             }
             if written.is_empty() && raw.is_empty() {
+                if self.every_setting {
+                    roles.raw(indent + 2, role.manifest_name(), "[]");
+                }
                 continue;
             }
             roles.open(indent + 2, role.manifest_name());
@@ -397,8 +413,18 @@ fn as_written(principal: &ObservedPrincipal) -> Option<Principal> {
         })
 }
 
-fn overrides(out: &mut Yaml, indent: usize, key: &str, live: &BTreeMap<String, Timespan>) {
+/// `tables` or `materializedViews`; an empty map is written as `{}` when `every` setting is.
+fn overrides(
+    out: &mut Yaml,
+    indent: usize,
+    key: &str,
+    live: &BTreeMap<String, Timespan>,
+    every: bool,
+) {
     if live.is_empty() {
+        if every {
+            out.raw(indent, key, "{}");
+        }
         return;
     }
     out.open(indent, key);
@@ -417,13 +443,6 @@ fn span(value: Timespan) -> String {
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
-}
-
-fn strip_prefix_ignore_case<'a>(name: &'a str, prefix: &str) -> &'a str {
-    match name.get(..prefix.len()) {
-        Some(head) if head.eq_ignore_ascii_case(prefix) => &name[prefix.len()..],
-        _ => name,
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The kfollow manifest (DESIGN.md §3): YAML text in, a validated [`Desired`] out, or every
+//! The kfollow manifest (docs/manifest.md): YAML text in, a validated [`Desired`] out, or every
 //! error of the file as `miette` diagnostics that point at the exact YAML node.
 //!
 //! Reading happens in three steps, each reporting what it finds and carrying on so that one
@@ -10,7 +10,8 @@
 //! `kfollow schema` is derived from the same typed manifest ([`manifest_schema`]).
 //!
 //! Writing goes the other way: [`export`] turns the live state of follower clusters into a
-//! manifest's text, which [`load`] reads back as the same topology (`kfollow export`).
+//! manifest's text, which [`load`] reads back as the same topology (`kfollow export`), and
+//! [`rollback`] writes the manifest that undoes an apply (`kfollow apply --rollback-manifest`).
 //!
 //! This crate does no I/O and knows nothing of live state: rules that need Azure (does the
 //! leader database exist, is the cluster running) belong to `kfollow-diff`.
@@ -28,6 +29,7 @@ mod export;
 pub mod manifest;
 mod node;
 mod read;
+mod rollback;
 mod schema;
 mod settings;
 mod suggest;
@@ -38,6 +40,7 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use export::{Exported, export, leaders_of};
 pub use manifest::Manifest;
 pub use miette::Severity;
+pub use rollback::{rollback, rollback_clusters};
 pub use schema::{manifest_schema, manifest_schema_text};
 
 /// A manifest that passed every offline rule.

@@ -1,4 +1,4 @@
-//! The manifest as typed structs (DESIGN.md §3), before the rules that span several nodes.
+//! The manifest as typed structs (docs/manifest.md), before the rules that span several nodes.
 //!
 //! These types are the single description of the manifest's shape: `read.rs` fills them from
 //! the YAML tree, and `kfollow schema` derives the JSON Schema from them. Every value keeps its

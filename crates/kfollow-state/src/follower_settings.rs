@@ -1,5 +1,6 @@
-//! Reads the answer of `.show follower databases` (`reference/docs/cluster-follower.md`,
-//! ".show follower database", Output) into [`ObservedFollowerSettings`].
+//! Reads the answer of `.show follower databases`
+//! (<https://learn.microsoft.com/kusto/management/cluster-follower>, ".show follower database",
+//! Output) into [`ObservedFollowerSettings`].
 
 use std::collections::BTreeMap;
 
@@ -123,8 +124,9 @@ fn parse_row(row: &V1Row<'_>) -> Result<ObservedFollowerSettings, FollowerSettin
     })
 }
 
-/// The hot period of a caching policy: `{"DataHotSpan":{"Value":"7.00:00:00"},…}` (the
-/// service's serialisation, `reference/docs/alter-database-cache-policy-command.md`).
+/// The hot period of a caching policy: `{"DataHotSpan":{"Value":"7.00:00:00"},…}` (the service's
+/// serialisation,
+/// <https://learn.microsoft.com/kusto/management/alter-database-cache-policy-command>).
 fn hot_span(policy: &Value) -> Result<Timespan, String> {
     let span = policy
         .get("DataHotSpan")

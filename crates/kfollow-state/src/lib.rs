@@ -8,7 +8,8 @@
 //! kfollow's notes, one `.show database <db> principals` (see [`principals`]). The number of
 //! calls depends on the number of clusters and of those follower databases, never on the
 //! number of attachments. [`read_clusters`] reads clusters named by id instead, for
-//! `kfollow export`.
+//! `kfollow export`; [`read_access`] reads who can query each follower database the manifest
+//! manages, for `kfollow access`.
 //!
 //! A cluster that is not `Running` refuses a read of its databases and its data plane does
 //! not answer, so of such a cluster only the cluster resource and its attachments are read;
@@ -18,6 +19,7 @@
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
 //! state on non-404 errors). This crate reads; it never writes. Start at [`read`].
 
+mod access;
 mod fingerprint;
 mod follower_settings;
 pub mod principals;
@@ -28,6 +30,7 @@ use futures::future::try_join_all;
 use kfollow_azure::{ArmClient, ArmError, KustoClient, KustoError};
 use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster, kql};
 
+pub use access::read_access;
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
 pub use principals::{PrincipalsError, parse_show_database_principals};
@@ -106,10 +109,10 @@ pub struct Clients {
 
 /// What each cluster is for in the manifest, which decides what to read of it.
 #[derive(Debug, Clone, Default)]
-struct Roles {
-    leader: bool,
-    follower_settings: bool,
-    principals: Lookups,
+pub(crate) struct Roles {
+    pub leader: bool,
+    pub follower_settings: bool,
+    pub principals: Lookups,
 }
 
 /// Reads every cluster `desired` names. Clusters are read concurrently; within a cluster the
@@ -203,7 +206,7 @@ pub async fn read_clusters(
     })
 }
 
-async fn read_cluster(
+pub(crate) async fn read_cluster(
     alias: &str,
     id: &ClusterId,
     roles: Roles,
@@ -239,8 +242,8 @@ async fn read_cluster(
             Vec::new()
         };
         // `.show follower databases` names the databases it asks about
-        // (`reference/docs/cluster-follower.md` has no form without names); ARM's list says
-        // which databases of the cluster are follower databases.
+        // (<https://learn.microsoft.com/kusto/management/cluster-follower> has no form without
+        // names); ARM's list says which databases of the cluster are follower databases.
         let followers: Vec<&str> = databases
             .iter()
             .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)

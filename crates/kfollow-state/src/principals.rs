@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, TryStreamExt};
 use kfollow_azure::{KustoClient, KustoError, V1Response};
-use kfollow_model::{Desired, ObservedFollowerSettings, PrincipalDetails, Role, kql};
+use kfollow_model::{Desired, ObservedFollowerSettings, PrincipalDetails, PrincipalRow, Role, kql};
 
 /// How many lookups of one cluster are in flight at once.
 const CONCURRENT_LOOKUPS: usize = 4;
@@ -114,12 +114,9 @@ pub(crate) async fn look_up(
         .collect();
     let answers: Vec<(String, Vec<PrincipalRow>)> = futures::stream::iter(needed)
         .map(|database| async move {
-            let csl = kql::show_database_principals(&database);
-            let rows = match kusto.mgmt(uri, &database, &csl).await {
-                Ok(response) => parse_show_database_principals(&response),
-                Err(error) => Err(PrincipalsError::Kusto(Box::new(error))),
-            };
-            rows.map(|rows| (database.clone(), rows))
+            database_principals(kusto, uri, &database)
+                .await
+                .map(|rows| (database.clone(), rows))
                 .map_err(|error| (database, error))
         })
         .buffer_unordered(CONCURRENT_LOOKUPS)
@@ -133,18 +130,22 @@ pub(crate) async fn look_up(
     Ok(())
 }
 
-/// One row of `.show database <db> principals`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalRow {
-    /// The database role, when the row is one (`Database Sales Viewer`); rows of cluster-wide
-    /// roles (`AllDatabasesAdmin`) and of roles a follower database cannot grant have none.
-    pub role: Option<Role>,
-    /// `PrincipalFQN`.
-    pub fqn: String,
-    /// `Notes`.
-    pub notes: String,
-    /// The rest of what the row says.
-    pub details: PrincipalDetails,
+/// Every principal of `database` on the management endpoint `uri`, as
+/// `.show database <db> principals` lists them.
+///
+/// # Errors
+///
+/// The command failed, or answered without the column of the stored names.
+pub async fn database_principals(
+    kusto: &KustoClient,
+    uri: &str,
+    database: &str,
+) -> Result<Vec<PrincipalRow>, PrincipalsError> {
+    let csl = kql::show_database_principals(database);
+    match kusto.mgmt(uri, database, &csl).await {
+        Ok(response) => parse_show_database_principals(&response),
+        Err(error) => Err(PrincipalsError::Kusto(Box::new(error))),
+    }
 }
 
 /// Reads the rows of `.show database <db> principals`: columns `Role`, `PrincipalType`,
@@ -177,6 +178,7 @@ pub fn parse_show_database_principals(
                 .filter(|_| !text("Role").to_ascii_lowercase().starts_with("all"));
             PrincipalRow {
                 role,
+                role_name: text("Role"),
                 fqn: text("PrincipalFQN"),
                 notes: text("Notes"),
                 details: PrincipalDetails {

@@ -7,6 +7,7 @@
 mod common;
 mod emulator;
 mod properties;
+mod record;
 
 use std::time::Duration;
 

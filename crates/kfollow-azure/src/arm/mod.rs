@@ -29,6 +29,7 @@ pub use write::BusyPolicy;
 
 use crate::API_VERSION;
 use crate::budget::{BudgetPolicy, Budgets};
+use crate::claims::{Caller, caller_of};
 use crate::cloud::Cloud;
 use crate::credential::TokenSource;
 use crate::endpoint::{check_endpoint, same_origin};
@@ -160,6 +161,16 @@ impl ArmClient {
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &Url {
         &self.endpoint
+    }
+
+    /// Who the credential's ARM token names (its claims decoded, not verified: see
+    /// [`Caller`]), for the record of an apply. When no token can be had, the caller is
+    /// unknown and the reason says why; the token itself is never kept.
+    pub async fn caller(&self) -> Caller {
+        match self.sender.token(&self.scope).await {
+            Ok(token) => caller_of(&token.token),
+            Err(error) => Caller::unknown(format!("no access token: {error}")),
+        }
     }
 
     /// `Clusters_Get`; `None` when the cluster does not exist (404).

@@ -1,7 +1,7 @@
-//! The JSON shapes of the Microsoft.Kusto ARM routes kfollow uses
-//! (`reference/arm-kusto-follower-subset.json`, api-version 2025-02-14), and their conversion
-//! into `kfollow_model`'s observed types. Only the fields kfollow reads are declared; every
-//! other field is ignored.
+//! The JSON shapes of the Microsoft.Kusto ARM routes kfollow uses (the Microsoft.Kusto REST API,
+//! <https://learn.microsoft.com/rest/api/azurerekusto/>, api-version 2025-02-14), and their
+//! conversion into `kfollow_model`'s observed types. Only the fields kfollow reads are declared;
+//! every other field is ignored.
 
 use kfollow_model::{
     AttachmentBody, ClusterId, DatabaseKind, DatabaseShareOrigin, LeaderFollower,
@@ -220,7 +220,7 @@ impl<'a> From<&'a AttachmentBody> for AttachmentPut<'a> {
 }
 
 /// The body of a follower database PUT that sets its hot cache period
-/// (`reference/arm-examples/KustoDatabaseReadonlyUpdate.json`).
+/// (Microsoft's REST example `KustoDatabaseReadonlyUpdate`).
 #[derive(Debug, Serialize)]
 pub(crate) struct FollowerDatabasePut<'a> {
     pub kind: DatabaseKind,

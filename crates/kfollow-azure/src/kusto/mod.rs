@@ -1,6 +1,7 @@
 //! The Kusto management client: `POST {cluster uri}/v1/rest/mgmt` with `{db, csl, properties}`
-//! (`reference/docs/request.md`), v1 tables back (`reference/docs/response.md`), OneApi error
-//! bodies surfaced with their code, message and `@permanent` (`reference/docs/response-v2.md`).
+//! (<https://learn.microsoft.com/kusto/api/rest/request>), v1 tables back
+//! (<https://learn.microsoft.com/kusto/api/rest/response>), OneApi error bodies surfaced with their
+//! code, message and `@permanent` (<https://learn.microsoft.com/kusto/api/rest/response-v2>).
 //!
 //! Retries: 429 and 503 unless the error says `"@permanent": true`, other 5xx only when it says
 //! `"@permanent": false`, and transport errors (no response). kfollow's commands set a value or
@@ -462,7 +463,7 @@ mod tests {
 
     #[test]
     fn one_api_errors_are_read() {
-        // Shape of reference/docs/response-v2.md, cut down.
+        // Shape of <https://learn.microsoft.com/kusto/api/rest/response-v2>, cut down.
         let body = br#"{"error":{"code":"General_BadRequest","message":"Request is invalid and cannot be executed.","@message":"Semantic error: SEM0100","@permanent":true}}"#;
         let (code, message, permanent) = one_api_error(body, reqwest::StatusCode::BAD_REQUEST);
         assert_eq!(code, "General_BadRequest");

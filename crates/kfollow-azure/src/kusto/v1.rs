@@ -1,5 +1,6 @@
-//! The v1 response of `/v1/rest/mgmt`: a sequence of tables (`reference/docs/response.md`,
-//! "JSON encoding of a sequence of tables").
+//! The v1 response of `/v1/rest/mgmt`: a sequence of tables
+//! (<https://learn.microsoft.com/kusto/api/rest/response>, "JSON encoding of a sequence of
+//! tables").
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -124,7 +125,7 @@ mod tests {
 
     #[test]
     fn reads_the_documented_example() {
-        // reference/docs/response.md
+        // <https://learn.microsoft.com/kusto/api/rest/response>
         let text = r#"{"Tables":[{"TableName":"Table_0","Columns":[{"ColumnName":"Text","DataType":"String","ColumnType":"string"}],"Rows":[["Hello, World!"]]}]}"#;
         let response: V1Response = serde_json::from_str(text).unwrap();
         assert_eq!(response.tables[0].name, "Table_0");

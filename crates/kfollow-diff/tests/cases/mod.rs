@@ -1,3 +1,4 @@
+mod access;
 mod attachments;
 mod checks;
 mod in_flight;

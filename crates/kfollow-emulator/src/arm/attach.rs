@@ -1,7 +1,8 @@
-//! The writes: attach (PUT of an attachment), detach (DELETE, or `detachFollowerDatabases` on
-//! the leader), the follower database's `hotCachePeriod`, deleting a database, and the
-//! attachment name check. Every rule of the service is checked here before an operation starts
-//! (`reference/docs/follower.md`, DESIGN.md §1); [`super::writes`] starts it.
+//! The writes: attach (PUT of an attachment), detach (DELETE, or `detachFollowerDatabases` on the
+//! leader), the follower database's `hotCachePeriod`, deleting a database, and the attachment name
+//! check. Every rule of the service is checked here before an operation starts
+//! (<https://learn.microsoft.com/azure/data-explorer/follower>); [`super::writes`]
+//! starts it.
 
 use http::StatusCode;
 use kfollow_model::sharing::MAX_SHARING_ENTRIES;
@@ -110,7 +111,7 @@ pub fn put_attachment(
             follower.location
         )));
     }
-    // DESIGN.md §1: a cluster does not follow itself.
+    // A cluster does not follow itself.
     if attachment.cluster_resource_id == follower.id {
         return Err(ArmError::bad_request(format!(
             "cluster '{}' cannot follow itself; `clusterResourceId` must name another (leader) \
@@ -215,7 +216,7 @@ fn check_immutable(
     }
 }
 
-/// The rules on the attachment alone (`reference/docs/follower.md`).
+/// The rules on the attachment alone (<https://learn.microsoft.com/azure/data-explorer/follower>).
 fn check_shape(attachment: &WorldAttachment) -> Result<(), ArmError> {
     let all = attachment.database_name == "*";
     if all && !attachment.table_level_sharing_properties.is_empty() {
@@ -514,7 +515,7 @@ pub fn update_database(
 
 /// `Databases_Delete`: a follower database cannot be deleted, nor a followed leader database
 /// ("Attached databases can't be deleted. The leader or follower must detach databases before
-/// deletion", `reference/docs/follower.md`).
+/// deletion", <https://learn.microsoft.com/azure/data-explorer/follower>).
 pub fn delete_database(ctx: &mut Ctx<'_>, cluster: usize, name: &str) -> Result<Reply, ArmError> {
     let world = &ctx.state.world;
     let owner = &world.clusters[cluster];

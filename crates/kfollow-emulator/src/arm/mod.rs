@@ -1,7 +1,7 @@
-//! The ARM routes of Microsoft.Kusto that kfollow uses, at api-version 2025-02-14
-//! (`reference/arm-kusto-follower-subset.json`). Paths and names compare case-insensitively,
-//! as ARM does. Every call spends one request of its subscription's budget
-//! ([`crate::budget`]) and its answer reports what is left.
+//! The ARM routes of Microsoft.Kusto that kfollow uses, at api-version 2025-02-14 (the
+//! Microsoft.Kusto REST API, <https://learn.microsoft.com/rest/api/azurerekusto/>). Paths and names
+//! compare case-insensitively, as ARM does. Every call spends one request of its subscription's
+//! budget ([`crate::budget`]) and its answer reports what is left.
 //!
 //! Errors and their statuses (each rule of the service is enforced here, see [`attach`]):
 //!

@@ -1,4 +1,4 @@
-//! The JSON bodies of the ARM resources, in the shapes of `reference/arm-examples`
+//! The JSON bodies of the ARM resources, in the shapes of Microsoft's REST examples
 //! (`name` as `cluster/child`, `type`, `id`, properties as the spec names them), with the
 //! region as ARM shows it (`West Europe`, `crate::regions`).
 
@@ -113,7 +113,7 @@ pub fn follower_database(world: &World, cluster: usize, follower: &FollowerDatab
         properties.insert("softDeletePeriod".into(), period.to_iso8601().into());
     }
     // ARM's hotCachePeriod of a follower database is the data-plane database caching
-    // override: one setting, two views (DESIGN.md §1).
+    // override: one setting, two views (the database's `hotCachePeriod` and the follower command's `hot` are the same setting).
     if let Some(period) = settings.hot_cache_period {
         properties.insert("hotCachePeriod".into(), period.to_iso8601().into());
     }

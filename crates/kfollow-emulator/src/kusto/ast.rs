@@ -6,7 +6,8 @@ use kfollow_model::{
     CachingPoliciesModificationKind, Principal, PrincipalsModificationKind, Role, Timespan,
 };
 
-/// One management command (`reference/docs/cluster-follower.md`, `show-databases.md`).
+/// One management command (<https://learn.microsoft.com/kusto/management/cluster-follower>,
+/// `show-databases.md`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `.show databases`, `.show cluster databases`, optionally with `(Db1, …)`.

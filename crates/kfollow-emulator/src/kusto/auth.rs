@@ -1,5 +1,5 @@
 //! `GET {cluster uri}/v1/rest/auth/metadata`: where clients learn how to authenticate to the
-//! cluster (`reference/docs/authenticate-with-msal.md` reads
+//! cluster (<https://learn.microsoft.com/kusto/api/rest/authenticate-with-msal> reads
 //! `AzureAD.KustoServiceResourceId` from it).
 
 use serde_json::{Value, json};

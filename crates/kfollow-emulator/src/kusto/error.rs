@@ -1,11 +1,11 @@
-//! Errors of the management endpoint, as the service answers them: an HTTP status and a
-//! OneApi body (`{"error":{"code","message","@type","@message","@permanent",…}}`,
-//! `reference/docs/response.md`, "Response body": a JSON document per the Microsoft REST API
-//! guidelines). Codes and exception types follow the public Kusto.Data exceptions reference
-//! (<https://learn.microsoft.com/kusto/api/netfx/kusto-data-client-errors>): `SyntaxException`
-//! → `BadRequest_SyntaxError`, `InvalidLiteralFormatException` → `BadRequest_SyntaxError`,
-//! `EntityNotFoundException` → `BadRequest_EntityNotFound`, `KustoBadRequestException` →
-//! `General_BadRequest`, all 400 and permanent.
+//! Errors of the management endpoint, as the service answers them: an HTTP status and a OneApi body
+//! (`{"error":{"code","message","@type","@message","@permanent",…}}`,
+//! <https://learn.microsoft.com/kusto/api/rest/response>, "Response body": a JSON document per the
+//! Microsoft REST API guidelines). Codes and exception types follow the public Kusto.Data
+//! exceptions reference (<https://learn.microsoft.com/kusto/api/netfx/kusto-data-client-errors>):
+//! `SyntaxException` → `BadRequest_SyntaxError`, `InvalidLiteralFormatException` →
+//! `BadRequest_SyntaxError`, `EntityNotFoundException` → `BadRequest_EntityNotFound`,
+//! `KustoBadRequestException` → `General_BadRequest`, all 400 and permanent.
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
-//! The answers: v1 result frames (`reference/docs/response.md`, "JSON encoding of a sequence
-//! of tables") for `.show follower database` and `.show databases`, and the JSON the service
-//! serialises into their string columns.
+//! The answers: v1 result frames (<https://learn.microsoft.com/kusto/api/rest/response>, "JSON
+//! encoding of a sequence of tables") for `.show follower database` and `.show databases`, and the
+//! JSON the service serialises into their string columns.
 
 use serde_json::{Map, Value, json};
 
@@ -59,7 +59,8 @@ fn single_table(columns: &[(&str, ColumnKind)], rows: Vec<Vec<Value>>) -> Value 
 }
 
 /// The columns of `.show follower database`, in the order of the doc's output table
-/// (`reference/docs/cluster-follower.md`, ".show follower database", **Output**).
+/// (<https://learn.microsoft.com/kusto/management/cluster-follower>, ".show follower database",
+/// **Output**).
 const FOLLOWER_COLUMNS: [(&str, ColumnKind); 8] = [
     ("DatabaseName", ColumnKind::String),
     ("LeaderClusterMetadataPath", ColumnKind::String),
@@ -117,9 +118,9 @@ fn follower_row(
 }
 
 /// A caching policy as the service serialises it
-/// (`reference/docs/alter-database-cache-policy-command.md`: `{"DataHotSpan":{"Value":
-/// "30.00:00:00"},"IndexHotSpan":{"Value":"30.00:00:00"}}`; no hot windows, which the follower
-/// commands do not set).
+/// (<https://learn.microsoft.com/kusto/management/alter-database-cache-policy-command>:
+/// `{"DataHotSpan":{"Value": "30.00:00:00"},"IndexHotSpan":{"Value":"30.00:00:00"}}`; no hot
+/// windows, which the follower commands do not set).
 pub(crate) fn caching_policy(hot: Timespan) -> Value {
     json!({
         "DataHotSpan": { "Value": hot.to_dotnet() },
@@ -224,8 +225,8 @@ fn leader_metadata_path(follower: &FollowerView) -> String {
     format!("https://{account}meta.blob.core.windows.net/{container}")
 }
 
-/// The columns of `.show databases` (`reference/docs/show-databases.md`, "Output for
-/// `databases` option"), in order.
+/// The columns of `.show databases` (<https://learn.microsoft.com/kusto/management/show-databases>,
+/// "Output for `databases` option"), in order.
 const DATABASE_COLUMNS: [(&str, ColumnKind); 9] = [
     ("DatabaseName", ColumnKind::String),
     ("PersistentStorage", ColumnKind::String),

@@ -3,8 +3,9 @@
 //! string literals (`'…'`, `"…"` with backslash escapes, verbatim `@'…'`, obfuscated `h'…'`)
 //! and punctuation. `//` comments run to the end of the line.
 //!
-//! Literal and comment syntax: `reference/docs/timespan.md` (units) and the Kusto string
-//! literal rules (`'` or `"`, `\` escapes, `@` for verbatim, `h` to hide the value from logs).
+//! Literal and comment syntax: <https://learn.microsoft.com/kusto/query/scalar-data-types/timespan>
+//! (units) and the Kusto string literal rules (`'` or `"`, `\` escapes, `@` for verbatim, `h` to
+//! hide the value from logs).
 
 use super::parser::ParseError;
 

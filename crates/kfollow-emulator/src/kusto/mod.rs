@@ -1,6 +1,6 @@
-//! The Kusto management endpoint of an emulated cluster (`POST {cluster uri}/v1/rest/mgmt`):
-//! parses the follower commands of `reference/docs/cluster-follower.md`, applies them to the
-//! cluster's follower databases and answers v1 frames or OneApi errors.
+//! The Kusto management endpoint of an emulated cluster (`POST {cluster uri}/v1/rest/mgmt`): parses
+//! the follower commands of <https://learn.microsoft.com/kusto/management/cluster-follower>,
+//! applies them to the cluster's follower databases and answers v1 frames or OneApi errors.
 //!
 //! This module is pure: the HTTP route (auth, faults, request log) lives with the router and
 //! calls [`execute`] with the cluster seen through [`Catalog`], and answers

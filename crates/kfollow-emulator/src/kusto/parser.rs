@@ -1,9 +1,10 @@
 //! A recursive-descent parser for the follower commands of
-//! `reference/docs/cluster-follower.md` and `.show databases` (`show-databases.md`).
+//! <https://learn.microsoft.com/kusto/management/cluster-follower> and `.show databases`
+//! (`show-databases.md`).
 //!
 //! Keywords are matched ignoring case. Names are bare words or the quoted forms of
-//! `reference/docs/entity-names.md` (`['my-table']`, `["where"]`); a bare name cannot hold a
-//! `-` (Kusto asks for quotes there too).
+//! <https://learn.microsoft.com/kusto/query/schema-entities/entity-names> (`['my-table']`,
+//! `["where"]`); a bare name cannot hold a `-` (Kusto asks for quotes there too).
 
 use kfollow_model::{
     CachingPoliciesModificationKind, Principal, PrincipalsModificationKind, Role, Timespan,

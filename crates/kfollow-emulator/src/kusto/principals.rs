@@ -1,16 +1,18 @@
 //! How the emulated service stores a principal: as its fully qualified name (FQN).
 //!
 //! The real service resolves `aaduser=jack@contoso.com` against Microsoft Entra ID and stores
-//! `aaduser=<object id>;<tenant id>` (`reference/docs/cluster-follower.md`, "Override
-//! authorized principals": the `.show database … principals` table and the
-//! `AuthorizedPrincipalsOverride` FQNs). With no directory to ask, the emulator derives the ids
-//! deterministically, so a world saved and loaded again, or two runs of a test, agree:
+//! `aaduser=<object id>;<tenant id>`
+//! (<https://learn.microsoft.com/kusto/management/cluster-follower>, "Override authorized
+//! principals": the `.show database … principals` table and the `AuthorizedPrincipalsOverride`
+//! FQNs). With no directory to ask, the emulator derives the ids deterministically, so a world
+//! saved and loaded again, or two runs of a test, agree:
 //!
 //! - a GUID identity or tenant is kept as it is (lower-cased): an FQN normalises to itself, so
 //!   `.drop` takes either the form that was added or the stored FQN;
 //! - a tenant name (`fabrikam.com`), or for an implicit tenant the domain of the UPN or group
-//!   e-mail (`reference/docs/reference-security-principals.md`: "an attempt will be made to
-//!   infer the tenant from the domain name"), becomes a GUID derived from that name;
+//!   e-mail (<https://learn.microsoft.com/kusto/management/reference-security-principals>:
+//!   "an attempt will be made to infer the tenant from the domain name"), becomes a GUID
+//!   derived from that name;
 //! - with neither, the tenant is [`DEFAULT_TENANT_ID`], the emulated cluster's own tenant;
 //! - a UPN, e-mail, group or application display name becomes a GUID derived from the kind and
 //!   the name (and the tenant, for names that are not e-mail addresses, as two tenants may

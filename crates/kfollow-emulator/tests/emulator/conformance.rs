@@ -225,7 +225,7 @@ async fn databases_delete() {
 
 /// kustoCluster2 (westus) holds the attachments of the attachment examples, which follow
 /// KustoClusterLeader. The create example names kustoCluster2 as its own leader, which the
-/// service refuses (a cluster does not follow itself, DESIGN.md §1), so its request goes to
+/// service refuses (a cluster does not follow itself), so its request goes to
 /// kustoFollower instead and follows kustodatabase of kustoCluster2, as its body says.
 const ATTACHMENTS_WORLD: &str = r#"
 clusters:

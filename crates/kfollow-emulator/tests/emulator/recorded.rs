@@ -156,7 +156,15 @@ async fn attach_as_recorded() {
         .put(&attachment_path("testdbconf"), attach_body("Union"))
         .await;
     assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
-    present(&put, &["Azure-AsyncOperation", RESOURCE_REQUESTS]);
+    present(
+        &put,
+        &[
+            "Azure-AsyncOperation",
+            RESOURCE_REQUESTS,
+            "x-ms-request-id",
+            "x-ms-correlation-request-id",
+        ],
+    );
     absent(&put, &["Location", "Retry-After"]);
     assert!(
         put.header("Azure-AsyncOperation")
@@ -222,6 +230,63 @@ async fn attach_as_recorded() {
     present(&update, &["Azure-AsyncOperation"]);
     absent(&update, &["Location", "Retry-After"]);
     assert_succeeded(&finished(&env, &update, "FollowerDatabaseCreate").await);
+}
+
+/// Every recorded ARM answer carries `x-ms-request-id` and `x-ms-correlation-request-id`, the
+/// latter the caller's when it sent one. The management endpoint names its answers with
+/// `x-ms-activity-id`. The request log keeps the caller's `x-ms-client-request-id`.
+#[tokio::test]
+async fn answers_carry_the_service_s_request_ids() {
+    let env = env();
+    let send = |url: String, correlation: Option<&'static str>| {
+        let mut request = env
+            .client
+            .get(url)
+            .bearer_auth(&env.token)
+            .header("x-ms-client-request-id", "kfollow-1");
+        if let Some(correlation) = correlation {
+            request = request.header("x-ms-correlation-request-id", correlation);
+        }
+        request.send()
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let first = send(env.url(LEADER), None).await.unwrap();
+    let second = send(env.url(LEADER), Some("chosen-by-the-caller"))
+        .await
+        .unwrap();
+    let ids: Vec<String> = [&first, &second]
+        .iter()
+        .map(|r| header(r, "x-ms-request-id").unwrap())
+        .collect();
+    assert_ne!(ids[0], ids[1], "each request has its own id");
+    assert!(header(&first, "x-ms-correlation-request-id").is_some());
+    assert_eq!(
+        header(&second, "x-ms-correlation-request-id").as_deref(),
+        Some("chosen-by-the-caller")
+    );
+    assert_eq!(header(&first, "x-ms-activity-id"), None);
+
+    let mgmt = env
+        .client
+        .post(env.url("/kusto/pssdkleader/v1/rest/mgmt"))
+        .bearer_auth(&env.token)
+        .json(&json!({"db": "TestDb", "csl": ".show databases"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(header(&mgmt, "x-ms-activity-id").is_some());
+    assert_eq!(header(&mgmt, "x-ms-request-id"), None);
+
+    let log = env.emulator.requests();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[0].client_request_id.as_deref(), Some("kfollow-1"));
+    assert_eq!(log[2].client_request_id, None);
 }
 
 /// Creates `testdbconf` and waits for it, as the recordings do before they remove it.

@@ -3,6 +3,7 @@
 // Tests unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod hostile;
 mod limits;
 mod plans;
