@@ -16,7 +16,8 @@ Exit codes (every command):
   1  an error: a usage error (an unknown flag, a bad value), an invalid manifest, a failed
      read, a stale or foreign saved plan, apply not approved, or an apply in which a change
      failed, was not attempted or was interrupted
-  2  plan --detailed-exitcode only: the plan has changes";
+  2  plan --detailed-exitcode only: the plan has changes (or, with --unmanaged-is-drift,
+     reports unmanaged resources)";
 
 /// Declarative plan/apply for Azure Data Explorer (Kusto) follower databases.
 #[derive(Debug, Parser)]
@@ -131,9 +132,21 @@ pub struct PlanArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    /// Exit 0 when there are no changes, 2 when there are (see `--unmanaged-is-drift`), 1 on
+    /// error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// With `--detailed-exitcode`: exit 2 also when the plan reports unmanaged resources (an
+    /// attachment made by hand, say), though it has no changes.
+    #[arg(long, requires = "detailed_exitcode")]
+    pub unmanaged_is_drift: bool,
+    /// Only these changes and what they depend on: a plan address (`attachment.emea/sales`)
+    /// or `cluster.<alias>` (every change on that follower cluster). Repeat for more.
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// The heading of `--format markdown` (default: the manifest path); only with that form.
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +168,10 @@ pub struct ApplyArgs {
     /// At most this many changes in flight at once (one write per cluster at a time anyway).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Only these changes and what they depend on, as for `kfollow plan`. Not with `PLAN`,
+    /// which keeps the targets it was made with.
+    #[arg(long = "target", value_name = "ADDRESS", conflicts_with = "plan")]
+    pub targets: Vec<String>,
     /// Write a JSON record of the apply to this file when it ends, however it ends (documented
     /// in docs/apply-record.md).
     #[arg(long, value_name = "FILE")]
@@ -187,6 +204,9 @@ pub struct ShowArgs {
     /// Output form.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// The heading of `--format markdown` (default: the manifest path); only with that form.
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
     /// Not taken: a saved plan holds the manifest it was made from. Given, `show` says so.
     #[arg(short = 'f', long = "file", hide = true, value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -256,10 +276,14 @@ mod tests {
 
     use super::Cli;
 
-    fn cli_doc() -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/cli.md");
+    fn doc(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
         std::fs::read_to_string(&path)
             .unwrap_or_else(|error| panic!("cannot read `{}`: {error}", path.display()))
+    }
+
+    fn cli_doc() -> String {
+        doc("docs/cli.md")
     }
 
     /// The doc cut at its `## ` headings: (heading, lines under it).
@@ -409,6 +433,180 @@ mod tests {
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",
             ]
+        );
+    }
+
+    /// The `kfollow <command> …` command lines of the code blocks of a doc (comments cut,
+    /// continued lines joined), each as its words up to a shell operator.
+    fn command_lines(doc: &str) -> Vec<Vec<String>> {
+        let commands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|sub| sub.get_name().to_owned())
+            .collect();
+        let mut out = Vec::new();
+        let mut in_code = false;
+        let mut pending = String::new();
+        for line in doc.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let line = without_comment(line);
+            if let Some(continued) = line.trim_end().strip_suffix('\\') {
+                pending.push_str(continued);
+                continue;
+            }
+            let whole = std::mem::take(&mut pending) + &line;
+            let words = shell_words(&whole);
+            for (at, word) in words.iter().enumerate() {
+                if word == "kfollow" && words.get(at + 1).is_some_and(|w| commands.contains(w)) {
+                    let end = words[at..]
+                        .iter()
+                        .position(|w| {
+                            ["|", "||", "&&", ";", ">", "2>", ">>", "<"].contains(&w.as_str())
+                        })
+                        .map_or(words.len(), |n| at + n);
+                    out.push(words[at..end].to_vec());
+                }
+            }
+        }
+        out
+    }
+
+    /// A line without its `#` comment (a `#` at the start or after a space, outside quotes).
+    fn without_comment(line: &str) -> String {
+        let mut quote = None;
+        let mut previous = ' ';
+        for (at, c) in line.char_indices() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), _) if c == q => quote = None,
+                (None, '#') if previous.is_whitespace() => return line[..at].to_owned(),
+                _ => {}
+            }
+            previous = c;
+        }
+        line.to_owned()
+    }
+
+    /// Words as a shell splits them: quotes group and are removed; `>`, `|`, `;`, `&&` stand
+    /// alone.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word: Option<String> = None;
+        let mut quote = None;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (Some(q), _) if c == q => quote = None,
+                (Some(_), _) => word.get_or_insert_default().push(c),
+                (None, '"' | '\'') => {
+                    quote = Some(c);
+                    word.get_or_insert_default();
+                }
+                (None, '>' | '|' | ';' | '&' | '<') => {
+                    let mut operator = word.take().filter(|w| w == "2").unwrap_or_default();
+                    if let Some(done) = word.take() {
+                        words.push(done);
+                    }
+                    operator.push(c);
+                    while let Some(&next) = chars.peek()
+                        && matches!(next, '>' | '|' | '&')
+                    {
+                        operator.push(next);
+                        chars.next();
+                    }
+                    words.push(operator);
+                }
+                (None, c) if c.is_whitespace() => words.extend(word.take()),
+                (None, c) => word.get_or_insert_default().push(c),
+            }
+        }
+        words.extend(word);
+        words
+    }
+
+    /// Every command line of `doc` that the command line refuses, with clap's reason.
+    fn refused_commands(doc: &str) -> Vec<String> {
+        command_lines(doc)
+            .into_iter()
+            .filter_map(|words| {
+                Cli::command()
+                    .try_get_matches_from(&words)
+                    .err()
+                    .map(|error| format!("`{}`: {}", words.join(" "), error.kind()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_ci_recipes_call_only_flags_kfollow_has() {
+        let doc = doc("docs/ci.md");
+        let lines = command_lines(&doc);
+        let used: BTreeSet<&str> = lines.iter().flatten().map(String::as_str).collect();
+        for expected in [
+            "plan",
+            "apply",
+            "show",
+            "--out",
+            "--unmanaged-is-drift",
+            "--title",
+        ] {
+            assert!(used.contains(expected), "no `{expected}` in {lines:?}");
+        }
+        let refused = refused_commands(&doc);
+        assert!(
+            refused.is_empty(),
+            "docs/ci.md:\n  {}",
+            refused.join("\n  ")
+        );
+    }
+
+    #[test]
+    fn the_readme_tour_calls_only_flags_kfollow_has() {
+        let doc = doc("README.md");
+        let used: BTreeSet<String> = command_lines(&doc).into_iter().flatten().collect();
+        for expected in [
+            "--unmanaged-is-drift",
+            "--title",
+            "--target",
+            "-q",
+            "--color",
+        ] {
+            assert!(
+                used.contains(expected),
+                "the README tour has no `{expected}`"
+            );
+        }
+        let refused = refused_commands(&doc);
+        assert!(refused.is_empty(), "README.md:\n  {}", refused.join("\n  "));
+    }
+
+    /// The check itself: a flag kfollow does not have is reported, in a continued line too;
+    /// comments, quotes and redirections are read as a shell reads them.
+    #[test]
+    fn a_recipe_with_an_unknown_flag_is_reported() {
+        let doc = "```yaml\n\
+                   # kfollow plan on every pull request\n\
+                   run: kfollow plan -f \"a b.yaml\" --title 'Drift: x' > plan.md || status=$?\n\
+                   run: kfollow show kfollow.plan --format markdown 2>/dev/null | head\n\
+                   run: |\n  kfollow apply reviewed.plan \\\n    --no-such-flag  # comment\n\
+                   ```\n\
+                   kfollow plan --outside-code-blocks\n";
+        assert_eq!(
+            command_lines(doc),
+            [
+                vec!["kfollow", "plan", "-f", "a b.yaml", "--title", "Drift: x"],
+                vec!["kfollow", "show", "kfollow.plan", "--format", "markdown"],
+                vec!["kfollow", "apply", "reviewed.plan", "--no-such-flag"],
+            ]
+        );
+        assert_eq!(
+            refused_commands(doc),
+            ["`kfollow apply reviewed.plan --no-such-flag`: unexpected argument found"]
         );
     }
 }

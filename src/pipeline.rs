@@ -87,12 +87,14 @@ pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Ob
     Ok(observed)
 }
 
-/// Compares and orders; live-check failures and protected attachments are printed, one per
-/// line with the manifest location, and stop the command. The plan's changes are the graph's,
-/// in its execution order; apply walks the graph.
+/// Compares, orders and, with `targets` (`--target`), narrows to the targets and what they
+/// depend on; live-check failures and protected attachments are printed, one per line with
+/// the manifest location, and stop the command. The plan's changes are the graph's, in its
+/// execution order; apply walks the graph.
 pub fn make_plan(
     desired: &Desired,
     observed: &Observed,
+    targets: &[String],
     output: Output,
 ) -> Result<(Plan, DependencyGraph), Failure> {
     let mut plan = match kfollow_diff::diff(desired, observed) {
@@ -120,7 +122,14 @@ pub fn make_plan(
             )
         })?;
     plan.changes = graph.changes().cloned().collect();
-    Ok((plan, graph))
+    kfollow_graph::target(desired, plan, graph, targets).map_err(|error| {
+        miette::miette!(
+            help = "a target is a plan address as `kfollow plan` prints it, or `cluster.<alias>` \
+                    for every change on a follower cluster; nothing was changed",
+            "{error}"
+        )
+        .into()
+    })
 }
 
 /// Writes a file the user asked for (a saved plan, and any record a command keeps) the one safe

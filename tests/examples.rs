@@ -72,3 +72,87 @@ fn plan_forms_for_review() {
     let value: serde_json::Value = serde_json::from_str(&stable).expect("plan JSON parses");
     insta::assert_json_snapshot!("fabrikam_plan_json", value);
 }
+
+/// The comment a bot posts per manifest: the marker names the manifest (safe in an HTML
+/// comment whatever the path), the title is the manifest path or `--title`, and `show` gives
+/// the same comment from the saved plan.
+#[test]
+fn a_pull_request_comment_is_found_by_its_marker() {
+    let ws = example("fabrikam");
+    let manifest = std::fs::read_to_string(ws.path().join("kfollow.yaml")).unwrap();
+    ws.write("prod--eu.yaml", &manifest);
+    let planned = ws
+        .emulated(&[
+            "plan",
+            "-f",
+            "prod--eu.yaml",
+            "--format",
+            "markdown",
+            "--out",
+            "reviewed.plan",
+        ])
+        .expect_code(0);
+    let lines: Vec<&str> = planned.stdout.lines().collect();
+    assert_eq!(
+        lines[..2],
+        ["<!-- kfollow:plan:prod-%2Deu.yaml -->", "### prod--eu.yaml"]
+    );
+
+    let shown = kfollow(
+        ws.path(),
+        &[
+            "show",
+            "reviewed.plan",
+            "--format",
+            "markdown",
+            "--title",
+            "Fabrikam <production>",
+        ],
+        &[],
+    )
+    .expect_code(0);
+    let shown_lines: Vec<&str> = shown.stdout.lines().collect();
+    assert_eq!(
+        shown_lines[..2],
+        [
+            "<!-- kfollow:plan:prod-%2Deu.yaml -->",
+            "### Fabrikam \\<production\\>"
+        ]
+    );
+    assert_eq!(shown_lines[2..], lines[2..]);
+
+    // A title heads the markdown only: with another form it is refused, not dropped.
+    for format in ["text", "json"] {
+        let refused = kfollow(
+            ws.path(),
+            &["show", "reviewed.plan", "--format", format, "--title", "x"],
+            &[],
+        )
+        .expect_code(1);
+        assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+        assert!(
+            refused.stderr.contains(&format!(
+                "`--title` is the heading of the markdown form; it does not apply to `--format {format}`"
+            )),
+            "{}",
+            refused.stderr
+        );
+    }
+    let refused = ws
+        .emulated(&[
+            "plan",
+            "-f",
+            "prod--eu.yaml",
+            "--title",
+            "x",
+            "--out",
+            "no.plan",
+        ])
+        .expect_code(1);
+    assert!(
+        refused.stderr.contains("add `--format markdown`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!ws.path().join("no.plan").exists());
+}

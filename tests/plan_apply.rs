@@ -327,6 +327,43 @@ fn a_token_never_appears_in_output() {
     }
 }
 
+#[test]
+fn an_attachment_made_by_hand_is_drift_when_asked() {
+    let ws = Workspace::new();
+    ws.write("world.yaml", &unmanaged_world());
+    ws.write("kfollow.yaml", &manifest("", SALES));
+    ws.emulated(&["apply", "--auto-approve"]).expect_code(0);
+    // In step with the manifest, but `f2/handmade` was attached by hand.
+    ws.emulated(&["plan", "--detailed-exitcode"]).expect_code(0);
+    let drift = ws
+        .emulated(&["plan", "--detailed-exitcode", "--unmanaged-is-drift"])
+        .expect_code(2);
+    assert!(
+        drift.stdout.contains("attachment.f2/handmade: "),
+        "{}",
+        drift.stdout
+    );
+    assert!(drift.stdout.contains("No changes."), "{}", drift.stdout);
+    // Without unmanaged resources there is nothing to report.
+    ws.write(
+        "kfollow.yaml",
+        &manifest("    unmanagedAttachments: detach\n", SALES),
+    );
+    ws.emulated(&["apply", "--auto-approve"]).expect_code(0);
+    ws.emulated(&["plan", "--detailed-exitcode", "--unmanaged-is-drift"])
+        .expect_code(0);
+    // It only means something with `--detailed-exitcode`: a usage error, exit 1, never the 2
+    // a drift job reads as drift.
+    let alone = ws
+        .emulated(&["plan", "--unmanaged-is-drift"])
+        .expect_code(1);
+    assert!(
+        alone.stderr.contains("--detailed-exitcode"),
+        "{}",
+        alone.stderr
+    );
+}
+
 /// A `"*"` attachment whose follower database name is taken by a database of the follower
 /// cluster: the service follows the other databases (the follower's own takes precedence), so
 /// the plan warns, attaches, and plans no settings for the shadowed database.

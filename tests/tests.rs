@@ -7,6 +7,9 @@
 mod support;
 
 mod access;
+mod ci_recipes;
+mod ci_workflows;
+mod credentials;
 mod data_share;
 mod examples;
 mod export;
@@ -30,5 +33,6 @@ mod standalone;
 #[cfg(not(feature = "emulator"))]
 mod slim;
 mod stopped;
+mod target;
 mod unknown;
 mod validate;

@@ -56,7 +56,8 @@ async fn apply(
             };
             evidence.sources(digest, None);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let (plan, graph) = pipeline::make_plan(&manifest.desired, &observed, output)?;
+            let (plan, graph) =
+                pipeline::make_plan(&manifest.desired, &observed, &args.targets, output)?;
             output.print(&kfollow_render::render_text(
                 &plan,
                 &TextOptions {
@@ -138,6 +139,13 @@ async fn apply(
             evidence.warn(warning.to_owned());
             return Ok(ExitCode::from(1));
         }
+    }
+    if let Some(targeting) = &plan.targeting {
+        output.warn(&format!(
+            "only the changes of {} and what they depend on were applied; run `kfollow plan` \
+             to see what is left",
+            targeting.targets.join(", ")
+        ));
     }
     if report.is_complete() {
         Ok(ExitCode::SUCCESS)
@@ -258,7 +266,8 @@ async fn saved_plan(
         )
         .into());
     }
-    let (plan, graph) = pipeline::make_plan(&saved.desired, &observed, output)?;
+    // With the targets it was made with: a targeted plan is made again just as narrow.
+    let (plan, graph) = pipeline::make_plan(&saved.desired, &observed, saved.targets(), output)?;
     if let Err(mismatch) = kfollow_apply::check_same_plan(&saved.plan, &plan) {
         let lines: Vec<String> = mismatch
             .lines(MISMATCHES_SHOWN)

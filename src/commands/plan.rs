@@ -15,10 +15,11 @@ use crate::pipeline::{self, Failure};
 const CHANGES_PRESENT: u8 = 2;
 
 pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
+    check_title(args.format, args.title.as_deref())?;
     let manifest = pipeline::load_manifest(&args.manifest.file, output)?;
     let connection = connect(&args.connection, output, output.notices_on_stderr())?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed, output)?;
+    let (plan, _) = pipeline::make_plan(&manifest.desired, &observed, &args.targets, output)?;
     let fingerprints = kfollow_state::fingerprints(&observed, &manifest.desired);
     let saved = SavedPlan::new(
         env!("CARGO_PKG_VERSION"),
@@ -38,7 +39,7 @@ pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
         pipeline::write_file(out, text.as_bytes(), &inputs)
             .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
     }
-    output.print(&render(&saved, args.format, output));
+    output.print(&render(&saved, args.format, args.title.as_deref(), output));
     if let Some(out) = &args.out
         && args.format == Format::Text
     {
@@ -51,15 +52,33 @@ pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
         ),
         );
     }
-    Ok(if args.detailed_exitcode && !saved.plan.is_empty() {
+    let drift =
+        !saved.plan.is_empty() || (args.unmanaged_is_drift && !saved.plan.unmanaged.is_empty());
+    Ok(if args.detailed_exitcode && drift {
         ExitCode::from(CHANGES_PRESENT)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-/// A plan in the form asked for, ending with a newline.
-pub fn render(saved: &SavedPlan, format: Format, output: Output) -> String {
+/// `--title` heads the markdown form only: refused with another form, before anything is
+/// read, rather than left out without a word.
+pub fn check_title(format: Format, title: Option<&str>) -> miette::Result<()> {
+    if title.is_none() || format == Format::Markdown {
+        return Ok(());
+    }
+    let name = clap::ValueEnum::to_possible_value(&format)
+        .map(|value| value.get_name().to_owned())
+        .unwrap_or_default();
+    Err(miette::miette!(
+        help = "add `--format markdown`, or leave out `--title`",
+        "`--title` is the heading of the markdown form; it does not apply to `--format {name}`"
+    ))
+}
+
+/// A plan in the form asked for, ending with a newline; markdown starts with the manifest's
+/// marker and `title` (by default the manifest path).
+pub fn render(saved: &SavedPlan, format: Format, title: Option<&str>, output: Output) -> String {
     let plan: &Plan = &saved.plan;
     let mut out = match format {
         Format::Text => kfollow_render::render_text(
@@ -68,7 +87,14 @@ pub fn render(saved: &SavedPlan, format: Format, output: Output) -> String {
                 color: output.stdout_color(),
             },
         ),
-        Format::Markdown => kfollow_render::render_markdown(plan, &MarkdownOptions::default()),
+        Format::Markdown => kfollow_render::render_markdown(
+            plan,
+            &MarkdownOptions {
+                title: Some(title.unwrap_or(&saved.manifest).to_owned()),
+                manifest: Some(saved.manifest.clone()),
+                ..MarkdownOptions::default()
+            },
+        ),
         Format::Json => kfollow_render::render_json(
             plan,
             Some(&PlanJsonMeta {

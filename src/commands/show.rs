@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use miette::miette;
 
 use crate::cli::ShowArgs;
-use crate::commands::plan::{read_saved_plan, render};
+use crate::commands::plan::{check_title, read_saved_plan, render};
 use crate::output::Output;
 use crate::pipeline::Failure;
 
@@ -28,6 +28,7 @@ pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
         )
         .into());
     }
-    output.print(&render(&saved, args.format, output));
+    check_title(args.format, args.title.as_deref())?;
+    output.print(&render(&saved, args.format, args.title.as_deref(), output));
     Ok(ExitCode::SUCCESS)
 }

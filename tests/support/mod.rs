@@ -75,7 +75,16 @@ pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .env_remove("KFOLLOW_LOG")
         .env_remove("CLICOLOR_FORCE");
     for (key, _) in std::env::vars() {
-        if key.starts_with("AZURE_") || key.starts_with("IDENTITY_") || key.starts_with("MSI_") {
+        if [
+            "AZURE_",
+            "AZURESUBSCRIPTION_",
+            "IDENTITY_",
+            "MSI_",
+            "SYSTEM_",
+        ]
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+        {
             command.env_remove(key);
         }
     }

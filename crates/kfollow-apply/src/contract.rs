@@ -74,7 +74,8 @@ impl PlanMismatch {
 }
 
 /// `Ok` when the saved plan holds exactly the changes (address, action, attributes, reason,
-/// operations, dependencies, origin), unmanaged resources and warnings of the plan made again.
+/// operations, dependencies, origin), unmanaged resources, warnings and targeting (`--target`s
+/// and how many changes they left out) of the plan made again.
 ///
 /// # Errors
 ///
@@ -84,6 +85,7 @@ pub fn check_same_plan(saved: &Plan, derived: &Plan) -> Result<(), PlanMismatch>
     changes(&mut differences, &saved.changes, &derived.changes);
     unmanaged(&mut differences, saved, derived);
     warnings(&mut differences, &saved.warnings, &derived.warnings);
+    targeting(&mut differences, saved, derived);
     if differences.is_empty() {
         Ok(())
     } else {
@@ -305,6 +307,28 @@ fn warnings(out: &mut Vec<Difference>, saved: &[String], derived: &[String]) {
     }
 }
 
+/// The targets and the count of changes they leave out: a file that hides that its plan is
+/// partial, or how partial, is refused like any other edit.
+fn targeting(out: &mut Vec<Difference>, saved: &Plan, derived: &Plan) {
+    let describe = |plan: &Plan| match &plan.targeting {
+        Some(targeting) => format!(
+            "targets {} leaving out {}",
+            listed(&targeting.targets, "none"),
+            targeting.left_out
+        ),
+        None => "the whole plan".to_owned(),
+    };
+    let (mine, theirs) = (describe(saved), describe(derived));
+    if mine != theirs {
+        out.push(Difference {
+            subject: "targeting".to_owned(),
+            part: "--target".to_owned(),
+            saved: mine,
+            derived: theirs,
+        });
+    }
+}
+
 /// A text as a JSON string literal, or `none`.
 fn quoted(text: Option<&str>) -> String {
     text.map_or("none".to_owned(), |text| {
@@ -370,7 +394,28 @@ mod tests {
                 share_origin: None,
             }],
             warnings: vec!["a warning".into()],
+            targeting: None,
         }
+    }
+
+    #[test]
+    fn a_hidden_or_changed_targeting_is_named() {
+        let mut derived = plan(vec![detach("a")]);
+        derived.targeting = Some(kfollow_model::Targeting {
+            targets: vec!["cluster.f1".into()],
+            left_out: 2,
+        });
+        let mut saved = derived.clone();
+        saved.targeting = None;
+        assert_eq!(
+            differences(&saved, &derived),
+            [
+                "targeting: --target: the file says the whole plan; the manifest and the live state \
+              give targets cluster.f1 leaving out 2"
+            ]
+        );
+        saved.targeting = derived.targeting.clone();
+        assert_eq!(check_same_plan(&saved, &derived), Ok(()));
     }
 
     fn differences(saved: &Plan, derived: &Plan) -> Vec<String> {

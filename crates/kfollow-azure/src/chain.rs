@@ -4,11 +4,19 @@
 //! 1. a service principal with a client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
 //!    `AZURE_CLIENT_SECRET`),
 //! 2. workload identity (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_FEDERATED_TOKEN_FILE`),
-//! 3. managed identity (`AZURE_CLIENT_ID`, when set, selects a user-assigned identity),
-//! 4. the Azure CLI, then the Azure Developer CLI.
+//! 3. an Azure Pipelines service connection with workload identity federation
+//!    (`AZURESUBSCRIPTION_TENANT_ID`, `AZURESUBSCRIPTION_CLIENT_ID`,
+//!    `AZURESUBSCRIPTION_SERVICE_CONNECTION_ID`, which the `AzureCLI@2` and
+//!    `AzurePowerShell@5` tasks set for such a connection; `SYSTEM_ACCESSTOKEN`, which the
+//!    pipeline maps from `$(System.AccessToken)`; and `SYSTEM_OIDCREQUESTURI`, which Azure
+//!    Pipelines sets in every job),
+//! 4. managed identity (`AZURE_CLIENT_ID`, when set, selects a user-assigned identity),
+//! 5. the Azure CLI, then the Azure Developer CLI. On GitHub Actions this is the route:
+//!    `azure/login` signs the Azure CLI in with OIDC.
 //!
-//! A service principal or workload identity whose variables are set is the user's explicit
-//! choice: when it fails, the chain stops there rather than quietly signing in as someone else.
+//! A service principal, workload identity or service connection whose variables are all set
+//! is the user's explicit choice: when it fails, the chain stops there rather than quietly
+//! signing in as someone else.
 //! Each credential gets a short time limit and `azure_identity`'s own retries are cut to one, so
 //! that a machine without any credential gets one error listing what was tried within seconds
 //! (the default client-secret credential retries for about 80 s offline). The first credential
@@ -26,10 +34,10 @@ use std::time::{Duration, SystemTime};
 use azure_core::credentials::TokenCredential;
 use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions};
 use azure_identity::{
-    AzureCliCredential, AzureDeveloperCliCredential, ClientAssertionCredentialOptions,
-    ClientSecretCredential, ClientSecretCredentialOptions, ManagedIdentityCredential,
-    ManagedIdentityCredentialOptions, UserAssignedId, WorkloadIdentityCredential,
-    WorkloadIdentityCredentialOptions,
+    AzureCliCredential, AzureDeveloperCliCredential, AzurePipelinesCredential,
+    AzurePipelinesCredentialOptions, ClientAssertionCredentialOptions, ClientSecretCredential,
+    ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+    UserAssignedId, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
 
 use crate::cloud::Cloud;
@@ -37,13 +45,18 @@ use crate::credential::{
     AccessToken, BoxFuture, CachedTokenSource, CredentialError, Secret, StaticToken, TokenSource,
 };
 
-/// The `AZURE_*` variables the chain reads.
-pub const CHAIN_VARIABLES: [&str; 5] = [
+/// The variables the chain reads.
+pub const CHAIN_VARIABLES: [&str; 10] = [
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURESUBSCRIPTION_TENANT_ID",
+    "AZURESUBSCRIPTION_CLIENT_ID",
+    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+    "SYSTEM_ACCESSTOKEN",
+    "SYSTEM_OIDCREQUESTURI",
 ];
 
 /// How the chain is built. [`ChainOptions::from_env`] reads the process environment; tests
@@ -52,7 +65,9 @@ pub const CHAIN_VARIABLES: [&str; 5] = [
 pub struct ChainOptions {
     /// The cloud to sign in to.
     pub cloud: Cloud,
-    /// The `AZURE_*` variables (see [`CHAIN_VARIABLES`]); empty values count as unset.
+    /// The variables of [`CHAIN_VARIABLES`]; empty values count as unset. The Azure Pipelines
+    /// credential reads `SYSTEM_OIDCREQUESTURI` from the process itself: here it only says
+    /// whether that credential is configured.
     pub vars: BTreeMap<String, String>,
     /// Whether to try managed identity.
     pub managed_identity: bool,
@@ -96,7 +111,7 @@ impl ChainOptions {
         }
     }
 
-    /// [`ChainOptions::new`] with the `AZURE_*` variables of the process.
+    /// [`ChainOptions::new`] with the [`CHAIN_VARIABLES`] of the process.
     pub fn from_env(cloud: Cloud) -> ChainOptions {
         let mut options = ChainOptions::new(cloud);
         for name in CHAIN_VARIABLES {
@@ -208,6 +223,49 @@ impl Chain {
                     ("AZURE_CLIENT_ID", client),
                     ("AZURE_FEDERATED_TOKEN_FILE", token_file),
                 ])),
+            },
+            timeout: options.timeout,
+            decisive: true,
+        });
+
+        let pipelines = [
+            (
+                "AZURESUBSCRIPTION_TENANT_ID",
+                options.var("AZURESUBSCRIPTION_TENANT_ID"),
+            ),
+            (
+                "AZURESUBSCRIPTION_CLIENT_ID",
+                options.var("AZURESUBSCRIPTION_CLIENT_ID"),
+            ),
+            (
+                "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+                options.var("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
+            ),
+            ("SYSTEM_ACCESSTOKEN", options.var("SYSTEM_ACCESSTOKEN")),
+            (
+                "SYSTEM_OIDCREQUESTURI",
+                options.var("SYSTEM_OIDCREQUESTURI"),
+            ),
+        ];
+        links.push(Link {
+            name: "Azure Pipelines service connection (AZURESUBSCRIPTION_TENANT_ID, AZURESUBSCRIPTION_CLIENT_ID, AZURESUBSCRIPTION_SERVICE_CONNECTION_ID, SYSTEM_ACCESSTOKEN, SYSTEM_OIDCREQUESTURI)",
+            credential: match pipelines.map(|(_, value)| value) {
+                [Some(tenant), Some(client), Some(connection), Some(token), Some(_)] => {
+                    AzurePipelinesCredential::new(
+                        tenant.to_owned(),
+                        client.to_owned(),
+                        connection,
+                        azure_core::credentials::Secret::new(token.to_owned()),
+                        Some(AzurePipelinesCredentialOptions {
+                            credential_options: ClientAssertionCredentialOptions {
+                                client_options: client_options.clone(),
+                            },
+                        }),
+                    )
+                    .map(|c| c as Arc<dyn TokenCredential>)
+                    .map_err(|e| first_line(&e.to_string()))
+                }
+                _ => Err(missing(&pipelines)),
             },
             timeout: options.timeout,
             decisive: true,
@@ -357,13 +415,17 @@ fn missing(vars: &[(&str, Option<&str>)]) -> String {
 }
 
 /// The first line of an `azure_identity` message (the rest is a troubleshooting link), at most
-/// 300 characters.
+/// 300 characters. A refused Azure Pipelines OIDC request ends its line with the diagnostic
+/// headers it got (`Headers { x-vss-e2eid: … }`); when there were none, only the bare word
+/// `Headers` is left, which is dropped.
 fn first_line(message: &str) -> String {
     let line = message
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or(message);
-    line.trim().chars().take(300).collect()
+    let line = line.trim();
+    let line = line.strip_suffix(" Headers").unwrap_or(line);
+    line.chars().take(300).collect()
 }
 
 fn help(cloud: Cloud) -> String {
@@ -381,7 +443,12 @@ fn help(cloud: Cloud) -> String {
         help.push_str("  - run `az login` (Azure CLI) or `azd auth login` (Azure Developer CLI)\n");
     }
     help.push_str(
-        "  - set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal\n\
+        "  - on GitHub Actions: sign the Azure CLI in with `azure/login` and OIDC (the job needs \
+         `permissions: id-token: write`); kfollow then uses the Azure CLI\n\
+         \x20 - in Azure Pipelines: run kfollow in an `AzureCLI@2` task whose service connection \
+         uses workload identity federation, and map `SYSTEM_ACCESSTOKEN: $(System.AccessToken)` \
+         in the task's `env`\n\
+         \x20 - set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service principal\n\
          \x20 - set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE for workload identity\n\
          \x20 - run where a managed identity is assigned (AZURE_CLIENT_ID picks a user-assigned one)\n\
          \x20 - set KFOLLOW_ACCESS_TOKEN to a bearer token",
@@ -398,6 +465,20 @@ mod tests {
         assert_eq!(
             missing(&[("A", Some("x")), ("B", None), ("C", None)]),
             "B, C not set"
+        );
+    }
+
+    #[test]
+    fn an_empty_header_list_is_dropped_from_a_message() {
+        assert_eq!(
+            first_line(
+                "AzurePipelinesCredential authentication failed. 401 response. Headers\nhttps://aka.ms/x"
+            ),
+            "AzurePipelinesCredential authentication failed. 401 response."
+        );
+        assert_eq!(
+            first_line("401 response. Headers { x-vss-e2eid: \"a\" }"),
+            "401 response. Headers { x-vss-e2eid: \"a\" }"
         );
     }
 

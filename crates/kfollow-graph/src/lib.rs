@@ -14,12 +14,16 @@
 //! which refuses a dependency on a change the plan does not hold. A cycle is an error that names
 //! its members ([`CycleError`]).
 //!
+//! [`target`] narrows a plan to the changes of some `--target`s and what they depend on.
+//!
 //! This crate does no I/O and does not decide what changes; it reads the operations each
 //! change carries (and, for a detach, the `databaseName`, `databaseNameOverride` and
-//! `databaseNamePrefix` values it shows), so it never needs the manifest or live state.
+//! `databaseNamePrefix` values it shows), so it never needs the manifest or live state to
+//! order; targeting reads the manifest only to tell a mistyped target from one in step.
 //! Writes on one cluster are serialised by the apply stage, not by edges here.
 
 mod names;
+mod target;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
@@ -32,6 +36,8 @@ use petgraph::graph::{DiGraph, NodeIndices};
 pub use petgraph::graph::NodeIndex;
 
 use names::Names;
+
+pub use target::{CLUSTER_TARGET_PREFIX, Target, TargetError, UnknownTarget, target};
 
 /// Changes that depend on each other in a circle, so no order can satisfy them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

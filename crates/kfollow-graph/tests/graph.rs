@@ -10,6 +10,10 @@ use kfollow_model::{
 use proptest::prelude::*;
 use serde_json::json;
 
+/// `--target`: narrowing a plan to some changes and what they depend on.
+#[path = "graph/target.rs"]
+mod target;
+
 fn id(name: &str) -> ClusterId {
     format!("/subscriptions/1/resourceGroups/rg/providers/Microsoft.Kusto/clusters/{name}")
         .parse()

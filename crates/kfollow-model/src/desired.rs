@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CachingPoliciesModificationKind, ClusterId, Principal, PrincipalsModificationKind, Role,
-    TableLevelSharing, Timespan, UnmanagedPolicy,
+    Address, CachingPoliciesModificationKind, ClusterId, Principal, PrincipalsModificationKind,
+    Role, TableLevelSharing, Timespan, UnmanagedPolicy,
 };
 
 /// Where a manifest node starts, for messages that point the user at it (1-based).
@@ -213,6 +213,39 @@ impl Desired {
     /// `FILE:LINE:COLUMN` of a manifest node, for messages.
     pub fn locate(&self, origin: SourceLocation) -> String {
         format!("{}:{}:{}", self.source_name, origin.line, origin.column)
+    }
+
+    /// The plan addresses of what the manifest declares: every attachment, and every follower
+    /// database whose name is known offline (the one of a single-database attachment, and
+    /// those with settings). A plan may also hold addresses of live resources the manifest
+    /// does not declare.
+    pub fn addresses(&self) -> Vec<Address> {
+        let mut out = Vec::new();
+        for attachment in &self.attachments {
+            out.push(Address::Attachment {
+                follower: attachment.follower.clone(),
+                name: attachment.name.clone(),
+            });
+            let single = match &attachment.database {
+                DatabaseSelection::One(name) => Some(name),
+                DatabaseSelection::All => None,
+            };
+            let mut databases: Vec<String> = single
+                .into_iter()
+                .chain(attachment.follower_databases.keys())
+                .map(|leader_database| attachment.follower_database_name.apply(leader_database))
+                .collect();
+            databases.dedup();
+            out.extend(
+                databases
+                    .into_iter()
+                    .map(|database| Address::FollowerDatabase {
+                        follower: attachment.follower.clone(),
+                        database,
+                    }),
+            );
+        }
+        out
     }
 }
 

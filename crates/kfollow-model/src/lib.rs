@@ -38,7 +38,7 @@ pub use observed::{
     ObservedDatabase, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails, is_running,
 };
 pub use plan::{
-    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Unmanaged,
+    Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
 pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest, sha256_hex};

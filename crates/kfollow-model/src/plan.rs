@@ -61,6 +61,18 @@ impl fmt::Display for Address {
     }
 }
 
+impl Address {
+    /// The follower cluster the address is on: its alias (for a `leader_follower` address of a
+    /// follower the manifest does not declare, the follower cluster's name).
+    pub fn follower(&self) -> &str {
+        match self {
+            Address::Attachment { follower, .. }
+            | Address::FollowerDatabase { follower, .. }
+            | Address::LeaderFollower { follower, .. } => follower,
+        }
+    }
+}
+
 /// What a change does, in Terraform's grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -329,6 +341,19 @@ pub struct Plan {
     pub unmanaged: Vec<Unmanaged>,
     /// Things the user should know that do not stop the plan.
     pub warnings: Vec<String>,
+    /// When `--target` narrowed the plan: what was targeted, and how much was left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targeting: Option<Targeting>,
+}
+
+/// How a targeted plan was narrowed: it holds only the changes of its targets and what they
+/// depend on, so it may be incomplete.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Targeting {
+    /// The targets as the user gave them (`attachment.emea/sales`, `cluster.emea`), in order.
+    pub targets: Vec<String>,
+    /// How many changes of the whole plan the targets left out.
+    pub left_out: usize,
 }
 
 impl Plan {

@@ -61,6 +61,15 @@ impl SavedPlan {
         }
     }
 
+    /// The `--target`s the plan was made with (empty for a whole plan): making the plan again
+    /// from the same manifest and live state with these gives the same changes.
+    pub fn targets(&self) -> &[String] {
+        self.plan
+            .targeting
+            .as_ref()
+            .map_or(&[], |targeting| targeting.targets.as_slice())
+    }
+
     /// True when `manifest` (a manifest file's bytes) is the manifest the plan was made from.
     pub fn made_from(&self, manifest: &[u8]) -> bool {
         digest(manifest) == self.manifest_digest
@@ -214,6 +223,20 @@ mod tests {
         assert!(text.ends_with("}\n"), "{text}");
         assert!(text.starts_with("{\n  \"format_version\": 2,\n"), "{text}");
         assert_eq!(SavedPlan::from_json(&text).unwrap(), saved);
+    }
+
+    #[test]
+    fn a_targeted_plan_keeps_its_targets() {
+        let mut saved = saved();
+        assert!(saved.targets().is_empty());
+        saved.plan.targeting = Some(crate::Targeting {
+            targets: vec!["cluster.fc".into()],
+            left_out: 2,
+        });
+        let back = SavedPlan::from_json(&saved.to_json().unwrap()).unwrap();
+        assert_eq!(back.targets(), ["cluster.fc"]);
+        // A whole plan's file has no `targeting` key: files from before it read the same.
+        assert!(!self::saved().to_json().unwrap().contains("targeting"));
     }
 
     #[test]

@@ -55,6 +55,12 @@ pub fn plan_json(plan: &Plan, meta: Option<&PlanJsonMeta>) -> Value {
         Value::Array(plan.unmanaged.iter().map(unmanaged).collect()),
     );
     doc.insert("warnings".into(), json!(plan.warnings));
+    if let Some(targeting) = &plan.targeting {
+        doc.insert(
+            "targeting".into(),
+            json!({ "targets": targeting.targets, "left_out": targeting.left_out }),
+        );
+    }
     Value::Object(doc)
 }
 

@@ -33,6 +33,6 @@ pub use access::{
 };
 pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
-pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, render_markdown};
+pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, plan_marker, render_markdown};
 pub use summary::summary_line;
 pub use text::{TextOptions, render_text};

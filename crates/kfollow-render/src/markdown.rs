@@ -1,8 +1,10 @@
 //! The plan as a pull-request comment (`--format markdown`).
 //!
-//! Layout, most important first: the summary line; a `> [!WARNING]` banner naming every
-//! detach and replacement; the unmanaged resources; the warnings; the plan body folded in
-//! `<details>` as a ```diff block. GitHub's diff highlighting colours lines by their first
+//! Layout, most important first: a hidden marker naming the manifest and a title (so a bot can
+//! keep one comment per manifest up to date); the summary line; the partial-plan warning of a
+//! targeted plan; a `> [!WARNING]` banner naming every detach and replacement; a table of
+//! the changes per follower cluster when there are several; the unmanaged resources; the
+//! warnings; the plan body folded in `<details>` as a ```diff block. GitHub's diff highlighting colours lines by their first
 //! character, so markers sit in column 0 and `~` becomes `!` (the diff grammar's "changed";
 //! `~` has no colour there).
 //!
@@ -10,12 +12,17 @@
 //! never fewer than characters, so it fits whatever GitHub counts. When the plan does not fit,
 //! the lists and then the body are cut, each with a note saying so; the summary line never is.
 
-use kfollow_model::{Change, Plan};
+use std::collections::BTreeMap;
+
+use kfollow_model::{Action, Change, Plan};
 
 use crate::body::{change_lines, verb};
 use crate::inert::inert;
 use crate::lines::to_diff;
-use crate::summary::{destructive_consequence, destructive_phrase, summary_line, unmanaged_hint};
+use crate::summary::{
+    TARGETING_HEAD, destructive_consequence, destructive_phrase, summary_line, targeting_sentence,
+    unmanaged_hint,
+};
 
 /// The most characters GitHub accepts in an issue or pull-request comment.
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
@@ -26,24 +33,70 @@ pub struct MarkdownOptions {
     /// The most bytes the comment may take; [`GITHUB_COMMENT_LIMIT`] by default. Lower it to
     /// leave room for text of your own around the plan.
     pub limit: usize,
+    /// A heading above the plan (the cli's `--title`, by default the manifest path).
+    pub title: Option<String>,
+    /// The manifest the plan is for: the first line is then its [`plan_marker`], which a bot
+    /// searches for to update the comment of this manifest in place.
+    pub manifest: Option<String>,
 }
 
 impl Default for MarkdownOptions {
     fn default() -> MarkdownOptions {
         MarkdownOptions {
             limit: GITHUB_COMMENT_LIMIT,
+            title: None,
+            manifest: None,
         }
     }
+}
+
+/// The hidden line that names the manifest of a plan comment:
+/// `<!-- kfollow:plan:<manifest path> -->`. The path is percent-encoded where it could end
+/// the HTML comment, break the line or hide (`%`, `<`, `>`, a `-` after a `-`, and every
+/// control, bidirectional or invisible character), so any path gives one well-formed comment
+/// and different paths give different markers.
+pub fn plan_marker(manifest: &str) -> String {
+    let mut path = String::with_capacity(manifest.len());
+    let mut previous = None;
+    for c in manifest.chars() {
+        let encode = matches!(c, '%' | '<' | '>')
+            || (c == '-' && previous == Some('-'))
+            || crate::inert::is_hidden(c);
+        if encode {
+            for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                path.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            path.push(c);
+        }
+        previous = path.chars().last();
+    }
+    format!("<!-- kfollow:plan:{path} -->")
 }
 
 /// Room kept back for the notes that say what was cut.
 const NOTE_RESERVE: usize = 400;
 
 /// The plan as GitHub-flavoured markdown, at most `options.limit` bytes long (unless the
-/// summary line alone is longer, which it never is in practice).
+/// marker, the title, the summary line and the partial-plan warning alone are longer, which
+/// they never are in practice).
 pub fn render_markdown(plan: &Plan, options: &MarkdownOptions) -> String {
-    let mut out = format!("**{}**\n", summary_line(plan));
+    let mut out = String::new();
+    if let Some(manifest) = &options.manifest {
+        out.push_str(&plan_marker(manifest));
+        out.push('\n');
+    }
+    if let Some(title) = &options.title {
+        out.push_str(&format!("### {}\n\n", escape(title)));
+    }
+    out.push_str(&format!("**{}**\n", summary_line(plan)));
     let budget = |out: &String| options.limit.saturating_sub(out.len());
+
+    if let Some(sentence) = targeting_sentence(plan, code) {
+        out.push_str(&format!(
+            "\n> [!WARNING]\n> **{TARGETING_HEAD}.** {sentence}\n"
+        ));
+    }
 
     if let Some(phrase) = destructive_phrase(plan) {
         let header = format!(
@@ -58,6 +111,15 @@ pub fn render_markdown(plan: &Plan, options: &MarkdownOptions) -> String {
             .collect();
         let cap = budget(&out).min(options.limit / 4);
         out.push_str(&fit_list(&header, &items, cap, "> "));
+    }
+
+    if let Some((header, rows)) = cluster_table(plan) {
+        // A table too cramped for a row and the note of what is cut is left out: the summary
+        // line holds its totals.
+        let cap = budget(&out).min(options.limit / 8);
+        if cap >= header.len() + NOTE_RESERVE {
+            out.push_str(&fit_list(&header, &rows, cap, ""));
+        }
     }
 
     if !plan.unmanaged.is_empty() {
@@ -95,6 +157,37 @@ pub fn render_markdown(plan: &Plan, options: &MarkdownOptions) -> String {
         out.push_str(&details(&plan.changes, budget(&out)));
     }
     out
+}
+
+/// The changes counted per follower cluster, as a table header and one row per cluster, when
+/// the plan changes more than one follower cluster (for one, the summary line says it all).
+fn cluster_table(plan: &Plan) -> Option<(String, Vec<String>)> {
+    let mut counts: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+    for change in &plan.changes {
+        let column = match change.action {
+            Action::Attach => 0,
+            Action::Update => 1,
+            Action::Replace => 2,
+            Action::Detach => 3,
+        };
+        counts.entry(change.address.follower()).or_default()[column] += 1;
+    }
+    if counts.len() < 2 {
+        return None;
+    }
+    let header = "\n| follower cluster | attach | change | replace | detach |\n\
+                  |---|--:|--:|--:|--:|\n"
+        .to_owned();
+    let rows = counts
+        .into_iter()
+        .map(|(cluster, [attach, change, replace, detach])| {
+            format!(
+                "| {} | {attach} | {change} | {replace} | {detach} |\n",
+                code(cluster).replace('|', "\\|")
+            )
+        })
+        .collect();
+    Some((header, rows))
 }
 
 /// `` `-/+` `attachment.emea/x` must be replaced: reason``
@@ -252,6 +345,29 @@ mod tests {
     fn code_spans_survive_backticks() {
         assert_eq!(code("a`b"), "``a`b``");
         assert_eq!(code("`a"), "`` `a ``");
+    }
+
+    #[test]
+    fn a_marker_stays_one_html_comment_whatever_the_path() {
+        assert_eq!(
+            plan_marker("envs/prod/kfollow.yaml"),
+            "<!-- kfollow:plan:envs/prod/kfollow.yaml -->"
+        );
+        assert_eq!(
+            plan_marker("a--b--->c<!--d%2D\ne-"),
+            "<!-- kfollow:plan:a-%2Db-%2D-%3Ec%3C!-%2Dd%252D%0Ae- -->"
+        );
+        assert_eq!(
+            plan_marker("a\u{202e}b\u{1b}"),
+            "<!-- kfollow:plan:a%E2%80%AEb%1B -->"
+        );
+        for path in ["--", "-->", "x--!>", "<!--", "a\r\nb", "%2D", "---"] {
+            let marker = plan_marker(path);
+            let inner = &marker["<!-- ".len()..marker.len() - " -->".len()];
+            assert!(!inner.contains("--"), "{marker}");
+            assert!(!inner.contains(['<', '>', '\n', '\r']), "{marker}");
+        }
+        assert_ne!(plan_marker("a--b"), plan_marker("a-%2Db"));
     }
 
     #[test]

@@ -23,6 +23,27 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
+/// The heading of the partial-plan warning, in Terraform's words.
+pub(crate) const TARGETING_HEAD: &str = "Resource targeting is in effect";
+
+/// What a targeted plan leaves out, in one paragraph, or `None` for a whole plan. `code` puts
+/// a target in the output form's code style.
+pub(crate) fn targeting_sentence(plan: &Plan, code: impl Fn(&str) -> String) -> Option<String> {
+    let targeting = plan.targeting.as_ref()?;
+    let targets: Vec<String> = targeting.targets.iter().map(|t| code(t)).collect();
+    let left_out = match targeting.left_out {
+        0 => "no other change is left out".to_owned(),
+        1 => "1 other change the manifest asks for is left out".to_owned(),
+        n => format!("{n} other changes the manifest asks for are left out"),
+    };
+    Some(format!(
+        "This plan holds only the changes of {} and what they depend on, so it may be \
+         incomplete: {left_out}. Plan without {} to see the whole plan.",
+        targets.join(", "),
+        code("--target"),
+    ))
+}
+
 /// The summary of an empty plan, in two parts (the first is bold on a terminal).
 pub(crate) const NO_CHANGES_HEAD: &str = "No changes.";
 /// See [`NO_CHANGES_HEAD`].

@@ -5,8 +5,8 @@ use kfollow_model::{Action, Plan};
 use crate::body::{self, change_lines};
 use crate::lines::{Line, Marker, Style, to_text};
 use crate::summary::{
-    NO_CHANGES_HEAD, NO_CHANGES_TAIL, destructive_consequence, destructive_phrase, summary_line,
-    unmanaged_hint,
+    NO_CHANGES_HEAD, NO_CHANGES_TAIL, TARGETING_HEAD, destructive_consequence, destructive_phrase,
+    summary_line, targeting_sentence, unmanaged_hint,
 };
 
 /// How to render text.
@@ -16,11 +16,12 @@ pub struct TextOptions {
     pub color: bool,
 }
 
-/// The plan in Terraform's visual grammar: every change as a `+ ~ -/+ -` block, then the
-/// unmanaged resources, the warnings, a shouted warning naming every detach and replacement,
-/// and the summary line last.
+/// The plan in Terraform's visual grammar: the partial-plan warning of a targeted plan, every
+/// change as a `+ ~ -/+ -` block, then the unmanaged resources, the warnings, a shouted
+/// warning naming every detach and replacement, and the summary line last.
 pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
     let mut out = Vec::new();
+    targeting_lines(&mut out, plan);
     if !plan.is_empty() {
         legend_lines(&mut out, plan);
         out.push(Line::plain(
@@ -47,6 +48,18 @@ pub fn render_text(plan: &Plan, options: &TextOptions) -> String {
         out.push(Line::styled(0, Style::Bold, head).with(Style::Plain, tail));
     }
     to_text(&out, options.color)
+}
+
+/// Terraform's warning that a targeted plan may be incomplete, first, as Terraform puts it.
+fn targeting_lines(out: &mut Vec<Line>, plan: &Plan) {
+    let Some(sentence) = targeting_sentence(plan, |target| format!("`{target}`")) else {
+        return;
+    };
+    out.push(
+        Line::styled(0, Style::Change, "Warning:").with(Style::Bold, format!(" {TARGETING_HEAD}")),
+    );
+    out.push(Line::plain(2, sentence));
+    out.push(Line::blank());
 }
 
 /// Terraform's legend: the symbols this plan uses, and what each does.

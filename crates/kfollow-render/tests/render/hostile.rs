@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use kfollow_model::kql::{self, Entity};
 use kfollow_model::{
-    Action, Address, AttributeChange, Change, ClusterId, Operation, Plan, Timespan, Unmanaged,
+    Action, Address, AttributeChange, Change, ClusterId, Operation, Plan, Targeting, Timespan,
+    Unmanaged,
 };
 use kfollow_render::{MarkdownOptions, TextOptions, is_hidden, render_markdown, render_text};
 use proptest::prelude::*;
@@ -174,19 +175,36 @@ fn plan_with(n: &dyn Fn(usize) -> String) -> Plan {
             share_origin: None,
         }],
         warnings: vec![n(17), format!("the table `{}` is not shared", n(6))],
+        targeting: Some(Targeting {
+            targets: vec![format!("cluster.{}", n(0)), n(13)],
+            left_out: 1,
+        }),
     }
 }
 
-/// The hostile plan, and the same plan with every distinct name replaced by a plain one.
-fn plans(names: &[String]) -> (Plan, Plan) {
+/// The markdown options of a pull-request comment: a title and a manifest path from the names.
+fn comment_options(n: &dyn Fn(usize) -> String) -> MarkdownOptions {
+    MarkdownOptions {
+        title: Some(n(14)),
+        manifest: Some(n(16)),
+        ..MarkdownOptions::default()
+    }
+}
+
+/// The hostile plan and comment options, and the same with every distinct name replaced by a
+/// plain one.
+fn plans(names: &[String]) -> ((Plan, MarkdownOptions), (Plan, MarkdownOptions)) {
     let mut plain: HashMap<&str, String> = HashMap::new();
     for name in names {
         let next = format!("n{}", plain.len());
         plain.entry(name).or_insert(next);
     }
-    let hostile = plan_with(&|i| names[i].clone());
-    let plain = plan_with(&|i| plain[names[i].as_str()].clone());
-    (hostile, plain)
+    let hostile = |i: usize| names[i].clone();
+    let plain = |i: usize| plain[names[i].as_str()].clone();
+    (
+        (plan_with(&hostile), comment_options(&hostile)),
+        (plan_with(&plain), comment_options(&plain)),
+    )
 }
 
 /// The SGR colour sequences the renderer writes itself, removed.
@@ -245,7 +263,7 @@ proptest! {
     fn no_name_can_spoof_the_text_or_the_markdown(
         names in proptest::collection::vec(hostile(), 18..=18),
     ) {
-        let (hostile, plain) = plans(&names);
+        let ((hostile, hostile_comment), (plain, plain_comment)) = plans(&names);
         let text = |plan: &Plan, color| render_text(plan, &TextOptions { color });
         assert_inert("text", &text(&hostile, false), &text(&plain, false))?;
         assert_inert(
@@ -255,6 +273,11 @@ proptest! {
         )?;
         let markdown = |plan: &Plan| render_markdown(plan, &MarkdownOptions::default());
         assert_inert("markdown", &markdown(&hostile), &markdown(&plain))?;
+        assert_inert(
+            "comment",
+            &render_markdown(&hostile, &hostile_comment),
+            &render_markdown(&plain, &plain_comment),
+        )?;
     }
 }
 
@@ -272,7 +295,7 @@ fn a_forged_summary_line_stays_on_its_line() {
             }
         })
         .collect();
-    let (hostile, _) = plans(&names);
+    let ((hostile, _), _) = plans(&names);
     let text = render_text(&hostile, &TextOptions { color: false });
     let summaries: Vec<&str> = text.lines().filter(|l| l.starts_with("Plan:")).collect();
     assert_eq!(

@@ -1,17 +1,22 @@
-//! The markdown form keeps its promises whatever the plan holds: under the limit, the summary
-//! first and whole, every fence and fold closed.
+//! The markdown form keeps its promises whatever the plan holds: under the limit, the marker,
+//! the title and the summary first and whole, every fence and fold closed.
 
-use kfollow_model::{Action, Address, AttributeChange, Change, Plan, Unmanaged};
-use kfollow_render::{MarkdownOptions, render_markdown, summary_line};
+use kfollow_model::{Action, Address, AttributeChange, Change, Plan, Targeting, Unmanaged};
+use kfollow_render::{MarkdownOptions, plan_marker, render_markdown, summary_line};
 use proptest::prelude::*;
 use serde_json::json;
 
 use crate::hostile::hostile;
 
+/// Hostile text of a few parts: a title or a path.
+fn short_hostile() -> impl Strategy<Value = String> {
+    hostile().prop_map(|text| text.chars().take(60).collect())
+}
+
 fn change(index: usize, action: Action, value: String) -> Change {
     Change {
         address: Address::Attachment {
-            follower: "emea".into(),
+            follower: format!("f{}", index % 7),
             name: format!("a{index}"),
         },
         action,
@@ -60,6 +65,22 @@ fn plan() -> impl Strategy<Value = Plan> {
                 })
                 .collect(),
             warnings,
+            targeting: None,
+        })
+}
+
+/// A plan, sometimes targeted.
+fn maybe_targeted() -> impl Strategy<Value = Plan> {
+    (
+        plan(),
+        proptest::option::of(proptest::collection::vec(hostile(), 1..4)),
+    )
+        .prop_map(|(mut plan, targets)| {
+            plan.targeting = targets.map(|targets| Targeting {
+                targets,
+                left_out: 3,
+            });
+            plan
         })
 }
 
@@ -68,21 +89,59 @@ proptest! {
 
     #[test]
     fn markdown_fits_and_stays_well_formed(plan in plan(), limit in 1_200usize..20_000) {
-        let rendered = render_markdown(&plan, &MarkdownOptions { limit });
+        let rendered = render_markdown(&plan, &MarkdownOptions { limit, ..MarkdownOptions::default() });
         prop_assert!(rendered.len() <= limit, "{} > {limit}", rendered.len());
         let summary = format!("**{}**\n", summary_line(&plan));
         prop_assert!(rendered.starts_with(&summary));
-        prop_assert_eq!(
-            rendered.matches("<details>").count(),
-            usize::from(!plan.is_empty())
-        );
-        let fences: Vec<&str> = rendered
-            .lines()
-            .filter(|line| line.starts_with("```"))
-            .collect();
-        prop_assert!(fences.len() == 2 * usize::from(!plan.is_empty()), "{fences:?}");
-        if let [open, close] = fences.as_slice() {
-            prop_assert_eq!(open.trim_end_matches("diff"), *close);
-        }
+        well_formed(&plan, &rendered)?;
     }
+
+    /// With a marker, a title and targets, they come first and the limit still holds.
+    #[test]
+    fn a_titled_targeted_comment_fits_too(
+        plan in maybe_targeted(),
+        limit in 2_500usize..20_000,
+        title in short_hostile(),
+        manifest in short_hostile(),
+    ) {
+        let options = MarkdownOptions {
+            limit,
+            title: Some(title),
+            manifest: Some(manifest.clone()),
+        };
+        let rendered = render_markdown(&plan, &options);
+        prop_assert!(rendered.len() <= limit, "{} > {limit}", rendered.len());
+        let lines: Vec<&str> = rendered.lines().collect();
+        let marker = plan_marker(&manifest);
+        prop_assert_eq!(lines[0], marker.as_str());
+        prop_assert!(lines[1].starts_with("### "), "{:?}", lines[1]);
+        prop_assert_eq!(lines[2], "");
+        let summary = format!("**{}**", summary_line(&plan));
+        prop_assert_eq!(lines[3], summary.as_str());
+        prop_assert_eq!(
+            rendered.contains("Resource targeting is in effect"),
+            plan.targeting.is_some()
+        );
+        well_formed(&plan, &rendered)?;
+    }
+}
+
+/// One fold when there are changes, and its diff fence closed by the same fence.
+fn well_formed(plan: &Plan, rendered: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        rendered.matches("<details>").count(),
+        usize::from(!plan.is_empty())
+    );
+    let fences: Vec<&str> = rendered
+        .lines()
+        .filter(|line| line.starts_with("```"))
+        .collect();
+    prop_assert!(
+        fences.len() == 2 * usize::from(!plan.is_empty()),
+        "{fences:?}"
+    );
+    if let [open, close] = fences.as_slice() {
+        prop_assert_eq!(open.trim_end_matches("diff"), *close);
+    }
+    Ok(())
 }

@@ -62,6 +62,21 @@ mod text_form {
     }
 
     #[test]
+    fn a_targeted_plan_says_first_that_it_may_be_incomplete() {
+        insta::assert_snapshot!(text(&plans::targeted()));
+    }
+
+    #[test]
+    fn a_targeted_plan_in_colour() {
+        let rendered = coloured(&plans::targeted());
+        assert!(
+            rendered
+                .starts_with("\\e[33mWarning:\\e[0m\\e[1m Resource targeting is in effect\\e[0m\n"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
     fn empty_plan() {
         insta::assert_snapshot!(text(&Plan::default()), @"No changes. Live state matches the manifest.");
     }
@@ -155,6 +170,24 @@ mod markdown_form {
         insta::assert_snapshot!(markdown(&plans::everything()));
     }
 
+    /// What `kfollow plan --format markdown --target …` posts: marker, title, partial-plan
+    /// warning.
+    #[test]
+    fn a_targeted_plan_with_its_marker_and_title() {
+        let options = MarkdownOptions {
+            title: Some("Production rollout (EMEA)".into()),
+            manifest: Some("envs/prod/kfollow.yaml".into()),
+            ..MarkdownOptions::default()
+        };
+        insta::assert_snapshot!(render_markdown(&plans::targeted(), &options));
+    }
+
+    #[test]
+    fn one_follower_cluster_needs_no_table() {
+        assert!(!markdown(&plans::targeted()).contains("| follower cluster |"));
+        assert!(markdown(&plans::everything()).contains("| follower cluster |"));
+    }
+
     #[test]
     fn updates_only_has_no_banner() {
         let rendered = markdown(&plans::gentle());
@@ -236,7 +269,13 @@ mod markdown_form {
     fn every_limit_is_respected() {
         let plan = plans::huge(200);
         for limit in [1_500, 4_000, 10_000, 30_000, GITHUB_COMMENT_LIMIT] {
-            let rendered = render_markdown(&plan, &MarkdownOptions { limit });
+            let rendered = render_markdown(
+                &plan,
+                &MarkdownOptions {
+                    limit,
+                    ..MarkdownOptions::default()
+                },
+            );
             assert!(rendered.len() <= limit, "{} > {limit}", rendered.len());
             assert!(rendered.starts_with(&format!("**{}**\n", summary_line(&plan))));
             assert!(rendered.contains("[!WARNING]"));
@@ -246,7 +285,13 @@ mod markdown_form {
     #[test]
     fn a_truncated_comment_reads_well() {
         let plan = plans::huge(12);
-        insta::assert_snapshot!(render_markdown(&plan, &MarkdownOptions { limit: 4_000 }));
+        insta::assert_snapshot!(render_markdown(
+            &plan,
+            &MarkdownOptions {
+                limit: 4_000,
+                ..MarkdownOptions::default()
+            }
+        ));
     }
 
     #[test]
@@ -259,6 +304,17 @@ mod markdown_form {
 
 mod json_form {
     use super::*;
+
+    #[test]
+    fn a_targeted_plan_names_its_targets() {
+        let value: Value = serde_json::from_str(&render_json(&plans::targeted(), None)).unwrap();
+        assert_eq!(
+            value["targeting"],
+            serde_json::json!({ "targets": ["follower_database.emea/LogsEU"], "left_out": 4 })
+        );
+        let whole: Value = serde_json::from_str(&render_json(&plans::everything(), None)).unwrap();
+        assert!(whole.get("targeting").is_none());
+    }
 
     #[test]
     fn every_kind_of_change() {

@@ -3,7 +3,7 @@
 
 use kfollow_model::{
     Action, Address, AttachmentBody, AttributeChange, Change, ClusterId, Operation, Plan,
-    PrincipalsModificationKind, SourceLocation, TableLevelSharing, Timespan, Unmanaged,
+    PrincipalsModificationKind, SourceLocation, TableLevelSharing, Targeting, Timespan, Unmanaged,
 };
 use serde_json::{Value, json};
 
@@ -380,7 +380,19 @@ pub fn everything() -> Plan {
         ],
         unmanaged: unmanaged(),
         warnings: warnings(),
+        targeting: None,
     }
+}
+
+/// The replacement of `attachment.emea/logs` and the settings that wait for it, as
+/// `--target follower_database.emea/LogsEU` leaves them: a partial plan.
+pub fn targeted() -> Plan {
+    let mut plan = docs_example();
+    plan.targeting = Some(Targeting {
+        targets: vec!["follower_database.emea/LogsEU".into()],
+        left_out: 4,
+    });
+    plan
 }
 
 /// Updates only: no banner.
@@ -389,6 +401,7 @@ pub fn gentle() -> Plan {
         changes: vec![update(), follower_settings()],
         unmanaged: vec![],
         warnings: vec![],
+        targeting: None,
     }
 }
 
@@ -398,6 +411,7 @@ pub fn empty_with_reports() -> Plan {
         changes: vec![],
         unmanaged: unmanaged(),
         warnings: warnings(),
+        targeting: None,
     }
 }
 
@@ -431,6 +445,7 @@ pub fn huge(n: usize) -> Plan {
         changes,
         unmanaged,
         warnings: vec![],
+        targeting: None,
     }
 }
 
@@ -473,6 +488,7 @@ pub fn docs_example() -> Plan {
         changes: vec![replace(), settings],
         unmanaged,
         warnings: vec![],
+        targeting: None,
     }
 }
 
