@@ -53,8 +53,23 @@ fn a_cluster_target_rolls_out_one_follower_cluster() {
     insta::assert_snapshot!("targeted_plan_markdown", markdown.stdout);
 
     let apply = ws
-        .emulated(&["apply", "--target", "cluster.f2", "--auto-approve"])
+        .emulated(&[
+            "apply",
+            "--target",
+            "cluster.f2",
+            "--auto-approve",
+            "--record",
+            "applied.json",
+        ])
         .expect_code(0);
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("applied.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        record["targets"],
+        serde_json::json!(["cluster.f2"]),
+        "{record}"
+    );
     assert!(
         apply
             .stdout

@@ -243,6 +243,11 @@ impl ApplyRecord {
     /// The plan about to be applied: every change, not attempted until a report says
     /// otherwise, and what the plan reported beside them.
     pub fn set_plan(&mut self, plan: &Plan) {
+        self.targets = plan
+            .targeting
+            .as_ref()
+            .map(|targeting| targeting.targets.clone())
+            .unwrap_or_default();
         self.changes = plan
             .changes
             .iter()
