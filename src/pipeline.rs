@@ -47,35 +47,62 @@ pub struct Manifest {
     pub desired: Desired,
 }
 
-/// Reads and validates the manifest; on errors prints every diagnostic and stops.
+/// Reads and validates the manifest; on errors prints the diagnostics and stops. Reads at
+/// most one byte more than a manifest may hold, so `/dev/zero` is refused, not read.
 pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let bytes = read_at_most(path, kfollow_spec::MAX_MANIFEST_BYTES + 1).map_err(|error| {
         miette::miette!(
             help = "name the manifest with `-f FILE` (the default is `kfollow.yaml` in the current folder)",
             "cannot read the manifest `{name}`: {error}"
         )
     })?;
-    match kfollow_spec::load(&name, &text) {
+    match kfollow_spec::load_bytes(&name, &bytes) {
         Ok(validated) => {
-            for warning in validated.warnings {
-                output.report(&miette::Report::new(warning));
-            }
+            print_diagnostics(output, &kfollow_spec::Shown::first(&validated.warnings));
             Ok(Manifest {
                 name,
-                digest: digest(text.as_bytes()),
-                sha256: sha256_hex(text.as_bytes()),
+                digest: digest(&bytes),
+                sha256: sha256_hex(&bytes),
                 desired: validated.desired,
             })
         }
         Err(diagnostics) => {
-            for diagnostic in diagnostics.all() {
-                output.report(&miette::Report::new(diagnostic.clone()));
-            }
+            print_diagnostics(output, &diagnostics.shown());
             output.message(&diagnostics.to_string());
             Err(Stop.into())
         }
     }
+}
+
+/// Prints the diagnostics shown, then how many were left out.
+fn print_diagnostics(output: Output, shown: &kfollow_spec::Shown<'_>) {
+    for diagnostic in &shown.diagnostics {
+        output.report(&miette::Report::new((*diagnostic).clone()));
+    }
+    if let Some(more) = shown.more() {
+        output.message(&format!("{more}\n"));
+    }
+}
+
+/// The first `limit` bytes of a file (all of it when it is shorter).
+fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let size = file
+        .metadata()
+        .ok()
+        .and_then(|m| usize::try_from(m.len()).ok());
+    // A regular file says its size. A device or a pipe says 0: reserve the limit at once
+    // (pages are only touched as bytes arrive) rather than grow by copying.
+    let capacity = match size {
+        Some(size) if size > 0 => size.saturating_add(1).min(limit),
+        _ => limit,
+    };
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Reads the live state of every cluster the manifest names.

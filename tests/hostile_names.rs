@@ -40,6 +40,18 @@ fn assert_inert(output: &str) {
     assert!(forged.is_empty(), "forged lines {forged:?} in:\n{output}");
 }
 
+/// The manifest of one attachment named `attachment`, with a caching override for `table`.
+fn hostile_manifest(attachment: &str, table: &str) -> String {
+    manifest(
+        "",
+        &format!(
+            "  - name: {}\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    followerDatabase:\n      tables:\n        {}: {{ hotCachePeriod: 1d }}\n",
+            yaml(attachment),
+            yaml(table)
+        ),
+    )
+}
+
 #[test]
 fn hostile_names_in_the_manifest_stay_inert() {
     let table = format!("Orders{FORGED}{TITLE}\0\u{202e}");
@@ -50,17 +62,17 @@ fn hostile_names_in_the_manifest_stay_inert() {
     );
     let ws = Workspace::new();
     ws.write("world.yaml", &world);
-    ws.write(
-        "kfollow.yaml",
-        &manifest(
-            "",
-            &format!(
-                "  - name: {}\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    followerDatabase:\n      tables:\n        {}: {{ hotCachePeriod: 1d }}\n",
-                yaml(attachment),
-                yaml(&table)
-            ),
-        ),
+    // The service refuses such a table name, so validate does, quoting it inert.
+    ws.write("kfollow.yaml", &hostile_manifest(attachment, &table));
+    let refused = kfollow(ws.path(), &["validate"], &[]).expect_code(1);
+    assert_inert(&refused.output());
+    assert!(
+        refused.output().contains("table name"),
+        "{}",
+        refused.output()
     );
+    // An attachment name may hold bidirectional and invisible characters: ARM takes them.
+    ws.write("kfollow.yaml", &hostile_manifest(attachment, "Orders"));
     let validate = kfollow(ws.path(), &["validate"], &[]).expect_code(0);
     assert_inert(&validate.output());
     let plan = ws.emulated(&["plan", "--out", "p.plan"]).expect_code(0);

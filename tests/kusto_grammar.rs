@@ -21,14 +21,15 @@ fn the_fixture_holds_every_documented_syntax_and_example() {
     let (_, examples) = read_fixture();
     // 2 `.show`, database caching alter/delete, `.add`, `.drop`, 2 modification kinds,
     // prefetch-extents, 4 table/view alters, 4 table/view deletes; `.show database …
-    // principals` of the security roles page.
+    // principals` of the security roles page; `.show tables details` and
+    // `.show materialized-views` of their pages.
     assert_eq!(
         grammar.syntaxes.len(),
-        18,
+        20,
         "{:?}",
         grammar.syntaxes.iter().map(|s| &s.text).collect::<Vec<_>>()
     );
-    assert_eq!(examples.len(), 19, "{examples:?}");
+    assert_eq!(examples.len(), 20, "{examples:?}");
     for example in &examples {
         if let Err(error) = grammar.check(example) {
             panic!("the doc's own example: {error}");
@@ -84,6 +85,9 @@ fn the_matcher_refuses_what_the_doc_does_not_allow() {
         ".alter follower database MyDb tables (T1,) policy caching hot = 7d",
         ".add follower database MyDB viewers (aadgroup=g@x.com)",
         ".add follower database MyDB viewers ('unclosed)",
+        // String literals: only the documented escapes, no raw line break.
+        r".add follower database MyDB viewers ('aaduser=a@x.com') 'bell\u0007'",
+        ".add follower database MyDB viewers ('aaduser=a@x.com') 'two\nlines'",
         // Roles, kinds, booleans, extra and missing words.
         ".add follower database MyDB readers ('aaduser=a@x.com')",
         ".add follower database MyDB ingestors ('aaduser=a@x.com')",

@@ -21,6 +21,8 @@ mod in_flight;
 #[cfg(unix)]
 mod interrupt;
 mod kusto_grammar;
+mod leader_entities;
+mod manifest_limits;
 mod output;
 mod plan_apply;
 mod record;

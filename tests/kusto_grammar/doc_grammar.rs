@@ -419,13 +419,20 @@ fn string_literal(
             None => return Err(format!("the string literal at {start} is not closed")),
             Some('\\') if !verbatim => {
                 let escaped = chars.get(i + 1).ok_or("a `\\` ends the command")?;
+                // The escapes of the string data type doc, and no other.
                 value.push(match escaped {
                     'n' => '\n',
                     't' => '\t',
                     'r' => '\r',
-                    other => *other,
+                    '\\' | '\'' | '"' => *escaped,
+                    other => return Err(format!("`\\{other}` is not a documented escape")),
                 });
                 i += 2;
+            }
+            Some('\n' | '\r') => {
+                return Err(format!(
+                    "the string literal at {start} holds a raw line break"
+                ));
             }
             Some(&c) if c == quote => {
                 if verbatim && chars.get(i + 1) == Some(&quote) {

@@ -109,6 +109,30 @@ pub enum DiffError {
         /// What holds it (`a read-write database`, `the follower database of attachment x`).
         taken_by: String,
     },
+    /// A caching override names a table or materialized view the leader database does not
+    /// have.
+    #[error(
+        "{at}: {kind} `{name}` does not exist in database `{database}` on leader `{leader}`, \
+         so its caching override cannot be set; {}",
+        same_but_case.as_ref().map_or_else(
+            || "fix the name or remove the override".to_owned(),
+            |s| format!("did you mean `{s}`? (names are case-sensitive)")
+        )
+    )]
+    LeaderEntityMissing {
+        /// Where the entity is named.
+        at: String,
+        /// `table` or `materialized view`.
+        kind: &'static str,
+        /// The name in the manifest.
+        name: String,
+        /// The leader database.
+        database: String,
+        /// The leader alias.
+        leader: String,
+        /// An entity of the same name in another case (names are case-sensitive).
+        same_but_case: Option<String>,
+    },
     /// The manifest declares an attachment that Azure Data Share made and manages.
     #[error(
         "{at}: attachment `{name}` on `{follower}` (following `{leader}`/`{database}`) was made \

@@ -6,7 +6,9 @@
 //! the exact Kusto commands of [`kql`]), and live resources outside the manifest, reported as
 //! [`kfollow_model::Unmanaged`] or detached where the manifest says so. It also runs the
 //! checks that need live state (clusters running, leader database read-write, same region,
-//! follower database name free) and returns every failure at once as [`DiffErrors`].
+//! follower database name free, the tables and views of caching overrides on the leader) and
+//! returns every failure at once as [`DiffErrors`]; a table-level sharing entry that matches
+//! nothing on the leader is a warning.
 //!
 //! [`review`] is the access review's counterpart (`kfollow access`): who can query each
 //! follower database the manifest manages, and whether that comes from the leader, from the
@@ -20,6 +22,7 @@
 mod access;
 mod attachment;
 mod checks;
+mod entities;
 mod error;
 mod in_flight;
 mod leader;
@@ -74,6 +77,8 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> 
     let outcomes = attachment::diff_attachments(&mut cx, &resolved);
     attachment::unmanaged_attachments(&mut cx);
     checks::attachments(&mut cx, &resolved, &outcomes);
+    entities::overrides_exist(&mut cx, &resolved);
+    entities::sharing_entries_match(&mut cx, &resolved);
     settings::diff_settings(&mut cx, &resolved, &outcomes);
     leader::unmanaged_followers(&mut cx);
     checks::writes_to_stopped_clusters(&mut cx);

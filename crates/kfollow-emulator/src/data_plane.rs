@@ -8,7 +8,7 @@
 //! all is the closest to it (and leaves a client nothing to mistake for a Kusto error).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{Method, StatusCode};
 use kfollow_model::{Principal, Role};
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::auth::{Access, Denied, authorize};
 use crate::faults::{Fault, FaultKind};
-use crate::kusto::{self, Catalog, DatabaseView, FollowerSettings, FollowerView};
+use crate::kusto::{self, Catalog, DatabaseView, EntityView, FollowerSettings, FollowerView};
 use crate::refresh::SchemaRefresh;
 use crate::reply::{Reply, one_api_error};
 use crate::state::State;
@@ -34,12 +34,24 @@ pub struct ClusterCatalog<'a> {
     pub refresh: &'a SchemaRefresh,
     /// The time of the request, for [`SchemaRefresh::shown`].
     pub now: Instant,
+    /// When the world was loaded ([`State::loaded_at`]).
+    pub loaded_at: SystemTime,
 }
 
 impl Catalog for ClusterCatalog<'_> {
     fn databases(&self) -> Vec<DatabaseView> {
         let world = &*self.world;
         let owner = &world.clusters[self.cluster];
+        let entities = |names: &[String], shared: &dyn Fn(&str) -> bool| -> Vec<EntityView> {
+            names
+                .iter()
+                .filter(|name| shared(name))
+                .map(|name| EntityView {
+                    name: name.clone(),
+                    last_data: self.loaded_at,
+                })
+                .collect()
+        };
         let mut views: Vec<DatabaseView> = owner
             .databases
             .iter()
@@ -47,6 +59,9 @@ impl Catalog for ClusterCatalog<'_> {
                 name: d.name.clone(),
                 follower: None,
                 principals: roles(&d.principals),
+                tables: entities(&d.tables, &|_| true),
+                materialized_views: entities(&d.materialized_views, &|_| true),
+                hot_cache_period: d.hot_cache_period,
             })
             .collect();
         for follower in world.follower_databases(self.cluster) {
@@ -61,22 +76,14 @@ impl Catalog for ClusterCatalog<'_> {
                 .databases
                 .iter()
                 .find(|d| d.name == follower.leader_database);
-            let tables = leader_database
+            let (tables, materialized_views) = leader_database
                 .map(|d| {
-                    d.tables
-                        .iter()
-                        .filter(|t| sharing.shares_table(t))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            let materialized_views = leader_database
-                .map(|d| {
-                    d.materialized_views
-                        .iter()
-                        .filter(|v| sharing.shares_materialized_view(v))
-                        .cloned()
-                        .collect()
+                    (
+                        entities(&d.tables, &|t| sharing.shares_table(t)),
+                        entities(&d.materialized_views, &|v| {
+                            sharing.shares_materialized_view(v)
+                        }),
+                    )
                 })
                 .unwrap_or_default();
             views.push(DatabaseView {
@@ -87,9 +94,10 @@ impl Catalog for ClusterCatalog<'_> {
                 follower: Some(FollowerView {
                     leader_cluster_uri: crate::arm::resources::cluster_uri(self.base_url, leader),
                     leader_database: follower.leader_database.clone(),
-                    tables,
-                    materialized_views,
                 }),
+                tables,
+                materialized_views,
+                hot_cache_period: leader_database.and_then(|d| d.hot_cache_period),
             });
         }
         views
@@ -209,6 +217,7 @@ pub fn handle(
                     base_url,
                     refresh: &state.refresh,
                     now,
+                    loaded_at: state.loaded_at,
                 };
                 execute(&mut catalog, &request.db, &request.csl)
             };

@@ -176,6 +176,9 @@ pub struct State {
     pub budgets: Budgets,
     /// Bumped on every change of the world, so `--save` knows when to write.
     pub revision: u64,
+    /// When the world was loaded: the creation time of the one extent every table holds
+    /// (`.show tables details`).
+    pub loaded_at: SystemTime,
 }
 
 impl State {
@@ -188,6 +191,7 @@ impl State {
             log: VecDeque::new(),
             budgets: Budgets::default(),
             revision: 0,
+            loaded_at: SystemTime::now(),
         }
     }
 

@@ -202,6 +202,12 @@ pub struct FollowerDatabaseSettings {
     /// Where the settings are declared.
     #[serde(default)]
     pub origin: SourceLocation,
+    /// Where each table of `tables` is named, for messages about that table.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub table_origins: BTreeMap<String, SourceLocation>,
+    /// Where each view of `materialized_views` is named.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub materialized_view_origins: BTreeMap<String, SourceLocation>,
 }
 
 impl Desired {

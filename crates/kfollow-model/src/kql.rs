@@ -143,11 +143,17 @@ pub fn quote_name(name: &str) -> String {
     }
 }
 
-/// A Kusto string literal: `'text'`, with `\`, `'` and control characters escaped.
+/// A Kusto string literal: `'text'`, escaped as
+/// [the string data type](https://learn.microsoft.com/kusto/query/scalar-data-types/string)
+/// documents it and nothing more: `\\` and `\'` for the backslash and the quote, `\n`, `\r`
+/// and `\t`. Those are the only escapes Kusto documents (no `\uXXXX`), and newline and return
+/// are the only characters a literal cannot hold unescaped; any other character is written
+/// as it is.
 ///
 /// ```
 /// use kfollow_model::kql::string_literal;
 /// assert_eq!(string_literal("it's"), r"'it\'s'");
+/// assert_eq!(string_literal("a\r\nb"), r"'a\r\nb'");
 /// ```
 pub fn string_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -159,7 +165,6 @@ pub fn string_literal(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
     }
@@ -181,6 +186,14 @@ pub fn show_follower_databases<S: AsRef<str>>(databases: &[S]) -> String {
     let names: Vec<String> = databases.iter().map(|d| quote_name(d.as_ref())).collect();
     format!(".show follower databases ({})", names.join(", "))
 }
+
+/// `.show tables details`: every table of the request's database
+/// (<https://learn.microsoft.com/kusto/management/show-table-details-command>).
+pub const SHOW_TABLES_DETAILS: &str = ".show tables details";
+
+/// `.show materialized-views`: every materialized view of the request's database
+/// (<https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>).
+pub const SHOW_MATERIALIZED_VIEWS: &str = ".show materialized-views";
 
 /// `.show database <db> principals`: every principal of a database, with its display name and
 /// object id (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
@@ -343,6 +356,9 @@ mod tests {
         assert_eq!(string_literal(r"a\b"), r"'a\\b'");
         assert_eq!(string_literal("x'y"), r"'x\'y'");
         assert_eq!(string_literal("l1\nl2"), r"'l1\nl2'");
+        // No `\uXXXX`: Kusto documents none; other control characters go as they are.
+        assert_eq!(string_literal("bell\u{7}"), "'bell\u{7}'");
+        assert_eq!(string_literal("a\r\tb"), r"'a\r\tb'");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod desired;
 pub mod id;
 pub mod kinds;
 pub mod kql;
+pub mod names;
 pub mod observed;
 pub mod plan;
 pub mod principal;
@@ -35,7 +36,8 @@ pub use kinds::{
 };
 pub use observed::{
     DELETING, LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster,
-    ObservedDatabase, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails, is_running,
+    ObservedDatabase, ObservedEntities, ObservedFollowerSettings, ObservedPrincipal,
+    PrincipalDetails, is_running,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,

@@ -1,6 +1,6 @@
 //! The live state of the clusters a manifest names, as Azure reports it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,22 @@ pub struct ObservedCluster {
     /// Follower database settings (`.show follower databases`), by follower database name;
     /// `None` when they were not read.
     pub follower_settings: Option<BTreeMap<String, ObservedFollowerSettings>>,
+    /// The tables and materialized views of this cluster's databases whose entities the
+    /// manifest names (caching overrides, table-level sharing), by database name as ARM lists
+    /// it; only those databases of a running leader are read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub database_entities: BTreeMap<String, ObservedEntities>,
+}
+
+/// The tables (`.show tables details`) and materialized views (`.show materialized-views`) of
+/// one database; each `None` when it was not read. Names are case-sensitive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedEntities {
+    /// The table names.
+    pub tables: Option<BTreeSet<String>>,
+    /// The materialized view names.
+    pub materialized_views: Option<BTreeSet<String>>,
 }
 
 impl ObservedCluster {
@@ -93,6 +109,15 @@ impl ObservedCluster {
         self.attachments
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The entities read of a database (its name compared ignoring case, as Kusto compares
+    /// database names).
+    pub fn entities(&self, database: &str) -> Option<&ObservedEntities> {
+        self.database_entities
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(database))
+            .map(|(_, entities)| entities)
     }
 
     /// The follower databases the attachment `name` made on this cluster.

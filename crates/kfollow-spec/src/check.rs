@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kfollow_model::id::is_arm_name;
 use kfollow_model::{
     ClusterId, DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
     SourceLocation, TableLevelSharing,
@@ -14,6 +13,7 @@ use kfollow_model::{
 
 use crate::diagnostic::Sink;
 use crate::manifest::{At, AttachmentSpec, ClusterSpec, Manifest, SharingSpec};
+use crate::names::Kind;
 use crate::node::Pos;
 use crate::suggest::did_you_mean;
 
@@ -263,18 +263,8 @@ fn attachment(
 ) -> Option<Checked> {
     let mut usable = true;
     let name = &spec.name;
-    if !is_arm_name(&name.value) {
+    if !crate::names::attachment_name(sink, name) {
         usable = false;
-        let message = if name.value.is_empty() {
-            "an attachment name must not be empty".to_owned()
-        } else {
-            format!(
-                "attachment name `{}` holds a character an ARM path cannot carry",
-                name.value.escape_debug()
-            )
-        };
-        sink.error("kfollow::bad-name", name.pos, message, "not a valid name")
-            .help("use letters, digits, `-`, `_` and `.`; not `/`, `?`, `#`, `%`, `\\` or control characters");
     }
     let follower = resolve(sink, declared, &spec.follower, "follower");
     let leader = resolve(sink, declared, &spec.leader, "leader");
@@ -382,19 +372,12 @@ fn database(sink: &mut Sink, spec: &AttachmentSpec) -> Option<DatabaseSelection>
     if name.value == "*" {
         return Some(DatabaseSelection::All);
     }
-    if !is_arm_name(&name.value) || name.value.contains('*') {
-        let message = if name.value.is_empty() {
-            "`databaseName` must not be empty".to_owned()
-        } else {
-            format!("`{}` is not a database name", name.value.escape_debug())
-        };
-        sink.error(
-            "kfollow::bad-name",
-            name.pos,
-            message,
-            "not a database name",
-        )
-        .help("name one leader database, or write \"*\" (quoted) for all of them");
+    if !crate::names::kusto_name(sink, Kind::Database, name) {
+        if name.value.contains('*') {
+            sink.found.last_mut().map(|d| {
+                d.help("name one leader database, or write \"*\" (quoted) for all of them")
+            });
+        }
         return None;
     }
     Some(DatabaseSelection::One(name.value.clone()))
@@ -406,21 +389,15 @@ fn follower_database_name(
     database: Option<&DatabaseSelection>,
 ) -> Option<FollowerDatabaseName> {
     let mut ok = true;
-    for part in [&spec.database_name_override, &spec.database_name_prefix]
-        .into_iter()
-        .flatten()
-    {
-        if !is_arm_name(&part.value) || part.value.contains('*') {
-            ok = false;
-            sink.error(
-                "kfollow::bad-name",
-                part.pos,
-                format!(
-                    "`{}` cannot be part of a database name",
-                    part.value.escape_debug()
-                ),
-                "not a valid name",
-            );
+    if let Some(name_override) = &spec.database_name_override {
+        ok &= crate::names::kusto_name(sink, Kind::FollowerDatabase, name_override);
+    }
+    if let Some(prefix) = &spec.database_name_prefix {
+        ok &= crate::names::kusto_name(sink, Kind::Prefix, prefix);
+        if ok && let Some(DatabaseSelection::One(database)) = database {
+            // The prefix and the database name must fit one name together.
+            let whole = At::new(format!("{}{database}", prefix.value), prefix.pos);
+            ok &= crate::names::kusto_name(sink, Kind::FollowerDatabase, &whole);
         }
     }
     match (&spec.database_name_override, &spec.database_name_prefix) {

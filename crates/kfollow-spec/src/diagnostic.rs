@@ -7,6 +7,11 @@ use kfollow_model::SourceLocation;
 use miette::{LabeledSpan, NamedSource, Severity, SourceCode};
 
 use crate::node::Pos;
+use crate::source::ShownSource;
+
+/// How many diagnostics a run prints; the others are counted, not shown. Rendering one
+/// costs the lines it shows, printing ten thousand buries the first.
+pub const SHOWN_DIAGNOSTICS: usize = 200;
 
 /// One finding about the manifest: what is wrong, where, and what to do.
 ///
@@ -27,7 +32,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other nodes worth showing (e.g. the first of two duplicates), with their labels.
     pub related: Vec<(String, Pos)>,
-    source: Arc<NamedSource<Arc<str>>>,
+    /// False for a finding about the file as a whole (its size), shown without a snippet.
+    snippet: bool,
+    source: Arc<NamedSource<ShownSource>>,
 }
 
 impl Diagnostic {
@@ -79,16 +86,25 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.source.as_ref())
+        self.snippet
+            .then_some(self.source.as_ref() as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.snippet {
+            return None;
+        }
+        // Positions are the file's; the snippet shows the text as `ShownSource` does.
+        let shown = self.source.inner();
         let primary = LabeledSpan::new_primary_with_span(
             Some(self.label.clone()),
-            (self.pos.offset, self.pos.len),
+            shown.span_to_shown(self.pos.offset, self.pos.len),
         );
         let others = self.related.iter().map(|(label, pos)| {
-            LabeledSpan::new_with_span(Some(label.clone()), (pos.offset, pos.len))
+            LabeledSpan::new_with_span(
+                Some(label.clone()),
+                shown.span_to_shown(pos.offset, pos.len),
+            )
         });
         Some(Box::new(std::iter::once(primary).chain(others)))
     }
@@ -112,6 +128,11 @@ impl Diagnostics {
         all.sort_by_key(|d| (d.pos.offset, d.code));
         all
     }
+
+    /// The first [`SHOWN_DIAGNOSTICS`] of [`Diagnostics::all`], and how many are left out.
+    pub fn shown(&self) -> Shown<'_> {
+        Shown::first(self.all())
+    }
 }
 
 impl fmt::Display for Diagnostics {
@@ -122,7 +143,58 @@ impl fmt::Display for Diagnostics {
             "`{}` is invalid: {count} error{}",
             self.source_name,
             if count == 1 { "" } else { "s" }
-        )
+        )?;
+        if self.errors.len() + self.warnings.len() > SHOWN_DIAGNOSTICS {
+            write!(f, " (the first {SHOWN_DIAGNOSTICS} are shown)")?;
+        }
+        Ok(())
+    }
+}
+
+/// The diagnostics a run prints, and the count of those it leaves out.
+#[derive(Debug, Clone)]
+pub struct Shown<'d> {
+    /// At most [`SHOWN_DIAGNOSTICS`], in the order given.
+    pub diagnostics: Vec<&'d Diagnostic>,
+    /// Errors left out.
+    pub hidden_errors: usize,
+    /// Warnings left out.
+    pub hidden_warnings: usize,
+}
+
+impl<'d> Shown<'d> {
+    /// The first [`SHOWN_DIAGNOSTICS`] of `all`.
+    pub fn first(all: impl IntoIterator<Item = &'d Diagnostic>) -> Shown<'d> {
+        let mut shown = Shown {
+            diagnostics: Vec::new(),
+            hidden_errors: 0,
+            hidden_warnings: 0,
+        };
+        for diagnostic in all {
+            if shown.diagnostics.len() < SHOWN_DIAGNOSTICS {
+                shown.diagnostics.push(diagnostic);
+            } else if diagnostic.is_error() {
+                shown.hidden_errors += 1;
+            } else {
+                shown.hidden_warnings += 1;
+            }
+        }
+        shown
+    }
+
+    /// `and 799 more errors not shown`, when some are left out.
+    pub fn more(&self) -> Option<String> {
+        let count = |n: usize, one: &str, many: &str| {
+            (n > 0).then(|| format!("{n} more {}", if n == 1 { one } else { many }))
+        };
+        let parts: Vec<String> = [
+            count(self.hidden_errors, "error", "errors"),
+            count(self.hidden_warnings, "warning", "warnings"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| format!("and {} not shown", parts.join(" and ")))
     }
 }
 
@@ -143,14 +215,14 @@ impl miette::Diagnostic for Diagnostics {
 /// Collects diagnostics for one manifest text.
 #[derive(Debug)]
 pub(crate) struct Sink {
-    source: Arc<NamedSource<Arc<str>>>,
+    source: Arc<NamedSource<ShownSource>>,
     pub(crate) found: Vec<Diagnostic>,
 }
 
 impl Sink {
     pub(crate) fn new(source_name: &str, text: &str) -> Sink {
         Sink {
-            source: Arc::new(NamedSource::new(source_name, Arc::from(text))),
+            source: Arc::new(NamedSource::new(source_name, ShownSource::new(text))),
             found: Vec::new(),
         }
     }
@@ -193,6 +265,7 @@ impl Sink {
             pos,
             help: None,
             related: Vec::new(),
+            snippet: true,
             source: Arc::clone(&self.source),
         });
         let last = self.found.len() - 1;
@@ -208,6 +281,12 @@ impl Diagnostic {
     /// Adds help text.
     pub(crate) fn help(&mut self, help: impl Into<String>) -> &mut Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Shows no snippet: the finding is about the file as a whole.
+    pub(crate) fn without_snippet(&mut self) -> &mut Diagnostic {
+        self.snippet = false;
         self
     }
 

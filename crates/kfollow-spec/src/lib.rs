@@ -27,16 +27,18 @@ mod emit;
 mod events;
 mod export;
 pub mod manifest;
+mod names;
 mod node;
 mod read;
 mod rollback;
 mod schema;
 mod settings;
+mod source;
 mod suggest;
 
 use kfollow_model::Desired;
 
-pub use diagnostic::{Diagnostic, Diagnostics};
+pub use diagnostic::{Diagnostic, Diagnostics, SHOWN_DIAGNOSTICS, Shown};
 pub use export::{Exported, export, leaders_of};
 pub use manifest::Manifest;
 pub use miette::Severity;
@@ -52,6 +54,59 @@ pub struct Validated {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The largest manifest kfollow reads, in bytes (64 MiB). A reader needs at most one byte
+/// more to tell that a file is larger ([`load_bytes`] refuses it).
+pub const MAX_MANIFEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// Parses and validates a manifest's bytes, as read from the file: refuses more than
+/// [`MAX_MANIFEST_BYTES`] and bytes that are not UTF-8 (naming the offset of the first bad
+/// one), then does what [`load`] does.
+///
+/// # Errors
+///
+/// [`Diagnostics`], as [`load`], or with the one error that the file is too large or not
+/// UTF-8.
+pub fn load_bytes(source_name: &str, bytes: &[u8]) -> Result<Validated, Diagnostics> {
+    if bytes.len() > MAX_MANIFEST_BYTES {
+        let mut sink = diagnostic::Sink::new(source_name, "");
+        sink.error(
+            "kfollow::too-large",
+            node::Pos::START,
+            format!(
+                "the manifest `{source_name}` is larger than {} MiB",
+                MAX_MANIFEST_BYTES / (1024 * 1024)
+            ),
+            "",
+        )
+        .without_snippet()
+        .help(
+            "kfollow reads manifests of up to 64 MiB; split a larger estate into several manifests",
+        );
+        return Err(finish_errors(source_name, sink));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load(source_name, text),
+        Err(error) => {
+            // The text up to the bad byte is the file's; the bad byte shows as U+FFFD.
+            let text = String::from_utf8_lossy(bytes);
+            let offset = error.valid_up_to();
+            let mut sink = diagnostic::Sink::new(source_name, &text);
+            let pos = pos_at(&text, offset, '\u{fffd}'.len_utf8());
+            sink.error(
+                "kfollow::not-utf8",
+                pos,
+                format!(
+                    "the manifest is not UTF-8: the byte 0x{:02X} at offset {offset} (line {}, column {})",
+                    bytes[offset], pos.line, pos.column
+                ),
+                "not UTF-8",
+            )
+            .help("save the manifest as UTF-8");
+            Err(finish_errors(source_name, sink))
+        }
+    }
+}
+
 /// Parses and validates a manifest. `source_name` is how messages name the file
 /// (`kfollow.yaml:12:5`); `text` is its content.
 ///
@@ -61,6 +116,21 @@ pub struct Validated {
 /// the YAML does not parse or any rule fails.
 pub fn load(source_name: &str, text: &str) -> Result<Validated, Diagnostics> {
     let mut sink = diagnostic::Sink::new(source_name, text);
+    if let Some(offset) = text.find('\0') {
+        // YAML cannot hold NUL; a file with one is often UTF-16 or binary.
+        let pos = pos_at(text, offset, 1);
+        sink.error(
+            "kfollow::nul-byte",
+            pos,
+            format!(
+                "the manifest holds a NUL byte at offset {offset} (line {}, column {})",
+                pos.line, pos.column
+            ),
+            "NUL byte",
+        )
+        .help("YAML cannot hold NUL bytes; remove them (a file saved as UTF-16 is full of them: save it as UTF-8)");
+        return Err(finish_errors(source_name, sink));
+    }
     let root = match node::parse(text) {
         Ok(root) => root,
         Err(error) => {
@@ -105,6 +175,19 @@ fn syntax_error(sink: &mut diagnostic::Sink, text: &str, error: &events::YamlErr
         "here",
     )
     .help(error.help);
+}
+
+/// The position of the byte at `offset`, `len` bytes long: line and character column from 1.
+fn pos_at(text: &str, offset: usize, len: usize) -> node::Pos {
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    node::Pos {
+        offset,
+        len,
+        line: count(before.matches('\n').count() + 1),
+        column: count(before[line_start..].chars().count() + 1),
+    }
 }
 
 /// The byte offset of a 1-based line and character column.

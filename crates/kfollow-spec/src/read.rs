@@ -2,7 +2,7 @@
 //! (unknown and repeated keys, wrong types, bad enum values, malformed timespans and
 //! principals) and carrying on, so one bad value does not hide the next.
 
-use kfollow_model::{Principal, Timespan};
+use kfollow_model::{Principal, PrincipalKind, Timespan};
 
 use crate::diagnostic::Sink;
 use crate::manifest::{
@@ -417,6 +417,28 @@ impl Reader<'_> {
     fn principal(&mut self, node: &Node, key: &str) -> Option<At<Principal>> {
         let text = self.string(node, key)?;
         match text.value.parse::<Principal>() {
+            Ok(principal)
+                if principal.kind() == PrincipalKind::AadApp && principal.tenant().is_none() =>
+            {
+                // reference-security-principals.md lists applications with an explicit
+                // tenant only: by id or by name, never inferred.
+                self.sink
+                    .error(
+                        "kfollow::bad-principal",
+                        node.pos,
+                        format!(
+                            "`{}` names an application without its tenant; Kusto takes an application only with an explicit tenant",
+                            crate::source::shown_name(&text.value)
+                        ),
+                        "no tenant",
+                    )
+                    .help(format!(
+                        "write `aadapp={};<tenant id or name>`, e.g. `aadapp={};contoso.com`",
+                        principal.identity(),
+                        principal.identity()
+                    ));
+                None
+            }
             Ok(principal) => Some(At::new(principal, node.pos)),
             Err(error) => {
                 self.sink.error(

@@ -186,11 +186,15 @@ fn timespan_schema(_: &mut SchemaGenerator) -> Schema {
 
 /// The schema of a principal string. The kinds are case-insensitive, as the service reads them.
 fn principal_schema(_: &mut SchemaGenerator) -> Schema {
-    let kinds: Vec<String> = ["aaduser", "aadgroup", "aadapp", "msauser"]
-        .iter()
-        .map(|kind| any_case(kind))
-        .collect();
-    let pattern = format!("^\\s*({})\\s*=[^;]+(;.+)?$", kinds.join("|"));
+    // A user or a group may leave the tenant out, an application may not, an MSA user has
+    // none (reference-security-principals.md).
+    let pattern = format!(
+        "^\\s*(({}|{})\\s*=[^;]+(;.+)?|{}\\s*=[^;]+;.+|{}\\s*=[^;]+)$",
+        any_case("aaduser"),
+        any_case("aadgroup"),
+        any_case("aadapp"),
+        any_case("msauser")
+    );
     json_schema!({
         "type": "string",
         "description": "`aaduser=<upn or object id>[;tenant]`, `aadgroup=<name or object id>[;tenant]`, `aadapp=<app id>;<tenant>` or `msauser=<email>`.",

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use kfollow_model::id::is_arm_name;
 use kfollow_model::{
     DatabaseSelection, FollowerDatabaseSettings, Managed, Role, TableLevelSharing,
 };
@@ -11,6 +10,7 @@ use kfollow_model::{
 use crate::check::location_of;
 use crate::diagnostic::Sink;
 use crate::manifest::{At, AttachmentSpec, FollowerDatabaseSpec};
+use crate::names::Kind;
 
 /// `followerDatabase` / `followerDatabases` → settings by leader database name.
 pub(crate) fn settings(
@@ -33,13 +33,7 @@ pub(crate) fn settings(
                 .help("put the settings under `followerDatabases`, by leader database name");
             }
             for (database, one) in spec.follower_databases.iter().flatten() {
-                if !is_arm_name(&database.value) || database.value.contains('*') {
-                    sink.error(
-                        "kfollow::bad-name",
-                        database.pos,
-                        format!("`{}` is not a database name", database.value.escape_debug()),
-                        "not a database name",
-                    );
+                if !crate::names::kusto_name(sink, Kind::Database, database) {
                     continue;
                 }
                 out.insert(
@@ -76,31 +70,50 @@ fn follower_settings(
     spec: &FollowerDatabaseSpec,
     sharing: &TableLevelSharing,
 ) -> FollowerDatabaseSettings {
-    let overrides = |sink: &mut Sink,
-                     list: &Option<crate::manifest::Named<crate::manifest::CachingSpec>>,
-                     kind: &str,
-                     shared: &dyn Fn(&str) -> bool| {
+    let mut table_origins = BTreeMap::new();
+    let mut materialized_view_origins = BTreeMap::new();
+    let mut overrides = |sink: &mut Sink,
+                         list: &Option<crate::manifest::Named<crate::manifest::CachingSpec>>,
+                         kind: Kind,
+                         shared: &dyn Fn(&str) -> bool| {
+        let noun = match kind {
+            Kind::Table => "table",
+            _ => "materialized view",
+        };
         list.as_ref().map(|list| {
-            list.iter()
-                .map(|(name, caching)| {
-                    if !shared(&name.value) {
-                        sink.warning(
-                            "kfollow::not-shared",
-                            name.pos,
-                            format!("{kind} `{}` is not shared by `tableLevelSharing`; its caching override has no effect", name.value),
-                            "not shared",
-                        )
-                        .help(format!("include the {kind} in `tableLevelSharing`, or remove this override"));
-                    }
-                    (name.value.clone(), caching.hot_cache_period.value)
-                })
-                .collect::<BTreeMap<_, _>>()
+            let mut hot = BTreeMap::new();
+            for (name, caching) in list {
+                if !crate::names::kusto_name(sink, kind, name) {
+                    continue;
+                }
+                if !shared(&name.value) {
+                    sink.warning(
+                        "kfollow::not-shared",
+                        name.pos,
+                        format!("{noun} `{}` is not shared by `tableLevelSharing`; its caching override has no effect", name.value),
+                        "not shared",
+                    )
+                    .help(format!("include the {noun} in `tableLevelSharing`, or remove this override"));
+                }
+                let origins = match kind {
+                    Kind::Table => &mut table_origins,
+                    _ => &mut materialized_view_origins,
+                };
+                origins.insert(name.value.clone(), location_of(name.pos));
+                hot.insert(name.value.clone(), caching.hot_cache_period.value);
+            }
+            hot
         })
     };
-    let tables = overrides(sink, &spec.tables, "table", &|t| sharing.shares_table(t));
-    let materialized_views = overrides(sink, &spec.materialized_views, "materialized view", &|v| {
-        sharing.shares_materialized_view(v)
+    let tables = overrides(sink, &spec.tables, Kind::Table, &|t| {
+        sharing.shares_table(t)
     });
+    let materialized_views = overrides(
+        sink,
+        &spec.materialized_views,
+        Kind::MaterializedView,
+        &|v| sharing.shares_materialized_view(v),
+    );
     let mut principals = BTreeMap::new();
     if let Some(spec) = &spec.principals {
         for (role, list) in [
@@ -145,5 +158,7 @@ fn follower_settings(
             .map(|k| k.value),
         prefetch_extents: spec.prefetch_extents.as_ref().map(|p| p.value),
         origin: location_of(spec.pos),
+        table_origins,
+        materialized_view_origins,
     }
 }

@@ -5,9 +5,12 @@
 //! leader, `listFollowerDatabases`; per follower whose follower databases have managed
 //! settings, one `.show follower databases (…)` naming them, on its management endpoint; per
 //! follower database whose principals the manifest manages and that holds a principal without
-//! kfollow's notes, one `.show database <db> principals` (see [`principals`]). The number of
-//! calls depends on the number of clusters and of those follower databases, never on the
-//! number of attachments. [`read_clusters`] reads clusters named by id instead, for
+//! kfollow's notes, one `.show database <db> principals` (see [`principals`]); then per leader
+//! database whose tables or views the manifest names (caching overrides, table-level
+//! sharing), `.show tables details` and `.show materialized-views` on the leader's management
+//! endpoint (see [`leader_entities`]). The number of calls depends on the number of clusters,
+//! of those follower databases and of those leader databases, never on the number of
+//! attachments or tables. [`read_clusters`] reads clusters named by id instead, for
 //! `kfollow export`; [`read_access`] reads who can query each follower database the manifest
 //! manages, for `kfollow access`.
 //!
@@ -22,6 +25,7 @@
 mod access;
 mod fingerprint;
 mod follower_settings;
+pub mod leader_entities;
 pub mod principals;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +37,10 @@ use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster,
 pub use access::read_access;
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+pub use leader_entities::{
+    EntitiesError, TableDetails, parse_show_materialized_views, parse_show_tables_details,
+    read_tables_details,
+};
 pub use principals::{PrincipalsError, parse_show_database_principals};
 
 use principals::Lookups;
@@ -75,6 +83,22 @@ pub enum StateError {
         /// The failure.
         #[source]
         source: KustoError,
+    },
+    /// `.show tables details` or `.show materialized-views` on a leader database failed or
+    /// answered something kfollow cannot read.
+    #[error(
+        "could not read the tables and materialized views of database `{database}` on leader \
+         `{alias}`, which the manifest names; reading them needs at least the viewer role on \
+         that database"
+    )]
+    LeaderEntities {
+        /// The manifest alias of the leader.
+        alias: String,
+        /// The leader database.
+        database: String,
+        /// Why.
+        #[source]
+        source: EntitiesError,
     },
     /// The management endpoint answered something kfollow cannot read.
     #[error("could not read the follower databases of cluster `{alias}`")]
@@ -151,9 +175,12 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
             read_cluster(&cluster.alias, &cluster.id, roles, clients)
         });
     let clusters = try_join_all(reads).await?;
-    Ok(Observed {
+    let mut observed = Observed {
         clusters: clusters.into_iter().map(|c| (c.id.clone(), c)).collect(),
-    })
+    };
+    // The leaders' databases must be listed first: only those that exist are asked.
+    leader_entities::read(desired, &mut observed, clients).await?;
+    Ok(observed)
 }
 
 /// Reads clusters named by id rather than by a manifest (`kfollow export`): each cluster
@@ -308,5 +335,6 @@ pub(crate) async fn read_cluster(
         attachments,
         followers,
         follower_settings,
+        database_entities: BTreeMap::new(),
     })
 }

@@ -81,6 +81,7 @@ impl World {
                 attachments: Vec::new(),
                 followers: Vec::new(),
                 follower_settings: Some(BTreeMap::new()),
+                database_entities: BTreeMap::new(),
             },
         );
     }

@@ -1,6 +1,11 @@
-use kfollow_model::{DatabaseKind, FollowerDatabaseName, ObservedDatabase, UnmanagedPolicy};
+use std::collections::BTreeMap;
 
-use crate::build::{World, id};
+use kfollow_model::{
+    DatabaseKind, FollowerDatabaseName, ObservedDatabase, ObservedEntities, SourceLocation,
+    UnmanagedPolicy,
+};
+
+use crate::build::{World, id, span};
 
 #[test]
 fn every_live_check_failure_is_reported_at_once() {
@@ -189,6 +194,79 @@ fn an_attachment_may_keep_its_own_name_and_all_databases_are_checked() {
     );
 }
 
+/// `prod`'s `Sales` as `.show tables details` and `.show materialized-views` answered.
+fn sales_entities(world: &mut World, tables: &[&str], views: &[&str]) {
+    let names = |list: &[&str]| Some(list.iter().map(|n| (*n).to_owned()).collect());
+    world.live("prod").database_entities.insert(
+        "Sales".into(),
+        ObservedEntities {
+            tables: names(tables),
+            materialized_views: names(views),
+        },
+    );
+}
+
+#[test]
+fn caching_overrides_name_entities_of_the_leader_database() {
+    let mut world = World::new();
+    world.attach("sales", "emea", "prod", "Sales");
+    let settings = world.settings("sales", "Sales");
+    settings.tables = Some(BTreeMap::from([
+        ("Orders".to_owned(), span("30d")),
+        ("orders".to_owned(), span("30d")),
+        ("Ordrs".to_owned(), span("30d")),
+    ]));
+    settings.table_origins = BTreeMap::from([
+        (
+            "orders".to_owned(),
+            SourceLocation {
+                line: 27,
+                column: 9,
+            },
+        ),
+        (
+            "Ordrs".to_owned(),
+            SourceLocation {
+                line: 28,
+                column: 9,
+            },
+        ),
+    ]);
+    settings.materialized_views = Some(BTreeMap::from([("Hourly".to_owned(), span("1d"))]));
+    sales_entities(&mut world, &["Orders", "Customers"], &["Daily"]);
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:27:9: table `orders` does not exist in database `Sales` on leader `prod`, \
+             so its caching override cannot be set; did you mean `Orders`? (names are case-sensitive)",
+            "kfollow.yaml:28:9: table `Ordrs` does not exist in database `Sales` on leader `prod`, \
+             so its caching override cannot be set; fix the name or remove the override",
+            // Without an origin of its own, the view is reported at its settings.
+            "kfollow.yaml:25:7: materialized view `Hourly` does not exist in database `Sales` on \
+             leader `prod`, so its caching override cannot be set; fix the name or remove the override",
+        ]
+    );
+    // What was not read is not judged: the entities of a database are read only when
+    // overrides name some, and only those kinds.
+    world.live("prod").database_entities.clear();
+    assert!(!world.plan().is_empty());
+}
+
+#[test]
+fn a_follow_all_attachment_checks_each_leader_database_it_sets() {
+    let mut world = World::new();
+    world.attach("all", "emea", "prod", "*");
+    world.settings("all", "Sales").tables = Some(BTreeMap::from([("Gone".to_owned(), span("1d"))]));
+    sales_entities(&mut world, &["Orders"], &[]);
+    assert_eq!(
+        world.errors(),
+        [
+            "kfollow.yaml:25:7: table `Gone` does not exist in database `Sales` on leader `prod`, \
+             so its caching override cannot be set; fix the name or remove the override"
+        ]
+    );
+}
+
 #[test]
 fn a_star_attachment_plans_no_settings_for_a_shadowed_database() {
     let mut world = World::new();
@@ -238,4 +316,35 @@ fn a_name_taken_by_another_attachment_shadows_a_star_database_too() {
         "{}",
         plan.warnings[0]
     );
+}
+
+#[test]
+fn sharing_entries_that_match_nothing_on_the_leader_are_warnings() {
+    let mut world = World::new();
+    let sharing = &mut world
+        .attach("sales", "emea", "prod", "Sales")
+        .table_level_sharing;
+    sharing.tables_to_include = vec!["Orders".into(), "Logs*".into(), "orders".into()];
+    sharing.tables_to_exclude = vec!["Debug*".into()];
+    sharing.materialized_views_to_include = vec!["Daily".into(), "Hourly".into()];
+    sharing.external_tables_to_include = vec!["NotRead".into()];
+    sales_entities(&mut world, &["Orders", "Logs2026"], &["Daily"]);
+    let plan = world.plan();
+    assert_eq!(
+        plan.warnings,
+        [
+            "kfollow.yaml:20:5: `tablesToInclude` entry `orders` of attachment `sales` on `emea` \
+             matches no table of database `Sales` on leader `prod` (names are case-sensitive; \
+             did you mean `Orders`?); it takes effect only once the leader has such a table",
+            "kfollow.yaml:20:5: `tablesToExclude` entry `Debug*` of attachment `sales` on `emea` \
+             matches no table of database `Sales` on leader `prod` (names are case-sensitive); \
+             it takes effect only once the leader has such a table",
+            "kfollow.yaml:20:5: `materializedViewsToInclude` entry `Hourly` of attachment `sales` \
+             on `emea` matches no materialized view of database `Sales` on leader `prod` (names \
+             are case-sensitive); it takes effect only once the leader has such a materialized view",
+        ]
+    );
+    // Kinds that were not read are not judged.
+    world.live("prod").database_entities.clear();
+    assert!(world.plan().warnings.is_empty());
 }

@@ -21,6 +21,20 @@ pub enum Command {
         /// The database.
         database: String,
     },
+    /// `.show tables details`, `.show tables (T1, …) details`, `.show table T details`: the
+    /// tables of the request's database
+    /// (<https://learn.microsoft.com/kusto/management/show-table-details-command>).
+    ShowTableDetails {
+        /// The tables named; `None` for every table.
+        tables: Option<Vec<String>>,
+    },
+    /// `.show materialized-views`, `.show materialized-view V`: the materialized views of the
+    /// request's database
+    /// (<https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>).
+    ShowMaterializedViews {
+        /// The view named; `None` for every view.
+        views: Option<Vec<String>>,
+    },
     /// `.show follower database X`, `.show follower databases`, `.show follower databases (X, …)`.
     ShowFollowerDatabases {
         /// The databases named; `None` for every follower database.
@@ -103,6 +117,8 @@ impl Command {
         match self {
             Command::ShowDatabases { .. }
             | Command::ShowDatabasePrincipals { .. }
+            | Command::ShowTableDetails { .. }
+            | Command::ShowMaterializedViews { .. }
             | Command::ShowFollowerDatabases { .. } => None,
             Command::AlterFollowerCaching { database, .. }
             | Command::DeleteFollowerCaching { database, .. }

@@ -117,6 +117,18 @@ impl KustoError {
         .with_request(csl, database)
     }
 
+    /// A command about the entities of a database, sent without one (no `db`, or the
+    /// clients' default `NetDefaultDB`).
+    pub(crate) fn no_database(csl: &str, database: &str) -> KustoError {
+        KustoError::new(
+            400,
+            "General_BadRequest",
+            "Kusto.Data.Exceptions.KustoBadRequestException",
+            "The command needs a database: send it with the database in the request's 'db'.",
+        )
+        .with_request(csl, database)
+    }
+
     /// The OneApi `code`.
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or_default()

@@ -5,11 +5,11 @@ use serde_json::Value;
 
 use super::ast::{CachingTarget, Command};
 use super::error::KustoError;
-use kfollow_model::PrincipalsModificationKind;
+use kfollow_model::{PrincipalsModificationKind, Timespan};
 
 use super::frames::{self, PrincipalRow};
 use super::principals::fully_qualified_name;
-use super::{Catalog, DatabaseView, FollowerSettings, FollowerView, PrincipalGrant, parse};
+use super::{Catalog, DatabaseView, EntityView, FollowerSettings, PrincipalGrant, parse};
 
 /// The database name clients send when a command needs none (the .NET SDK's default).
 const DEFAULT_DATABASE: &str = "NetDefaultDB";
@@ -39,9 +39,18 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
             .find(|v| v.name.eq_ignore_ascii_case(name))
             .ok_or_else(|| KustoError::not_found("Database", name, csl, database))
     };
-    if !database.is_empty() && !database.eq_ignore_ascii_case(DEFAULT_DATABASE) {
+    let is_default = database.is_empty() || database.eq_ignore_ascii_case(DEFAULT_DATABASE);
+    if !is_default {
         find(database)?;
     }
+    // The database a command about tables and views runs in: the request's own.
+    let context = || -> Result<&str, KustoError> {
+        if is_default {
+            Err(KustoError::no_database(csl, database))
+        } else {
+            Ok(database)
+        }
+    };
     // Every database, or the ones named (each must exist).
     let select = |names: &Option<Vec<String>>| -> Result<Vec<&DatabaseView>, KustoError> {
         match names {
@@ -79,12 +88,37 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
             let rows = effective_principals(catalog, view);
             Ok(frames::database_principals(&view.name, &rows))
         }
+        Command::ShowTableDetails { tables } => {
+            let view = context().and_then(find)?;
+            let tables = named(&view.tables, tables.as_deref(), "Table", csl, database)?;
+            let settings = match view.follower {
+                Some(_) => catalog.shown_settings(&view.name),
+                None => None,
+            };
+            let rows: Vec<_> = tables
+                .into_iter()
+                .map(|table| (table, effective_hot(view, settings.as_ref(), &table.name)))
+                .collect();
+            Ok(frames::table_details(view, &rows))
+        }
+        Command::ShowMaterializedViews { views } => {
+            let view = context().and_then(find)?;
+            let kind = "MaterializedView";
+            let found = named(
+                &view.materialized_views,
+                views.as_deref(),
+                kind,
+                csl,
+                database,
+            )?;
+            Ok(frames::materialized_views(&found))
+        }
         change => {
             let name = change.follower_database().unwrap_or_default();
             let view = find(name)?;
             let not_a_follower = || KustoError::not_a_follower(&view.name, csl, database);
             let follower = view.follower.as_ref().ok_or_else(not_a_follower)?;
-            check_entities(change, follower, csl, database)?;
+            check_entities(change, view, csl, database)?;
             let settings = catalog
                 .settings_mut(&view.name)
                 .ok_or_else(not_a_follower)?;
@@ -148,11 +182,46 @@ fn dedupe(mut rows: Vec<PrincipalRow>) -> Vec<PrincipalRow> {
     rows
 }
 
+/// The entities named, in the order named (each must exist: names are case-sensitive), or
+/// every one.
+fn named<'v>(
+    entities: &'v [EntityView],
+    names: Option<&[String]>,
+    kind: &str,
+    csl: &str,
+    database: &str,
+) -> Result<Vec<&'v EntityView>, KustoError> {
+    let Some(names) = names else {
+        return Ok(entities.iter().collect());
+    };
+    names
+        .iter()
+        .map(|name| {
+            entities
+                .iter()
+                .find(|e| &e.name == name)
+                .ok_or_else(|| KustoError::not_found(kind, name, csl, database))
+        })
+        .collect()
+}
+
+/// A table's effective hot period: a follower database's override of the table, else its
+/// database-level override, else the database's own policy.
+fn effective_hot(
+    view: &DatabaseView,
+    settings: Option<&FollowerSettings>,
+    table: &str,
+) -> Option<Timespan> {
+    settings
+        .and_then(|s| s.tables.get(table).copied().or(s.hot_cache_period))
+        .or(view.hot_cache_period)
+}
+
 /// The tables and materialized views a caching command names must be visible in the follower
 /// database. Entity names other than databases are case-sensitive (entity-names.md).
 fn check_entities(
     command: &Command,
-    follower: &FollowerView,
+    follower: &DatabaseView,
     csl: &str,
     database: &str,
 ) -> Result<(), KustoError> {
@@ -168,7 +237,10 @@ fn check_entities(
             (names, &follower.materialized_views, "MaterializedView")
         }
     };
-    match names.iter().find(|name| !known.contains(name)) {
+    match names
+        .iter()
+        .find(|name| !known.iter().any(|e| &&e.name == name))
+    {
         Some(missing) => Err(KustoError::not_found(kind, missing, csl, database)),
         None => Ok(()),
     }
@@ -250,6 +322,8 @@ fn apply(command: &Command, settings: &mut FollowerSettings) {
         }
         Command::ShowDatabases { .. }
         | Command::ShowDatabasePrincipals { .. }
+        | Command::ShowTableDetails { .. }
+        | Command::ShowMaterializedViews { .. }
         | Command::ShowFollowerDatabases { .. } => {}
     }
 }

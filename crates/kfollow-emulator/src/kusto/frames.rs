@@ -1,6 +1,7 @@
 //! The answers: v1 result frames (<https://learn.microsoft.com/kusto/api/rest/response>, "JSON
-//! encoding of a sequence of tables") for `.show follower database` and `.show databases`, and the
-//! JSON the service serialises into their string columns.
+//! encoding of a sequence of tables") for `.show follower database`, `.show databases`, `.show
+//! database … principals`, `.show tables details` and `.show materialized-views`, and the JSON
+//! the service serialises into their string columns.
 
 use serde_json::{Map, Value, json};
 
@@ -9,7 +10,8 @@ use kfollow_model::{Principal, Role, Timespan};
 use super::principals::{
     display_name, object_id, principal_type, principal_type_name, role_number, stable_guid,
 };
-use super::{DatabaseView, FollowerSettings, FollowerView};
+use super::{DatabaseView, EntityView, FollowerSettings, FollowerView};
+use crate::state::rfc3339;
 
 /// A column's scalar type: the .NET `DataType` and the Kusto `ColumnType` of response.md.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +19,10 @@ enum ColumnKind {
     String,
     Bool,
     Guid,
+    Long,
+    Real,
+    DateTime,
+    TimeSpan,
 }
 
 impl ColumnKind {
@@ -25,6 +31,10 @@ impl ColumnKind {
             ColumnKind::String => "String",
             ColumnKind::Bool => "Boolean",
             ColumnKind::Guid => "Guid",
+            ColumnKind::Long => "Int64",
+            ColumnKind::Real => "Double",
+            ColumnKind::DateTime => "DateTime",
+            ColumnKind::TimeSpan => "TimeSpan",
         }
     }
 
@@ -33,6 +43,10 @@ impl ColumnKind {
             ColumnKind::String => "string",
             ColumnKind::Bool => "bool",
             ColumnKind::Guid => "guid",
+            ColumnKind::Long => "long",
+            ColumnKind::Real => "real",
+            ColumnKind::DateTime => "datetime",
+            ColumnKind::TimeSpan => "timespan",
         }
     }
 }
@@ -225,6 +239,139 @@ fn leader_metadata_path(follower: &FollowerView) -> String {
     format!("https://{account}meta.blob.core.windows.net/{container}")
 }
 
+/// The columns of `.show tables details`, in the order of
+/// <https://learn.microsoft.com/kusto/management/show-table-details-command>, "Returns".
+const TABLE_DETAILS_COLUMNS: [(&str, ColumnKind); 23] = [
+    ("TableName", ColumnKind::String),
+    ("DatabaseName", ColumnKind::String),
+    ("Folder", ColumnKind::String),
+    ("DocString", ColumnKind::String),
+    ("TotalExtents", ColumnKind::Long),
+    ("TotalExtentSize", ColumnKind::Real),
+    ("TotalOriginalSize", ColumnKind::Real),
+    ("TotalRowCount", ColumnKind::Long),
+    ("HotExtents", ColumnKind::Long),
+    ("HotExtentSize", ColumnKind::Real),
+    ("HotOriginalSize", ColumnKind::Real),
+    ("HotRowCount", ColumnKind::Long),
+    ("AuthorizedPrincipals", ColumnKind::String),
+    ("RetentionPolicy", ColumnKind::String),
+    ("CachingPolicy", ColumnKind::String),
+    ("ShardingPolicy", ColumnKind::String),
+    ("MergePolicy", ColumnKind::String),
+    ("StreamingIngestionPolicy", ColumnKind::String),
+    ("IngestionBatchingPolicy", ColumnKind::String),
+    ("MinExtentsCreationTime", ColumnKind::DateTime),
+    ("MaxExtentsCreationTime", ColumnKind::DateTime),
+    ("RowOrderPolicy", ColumnKind::String),
+    ("TableId", ColumnKind::String),
+];
+
+/// `.show tables details`: one row per table, each with its effective hot period (`None`:
+/// no caching policy). The emulator holds no data: each table has the one extent of
+/// [`EntityView::last_data`], of no rows or bytes, in the hot cache; policies the emulator
+/// does not model are `null`, as the doc's example shows for one it does not set.
+pub(crate) fn table_details(
+    database: &DatabaseView,
+    tables: &[(&EntityView, Option<Timespan>)],
+) -> Value {
+    let database_id = database_id(database);
+    let rows = tables
+        .iter()
+        .map(|(table, hot)| {
+            let created = Value::from(rfc3339(table.last_data));
+            let caching =
+                hot.map_or_else(|| "null".to_owned(), |hot| caching_policy(hot).to_string());
+            vec![
+                Value::from(table.name.clone()),
+                Value::from(database.name.clone()),
+                Value::from(""),
+                Value::from(""),
+                Value::from(1),
+                Value::from(0.0),
+                Value::from(0.0),
+                Value::from(0),
+                Value::from(1),
+                Value::from(0.0),
+                Value::from(0.0),
+                Value::from(0),
+                Value::from("[]"),
+                Value::from("null"),
+                Value::from(caching),
+                Value::from("null"),
+                Value::from("null"),
+                Value::from("null"),
+                Value::from("null"),
+                created.clone(),
+                created,
+                Value::from("null"),
+                Value::from(stable_guid(&format!("table:{database_id}/{}", table.name))),
+            ]
+        })
+        .collect();
+    single_table(&TABLE_DETAILS_COLUMNS, rows)
+}
+
+/// The columns of `.show materialized-views`, in the order of
+/// <https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>,
+/// "Output schema".
+const MATERIALIZED_VIEW_COLUMNS: [(&str, ColumnKind); 14] = [
+    ("Name", ColumnKind::String),
+    ("SourceTable", ColumnKind::String),
+    ("Query", ColumnKind::String),
+    ("MaterializedTo", ColumnKind::DateTime),
+    ("LastRun", ColumnKind::DateTime),
+    ("LastRunResult", ColumnKind::String),
+    ("IsHealthy", ColumnKind::Bool),
+    ("IsEnabled", ColumnKind::Bool),
+    ("Folder", ColumnKind::String),
+    ("DocString", ColumnKind::String),
+    ("AutoUpdateSchema", ColumnKind::Bool),
+    ("EffectiveDateTime", ColumnKind::DateTime),
+    ("Lookback", ColumnKind::TimeSpan),
+    ("LookbackColumn", ColumnKind::String),
+];
+
+/// `.show materialized-views`: one row per view, materialized and last run at
+/// [`EntityView::last_data`], healthy and enabled. The world names views without their
+/// definition, so `SourceTable` and `Query` are empty.
+pub(crate) fn materialized_views(views: &[&EntityView]) -> Value {
+    let rows = views
+        .iter()
+        .map(|view| {
+            let at = Value::from(rfc3339(view.last_data));
+            vec![
+                Value::from(view.name.clone()),
+                Value::from(""),
+                Value::from(""),
+                at.clone(),
+                at.clone(),
+                Value::from("Completed"),
+                Value::from(true),
+                Value::from(true),
+                Value::from(""),
+                Value::from(""),
+                Value::from(false),
+                at,
+                Value::Null,
+                Value::from(""),
+            ]
+        })
+        .collect();
+    single_table(&MATERIALIZED_VIEW_COLUMNS, rows)
+}
+
+/// The id `.show databases` gives a database. A follower database lives in its leader's
+/// storage: its id is derived from the leader database it follows, a read-write database's
+/// from its name.
+fn database_id(database: &DatabaseView) -> String {
+    let seed = match &database.follower {
+        Some(f) => format!("database:{}/{}", f.leader_cluster_uri, f.leader_database),
+        None => format!("database:{}", database.name.to_ascii_lowercase()),
+    };
+    stable_guid(&seed)
+}
+
 /// The columns of `.show databases` (<https://learn.microsoft.com/kusto/management/show-databases>,
 /// "Output for `databases` option"), in order.
 const DATABASE_COLUMNS: [(&str, ColumnKind); 9] = [
@@ -244,13 +391,7 @@ pub(crate) fn databases(databases: &[&DatabaseView], current: &str) -> Value {
     let rows = databases
         .iter()
         .map(|database| {
-            // A follower database lives in its leader's storage; its id is derived from the
-            // leader database it follows, a read-write database's from its name.
-            let seed = match &database.follower {
-                Some(f) => format!("database:{}/{}", f.leader_cluster_uri, f.leader_database),
-                None => format!("database:{}", database.name.to_ascii_lowercase()),
-            };
-            let id = stable_guid(&seed);
+            let id = database_id(database);
             let storage = format!(
                 "https://kfollow{}.blob.core.windows.net/{}",
                 &id[..8],

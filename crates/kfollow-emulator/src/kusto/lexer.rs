@@ -4,8 +4,10 @@
 //! and punctuation. `//` comments run to the end of the line.
 //!
 //! Literal and comment syntax: <https://learn.microsoft.com/kusto/query/scalar-data-types/timespan>
-//! (units) and the Kusto string literal rules (`'` or `"`, `\` escapes, `@` for verbatim, `h` to
-//! hide the value from logs).
+//! (units) and the Kusto string literal rules of
+//! <https://learn.microsoft.com/kusto/query/scalar-data-types/string> (`'` or `"`; the escapes
+//! `\\`, `\'`, `\"`, `\n`, `\r`, `\t` and no other; no raw newline or return; `@` for verbatim,
+//! `h` to hide the value from logs).
 
 use super::parser::ParseError;
 
@@ -160,18 +162,19 @@ fn string_body(
             }
             return Ok((value, i + c.len_utf8()));
         }
-        if c == '\n' {
+        // A literal cannot hold a newline or a return unescaped (the string data type doc).
+        if c == '\n' || c == '\r' {
             break;
         }
         if c == '\\' && !verbatim {
             let Some((_, escaped)) = chars.next() else {
                 break;
             };
+            // The escapes the doc names, and no other: `\uXXXX`, `\0`, `\x..` are errors.
             value.push(match escaped {
                 'n' => '\n',
                 't' => '\t',
                 'r' => '\r',
-                '0' => '\0',
                 '\\' | '\'' | '"' => escaped,
                 other => {
                     return Err(ParseError::syntax(
@@ -257,7 +260,20 @@ mod tests {
     fn unterminated_and_bad_escapes_fail() {
         assert!(tokenize("'abc").is_err());
         assert!(tokenize("\"abc\n\"").is_err());
-        assert!(tokenize(r"'\q'").is_err());
+        assert!(tokenize("'abc\rdef'").is_err());
+        for undocumented in [r"'\q'", r"'\u0007'", r"'\0'", r"'\x07'"] {
+            assert!(tokenize(undocumented).is_err(), "{undocumented}");
+        }
+    }
+
+    #[test]
+    fn the_documented_escapes_and_raw_control_characters_read() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds(r#"'a\\b\'c\"d\ne\rf\tg'"#),
+            vec![Str("a\\b'c\"d\ne\rf\tg".into())]
+        );
+        assert_eq!(kinds("'bell\u{7}'"), vec![Str("bell\u{7}".into())]);
     }
 
     #[test]

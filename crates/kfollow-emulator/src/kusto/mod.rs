@@ -20,6 +20,7 @@ mod parser;
 pub mod principals;
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 pub use ast::{CachingTarget, Command};
 pub use auth::auth_metadata;
@@ -84,6 +85,26 @@ pub struct DatabaseView {
     /// database its leader database's (which it inherits unless its principals modification
     /// kind is `Replace`).
     pub principals: Vec<(Role, Principal)>,
+    /// The tables the database holds; a follower database's are those of its leader
+    /// database that table-level sharing shares.
+    pub tables: Vec<EntityView>,
+    /// The materialized views, shared as the tables are.
+    pub materialized_views: Vec<EntityView>,
+    /// The hot period of the database's caching policy (ARM `hotCachePeriod`), a follower
+    /// database's leader database's; `None` when it has none.
+    pub hot_cache_period: Option<Timespan>,
+}
+
+/// A table or a materialized view of a database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityView {
+    /// Its name.
+    pub name: String,
+    /// When data last arrived: a table's newest extent's creation time
+    /// (`MaxExtentsCreationTime`), a view's `MaterializedTo`. The emulator holds no data:
+    /// every table holds one extent, made when the world was loaded, and every view is
+    /// materialized up to then. A follower database's entities show their leader's.
+    pub last_data: SystemTime,
 }
 
 /// What the endpoint knows of a follower database's leader.
@@ -93,10 +114,6 @@ pub struct FollowerView {
     pub leader_cluster_uri: String,
     /// The leader database's name.
     pub leader_database: String,
-    /// The tables the follower database sees (after table-level sharing).
-    pub tables: Vec<String>,
-    /// The materialized views the follower database sees.
-    pub materialized_views: Vec<String>,
 }
 
 /// The cluster as the management endpoint needs it; implemented by the world's cluster.

@@ -1,6 +1,7 @@
 //! A recursive-descent parser for the follower commands of
-//! <https://learn.microsoft.com/kusto/management/cluster-follower> and `.show databases`
-//! (`show-databases.md`).
+//! <https://learn.microsoft.com/kusto/management/cluster-follower>, `.show databases`
+//! (`show-databases.md`), `.show database … principals`, `.show tables details` and
+//! `.show materialized-views`.
 //!
 //! Keywords are matched ignoring case. Names are bare words or the quoted forms of
 //! <https://learn.microsoft.com/kusto/query/schema-entities/entity-names> (`['my-table']`,
@@ -189,7 +190,8 @@ impl Parser<'_> {
                 verb_offset,
                 format!(
                     "the emulator does not know the command `.{verb} {}`; it knows the \
-                     follower commands, `.show databases` and `.show database … principals`",
+                     follower commands, `.show databases`, `.show database … principals`, \
+                     `.show tables details` and `.show materialized-views`",
                     self.peek().map_or("", |t| &self.text[t.start..t.end])
                 ),
             )),
@@ -215,6 +217,29 @@ impl Parser<'_> {
             self.expect_keyword("principals")?;
             return Ok(Command::ShowDatabasePrincipals { database });
         }
+        if self.eat_keyword("table") {
+            let table = self.name("a table name")?;
+            self.expect_keyword("details")?;
+            return Ok(Command::ShowTableDetails {
+                tables: Some(vec![table]),
+            });
+        }
+        if self.eat_keyword("tables") {
+            let tables = self.optional_name_list("a table name")?;
+            if !self.eat_keyword("details") {
+                return Err(self.error("`details` (the emulator answers `.show tables … details`)"));
+            }
+            return Ok(Command::ShowTableDetails { tables });
+        }
+        if self.eat_keyword("materialized-view") {
+            let view = self.name("a materialized view name")?;
+            return Ok(Command::ShowMaterializedViews {
+                views: Some(vec![view]),
+            });
+        }
+        if self.eat_keyword("materialized-views") {
+            return Ok(Command::ShowMaterializedViews { views: None });
+        }
         // `.show cluster databases` and `.show databases` are equivalent (show-databases.md).
         self.eat_keyword("cluster");
         if self.eat_keyword("databases") {
@@ -230,7 +255,10 @@ impl Parser<'_> {
             let databases = self.optional_name_list("a database name")?;
             return Ok(Command::ShowDatabases { databases });
         }
-        Err(self.error("`follower`, `database` or `databases` after `.show`"))
+        Err(self.error(
+            "`follower`, `database`, `databases`, `table`, `tables` or `materialized-views` \
+             after `.show`",
+        ))
     }
 
     fn alter(&mut self, database: String) -> Result<Command, ParseError> {

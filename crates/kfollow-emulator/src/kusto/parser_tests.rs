@@ -27,6 +27,39 @@ fn principal(text: &str) -> Principal {
 }
 
 #[test]
+fn show_tables_details_and_materialized_views_forms() {
+    assert_eq!(
+        ok(".show tables details"),
+        Command::ShowTableDetails { tables: None }
+    );
+    assert_eq!(
+        ok(".SHOW tables (Orders, ['Web-Events']) DETAILS"),
+        Command::ShowTableDetails {
+            tables: Some(names(&["Orders", "Web-Events"]))
+        }
+    );
+    assert_eq!(
+        ok(".show table Orders details"),
+        Command::ShowTableDetails {
+            tables: Some(names(&["Orders"]))
+        }
+    );
+    assert_eq!(
+        ok(".show materialized-views"),
+        Command::ShowMaterializedViews { views: None }
+    );
+    assert_eq!(
+        ok(".show materialized-view ['Daily-Sales']"),
+        Command::ShowMaterializedViews {
+            views: Some(names(&["Daily-Sales"]))
+        }
+    );
+    // Only the `details` form of `.show tables` is answered.
+    assert_eq!(err(".show tables").kind, ParseErrorKind::Syntax);
+    assert_eq!(err(".show table Orders").kind, ParseErrorKind::Syntax);
+}
+
+#[test]
 fn show_follower_database_forms() {
     assert_eq!(
         ok(".show follower database MyDb"),
@@ -390,6 +423,30 @@ proptest! {
     ) {
         let _ = parse(&words.join(" "));
         let _ = parse(&words.concat());
+    }
+
+    /// kfollow's quoting and this parser agree on every string: what `kql::string_literal`
+    /// writes (notes) and `kql::quote_name` writes (names) reads back as it was.
+    #[test]
+    fn kfollow_quoting_reads_back(text in "\\PC{0,12}|[\\\\'\"\n\r\t\u{0}-\u{1f}\u{7f}a]{1,12}") {
+        use kfollow_model::kql::{quote_name, string_literal};
+        let csl = format!(
+            ".add follower database D viewers ('aaduser=a@contoso.com') {}",
+            string_literal(&text)
+        );
+        match parse(&csl) {
+            Ok(Command::AddFollowerPrincipals { notes, .. }) => {
+                prop_assert_eq!(notes, Some(text.clone()));
+            }
+            other => prop_assert!(false, "`{}` read as {:?}", csl, other),
+        }
+        if !text.is_empty() {
+            let csl = format!(".show follower databases ({})", quote_name(&text));
+            prop_assert_eq!(
+                parse(&csl),
+                Ok(Command::ShowFollowerDatabases { databases: Some(vec![text.clone()]) })
+            );
+        }
     }
 
     #[test]

@@ -24,13 +24,26 @@ fn principal(text: &str) -> kfollow_model::Principal {
     text.parse().unwrap()
 }
 
+/// When the test world's tables last had data: 2026-01-02T03:04:05Z.
+fn loaded_at() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_323_045)
+}
+
+fn entities(names: &[&str]) -> Vec<EntityView> {
+    names
+        .iter()
+        .map(|name| EntityView {
+            name: (*name).to_owned(),
+            last_data: loaded_at(),
+        })
+        .collect()
+}
+
 impl Cluster {
     fn new() -> Cluster {
         let follower = FollowerView {
             leader_cluster_uri: "https://leader.westeurope.kusto.windows.net".into(),
             leader_database: "Sales".into(),
-            tables: vec!["Orders".into(), "Customers".into()],
-            materialized_views: vec!["DailySales".into()],
         };
         Cluster {
             databases: vec![
@@ -38,6 +51,9 @@ impl Cluster {
                     name: "Local".into(),
                     follower: None,
                     principals: vec![(Role::Admins, principal("aaduser=ops@contoso.com"))],
+                    tables: entities(&["Events"]),
+                    materialized_views: Vec::new(),
+                    hot_cache_period: Some(Timespan::from_days(30)),
                 },
                 DatabaseView {
                     name: "Sales".into(),
@@ -46,6 +62,9 @@ impl Cluster {
                         (Role::Admins, principal("aaduser=ada@contoso.com")),
                         (Role::Viewers, principal("aadgroup=readers@contoso.com")),
                     ],
+                    tables: entities(&["Orders", "Customers"]),
+                    materialized_views: entities(&["DailySales"]),
+                    hot_cache_period: None,
                 },
             ],
             settings: BTreeMap::from([("Sales".to_owned(), FollowerSettings::default())]),

@@ -8,6 +8,7 @@ mod binary;
 mod common;
 mod conformance;
 mod data_plane;
+mod entities;
 mod faults;
 mod http_limits;
 mod principals;

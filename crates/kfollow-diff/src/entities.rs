@@ -1,0 +1,158 @@
+//! The tables and materialized views a manifest names, against the leader database as
+//! `kfollow-state` read it. A caching override must name an entity that exists there, or the
+//! follower command that sets it fails with `EntityNotFound` in the middle of an apply: an
+//! error. A table-level sharing entry that matches nothing is taken by the service (the
+//! entity may come later), so it is a warning. Names are case-sensitive
+//! (<https://learn.microsoft.com/kusto/query/schema-entities/entity-names>).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kfollow_model::sharing::wildcard_match;
+use kfollow_model::{DatabaseSelection, SourceLocation, Timespan};
+
+use crate::{Context, DiffError, Resolved};
+
+/// Every table and view override of every attachment, against its leader database's
+/// entities; all the missing ones are reported, each at the line that names it. A leader
+/// database whose entities were not read (it does not exist, or is not read-write) is left to
+/// the leader database check.
+pub(crate) fn overrides_exist(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
+    for r in resolved {
+        for (database, settings) in &r.attachment.follower_databases {
+            let database = match &r.attachment.database {
+                DatabaseSelection::One(one) => one,
+                DatabaseSelection::All => database,
+            };
+            let Some(live) = r.leader_live.entities(database) else {
+                continue;
+            };
+            let kinds = [
+                (
+                    "table",
+                    &settings.tables,
+                    &settings.table_origins,
+                    &live.tables,
+                ),
+                (
+                    "materialized view",
+                    &settings.materialized_views,
+                    &settings.materialized_view_origins,
+                    &live.materialized_views,
+                ),
+            ];
+            for (kind, wanted, origins, existing) in kinds {
+                let (Some(wanted), Some(existing)) = (wanted, existing) else {
+                    continue;
+                };
+                missing(
+                    cx,
+                    r,
+                    database,
+                    kind,
+                    wanted,
+                    origins,
+                    settings.origin,
+                    existing,
+                );
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different thing
+fn missing(
+    cx: &mut Context<'_>,
+    r: &Resolved<'_>,
+    database: &str,
+    kind: &'static str,
+    wanted: &BTreeMap<String, Timespan>,
+    origins: &BTreeMap<String, SourceLocation>,
+    block: SourceLocation,
+    existing: &BTreeSet<String>,
+) {
+    let mut absent: Vec<(SourceLocation, &String)> = wanted
+        .keys()
+        .filter(|name| !existing.contains(*name))
+        .map(|name| (origins.get(name).copied().unwrap_or(block), name))
+        .collect();
+    // In manifest order, as the user reads them.
+    absent.sort_by_key(|(origin, _)| (origin.line, origin.column));
+    for (origin, name) in absent {
+        let at = cx.at(origin);
+        let same_but_case = existing
+            .iter()
+            .find(|e| e.eq_ignore_ascii_case(name))
+            .cloned();
+        cx.errors.push(DiffError::LeaderEntityMissing {
+            at,
+            kind,
+            name: name.clone(),
+            database: database.to_owned(),
+            leader: r.leader.alias.clone(),
+            same_but_case,
+        });
+    }
+}
+
+/// Warns about every table-level sharing entry of an attachment of one database that matches
+/// no table or view of the leader database (a typo shares nothing, silently).
+pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
+    for r in resolved {
+        let DatabaseSelection::One(database) = &r.attachment.database else {
+            continue;
+        };
+        let Some(live) = r.leader_live.entities(database) else {
+            continue;
+        };
+        let sharing = &r.attachment.table_level_sharing;
+        let lists = [
+            (
+                "tablesToInclude",
+                &sharing.tables_to_include,
+                "table",
+                &live.tables,
+            ),
+            (
+                "tablesToExclude",
+                &sharing.tables_to_exclude,
+                "table",
+                &live.tables,
+            ),
+            (
+                "materializedViewsToInclude",
+                &sharing.materialized_views_to_include,
+                "materialized view",
+                &live.materialized_views,
+            ),
+            (
+                "materializedViewsToExclude",
+                &sharing.materialized_views_to_exclude,
+                "materialized view",
+                &live.materialized_views,
+            ),
+        ];
+        for (list, entries, kind, existing) in lists {
+            let Some(existing) = existing else {
+                continue;
+            };
+            for entry in entries {
+                if existing.iter().any(|name| wildcard_match(entry, name)) {
+                    continue;
+                }
+                let hint = existing
+                    .iter()
+                    .find(|name| wildcard_match(&entry.to_lowercase(), &name.to_lowercase()))
+                    .map_or_else(String::new, |name| format!("; did you mean `{name}`?"));
+                cx.plan.warnings.push(format!(
+                    "{}: `{list}` entry `{entry}` of attachment `{}` on `{}` matches no {kind} of \
+                     database `{database}` on leader `{}` (names are case-sensitive{hint}); it \
+                     takes effect only once the leader has such a {kind}",
+                    cx.at(r.attachment.origin),
+                    r.attachment.name,
+                    r.follower.alias,
+                    r.leader.alias,
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Caching overrides name tables and materialized views of the leader database: the plan
+//! checks they exist there (with `.show tables details` and `.show materialized-views` on
+//! the leader, only for the databases whose settings name some), so apply never meets
+//! `EntityNotFound` half-way.
+
+use crate::support::{Standalone, cluster_id, manifest, small_world, writes};
+
+fn sales_with(settings: &str) -> String {
+    format!(
+        "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    followerDatabase:\n{settings}"
+    )
+}
+
+/// `Ordrs` and `HourlySales` are not on the leader's `Sales` (it has `Orders`, `Customers`,
+/// `Logs2026` and the view `DailySales`); `orders` differs from `Orders` in case only.
+const MISSING: &str = "      hotCachePeriod: 7d\n      tables:\n        Customers: { hotCachePeriod: 1d }\n        Ordrs: { hotCachePeriod: 30d }\n        orders: { hotCachePeriod: 30d }\n      materializedViews:\n        HourlySales: { hotCachePeriod: 90d }\n";
+
+#[test]
+fn a_missing_table_or_view_is_a_plan_error_at_its_line_and_nothing_is_applied() {
+    let env = Standalone::start(&small_world(""));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(MISSING)));
+    let run = env.run(&["apply", "--auto-approve"], &[]).expect_code(1);
+    for expected in [
+        "kfollow.yaml:20:9: table `Ordrs` does not exist in database `Sales` on leader `lead`",
+        "kfollow.yaml:21:9: table `orders` does not exist in database `Sales` on leader `lead`, so its caching override cannot be set; did you mean `Orders`?",
+        "kfollow.yaml:23:9: materialized view `HourlySales` does not exist in database `Sales` on leader `lead`",
+        "the plan cannot be made (3 problems); nothing was changed",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "no `{expected}` in\n{}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr.contains("`Customers`"),
+        "Customers exists:\n{}",
+        run.stderr
+    );
+    assert!(
+        writes(&env.requests()).is_empty(),
+        "{:#?}",
+        writes(&env.requests())
+    );
+}
+
+#[test]
+fn the_leader_is_asked_once_per_database_and_only_for_what_the_settings_name() {
+    let tables_only = "      tables:\n        Orders: { hotCachePeriod: 30d }\n        Customers: { hotCachePeriod: 1d }\n";
+    let env = Standalone::start(&small_world(""));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(tables_only)));
+    env.run(&["plan"], &[]).expect_code(0);
+    let asked: Vec<(String, String)> = env
+        .requests()
+        .iter()
+        .filter_map(|r| Some((r.path.clone(), r.csl.clone()?)))
+        .filter(|(_, csl)| csl.contains("tables details") || csl.contains("materialized-views"))
+        .collect();
+    assert_eq!(
+        asked,
+        [(
+            "/kusto/leader1/v1/rest/mgmt".to_owned(),
+            ".show tables details".to_owned()
+        )]
+    );
+
+    // Settings without tables or views ask nothing of the leader's data plane.
+    let env = Standalone::start(&small_world(""));
+    env.workspace.write(
+        "kfollow.yaml",
+        &manifest("", &sales_with("      hotCachePeriod: 7d\n")),
+    );
+    env.run(&["plan"], &[]).expect_code(0);
+    assert!(
+        !env.requests()
+            .iter()
+            .any(|r| r.path.starts_with("/kusto/leader1")),
+        "{:#?}",
+        env.requests()
+    );
+}
+
+#[test]
+fn existing_tables_and_views_plan_and_apply() {
+    let existing = "      tables:\n        Orders: { hotCachePeriod: 30d }\n      materializedViews:\n        DailySales: { hotCachePeriod: 90d }\n";
+    let env = Standalone::start(&small_world(""));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(existing)));
+    env.run(&["apply", "--auto-approve"], &[]).expect_code(0);
+    env.run(&["plan", "--detailed-exitcode"], &[])
+        .expect_code(0);
+}
+
+/// The small world with the leader in `state`.
+fn leader_in_state(state: &str) -> String {
+    let leader = format!(
+        "  - id: {}\n    location: westeurope\n",
+        cluster_id("leader1")
+    );
+    small_world("").replacen(&leader, &format!("{leader}    state: {state}\n"), 1)
+}
+
+#[test]
+fn a_leader_that_is_not_running_gets_no_data_plane_call() {
+    // A stopped cluster's databases cannot be listed; a stopping one's can, but its management
+    // endpoint is going away. Either way the plan says the leader is not running.
+    for state in ["Stopped", "Stopping"] {
+        let env = Standalone::start(&leader_in_state(state));
+        env.workspace
+            .write("kfollow.yaml", &manifest("", &sales_with(MISSING)));
+        let run = env.run(&["plan"], &[]).expect_code(1);
+        assert!(
+            run.stderr.contains("`lead`") && run.stderr.contains(state),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !env.requests()
+                .iter()
+                .any(|r| r.path.starts_with("/kusto/leader1")),
+            "{state}: {:#?}",
+            env.requests()
+        );
+    }
+}
+
+/// The leader management commands of a run that read entities, sorted (they run
+/// concurrently).
+fn entity_reads(env: &Standalone) -> Vec<String> {
+    let mut reads: Vec<String> = env
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/kusto/leader1"))
+        .filter_map(|r| r.csl.clone())
+        .filter(|csl| csl.contains("tables details") || csl.contains("materialized-views"))
+        .collect();
+    reads.sort();
+    reads
+}
+
+#[test]
+fn each_leader_database_is_read_once_in_its_own_database() {
+    // `sales` on f1 and the `"*"` attachment `all` on f2 both name tables of `Sales`; `all`
+    // names `Hits`, a table of `Web` only: the plan passes only if each database is asked in
+    // its own name, and `Sales` is asked once.
+    let all = "  - name: all\n    follower: f2\n    leader: lead\n    databaseName: \"*\"\n    \
+               followerDatabases:\n      Sales:\n        tables: { Customers: { hotCachePeriod: 1d } }\n      \
+               Web:\n        tables: { Hits: { hotCachePeriod: 1d } }\n";
+    let sales = sales_with("      tables:\n        Orders: { hotCachePeriod: 30d }\n");
+    let env = Standalone::start(&small_world(""));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &format!("{sales}{all}")));
+    env.run(&["plan"], &[]).expect_code(0);
+    assert_eq!(
+        entity_reads(&env),
+        [".show tables details", ".show tables details"]
+    );
+
+    // `Hits` named for `Sales` is missing there, though `Web` has it.
+    let all = all.replace("Customers", "Hits");
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &format!("{sales}{all}")));
+    let run = env.run(&["plan"], &[]).expect_code(1);
+    assert!(
+        run.stderr
+            .contains("table `Hits` does not exist in database `Sales` on leader `lead`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sharing_entries_that_match_nothing_are_warned_about() {
+    let sharing = "    tableLevelSharing:\n      tablesToInclude: [Orders, \"Logs*\", Ordrs]\n      \
+                   materializedViewsToInclude: [DailySales]\n";
+    let env = Standalone::start(&small_world(""));
+    env.workspace.write(
+        "kfollow.yaml",
+        &manifest(
+            "",
+            &format!(
+                "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n{sharing}"
+            ),
+        ),
+    );
+    let run = env.run(&["plan"], &[]).expect_code(0);
+    let warning = "kfollow.yaml:12:5: `tablesToInclude` entry `Ordrs` of attachment `sales` on \
+                   `f1` matches no table of database `Sales` on leader `lead`";
+    assert!(run.output().contains(warning), "{}", run.output());
+    assert_eq!(
+        run.output().matches("matches no").count(),
+        1,
+        "{}",
+        run.output()
+    );
+    assert_eq!(
+        entity_reads(&env),
+        [".show materialized-views", ".show tables details"]
+    );
+}
