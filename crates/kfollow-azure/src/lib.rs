@@ -46,7 +46,7 @@ mod retry;
 mod transport;
 
 pub use arm::{
-    ArmClient, ArmConfig, ArmError, BusyPolicy, ClusterInfo, OperationKind, PollPlanner,
+    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, OperationKind, PollPlanner,
     PollPolicy, Timing, Unknown,
 };
 pub use budget::BudgetPolicy;

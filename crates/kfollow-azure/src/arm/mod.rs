@@ -4,6 +4,7 @@
 //! every request spends the subscription's budget ([`crate::budget`]).
 
 mod error;
+mod in_flight;
 mod lro;
 mod poll;
 mod wire;
@@ -21,6 +22,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 pub use error::{ArmError, Unknown};
+pub use in_flight::AwaitEnd;
 pub use poll::{OperationKind, PollPlanner, PollPolicy, Timing};
 pub use wire::ClusterInfo;
 pub use write::BusyPolicy;
@@ -145,6 +147,15 @@ impl ArmClient {
             busy: config.busy,
             observer: config.observer,
         })
+    }
+
+    /// The same client (sharing connections, budgets and what it learned) with another
+    /// operation timeout: how long a write waits for its operation before its outcome is
+    /// unknown.
+    #[must_use]
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> ArmClient {
+        self.operation_timeout = timeout;
+        self
     }
 
     /// The endpoint requests go to.
