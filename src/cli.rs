@@ -196,6 +196,20 @@ pub struct ApplyArgs {
     /// changes; applying it brings them back.
     #[arg(long, value_name = "FILE")]
     pub rollback_manifest: Option<PathBuf>,
+    /// How long to wait for each Azure operation (`30m`, `2h`) before its outcome is reported
+    /// unknown and read again.
+    #[arg(long, value_name = "DURATION", default_value = "60m", value_parser = duration)]
+    pub operation_timeout: std::time::Duration,
+}
+
+/// A positive Kusto timespan literal (`30m`, `1h`, `500ms`) as a duration.
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let span = kfollow_model::Timespan::parse(text).map_err(|e| e.to_string())?;
+    u64::try_from(span.ticks())
+        .ok()
+        .filter(|ticks| *ticks > 0)
+        .map(|ticks| std::time::Duration::from_nanos(ticks.saturating_mul(100)))
+        .ok_or_else(|| format!("`{text}` is not a positive duration"))
 }
 
 #[derive(Debug, Args)]

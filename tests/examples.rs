@@ -3,20 +3,30 @@
 
 use std::path::Path;
 
+use kfollow_emulator::World;
+
 use crate::support::{Workspace, kfollow};
 
 pub(crate) const EXAMPLES: [&str; 3] = ["fourth-coffee", "fabrikam", "litware"];
 
 /// A scratch copy of an example's manifest and world.
+///
+/// The world's operations answer with `Retry-After: 0`: the examples' worlds, like Azure, send
+/// none, and kfollow's first poll of each kind of operation then comes after a second, which
+/// these tests would spend asleep for every apply. Polling without `Retry-After` is tested
+/// where it is the point (`in_flight.rs`, and `kfollow-azure`'s tests).
 pub(crate) fn example(name: &str) -> Workspace {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
         .join(name);
     let ws = Workspace::new();
-    for file in ["kfollow.yaml", "world.yaml"] {
-        let text = std::fs::read_to_string(source.join(file)).expect("the example file exists");
-        ws.write(file, &text);
-    }
+    let read = |file| std::fs::read_to_string(source.join(file)).expect("the example file exists");
+    ws.write("kfollow.yaml", &read("kfollow.yaml"));
+    let mut world = World::from_yaml(&read("world.yaml")).expect("the example world loads");
+    world.settings.retry_after_seconds = Some(0);
+    world
+        .save(&ws.path().join("world.yaml"))
+        .expect("the world copy is written");
     ws
 }
 

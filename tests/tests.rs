@@ -17,6 +17,7 @@ mod export;
 mod files;
 mod follower_settings;
 mod hostile_names;
+mod in_flight;
 // Signals are sent with `kill`.
 #[cfg(unix)]
 mod interrupt;
@@ -34,5 +35,7 @@ mod standalone;
 // Only a build without the emulator can show how it refuses `--emulator`.
 #[cfg(not(feature = "emulator"))]
 mod slim;
+mod stopped;
 mod target;
+mod unknown;
 mod validate;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use kfollow_apply::record::FileDigest;
-use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Settled};
+use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Found, Settled};
 use kfollow_graph::DependencyGraph;
 use kfollow_model::{Desired, Observed, Plan, SavedPlan};
 use kfollow_render::{TextOptions, inert};
@@ -34,7 +34,12 @@ async fn apply(
     output: Output,
     evidence: &mut Evidence,
 ) -> Result<ExitCode, Failure> {
-    let connection = connect(&args.connection, output, output.notices_as_progress())?;
+    let mut connection = connect(&args.connection, output, output.notices_as_progress())?;
+    connection.clients.arm = connection
+        .clients
+        .arm
+        .clone()
+        .with_operation_timeout(args.operation_timeout);
     evidence
         .connected(&connection, &args.connection.cloud)
         .await;
@@ -95,7 +100,7 @@ async fn apply(
     // What happened so far, for the record of an apply stopped at once.
     let events = Mutex::new(Vec::new());
     let executor = executor(&observed, &connection);
-    let report = tokio::select! {
+    let mut report = tokio::select! {
         report = execute(&graph, &executor, parallelism, &progress, &interrupts, &events, output) => report,
         () = interrupts.reached(2) => {
             abandon(&progress, output);
@@ -105,6 +110,18 @@ async fn apply(
             return Ok(ExitCode::from(1));
         }
     };
+    // What apply could not see the end of is read again before the outcome is told.
+    let received = interrupts.received();
+    tokio::select! {
+        () = reread_unknown(&mut report, &desired, &connection, output) => {}
+        () = interrupts.reached(received + 1) => {
+            output.warn(
+                "interrupted while reading the live state again; the unknown outcomes stay \
+                 unknown: run `kfollow plan` to see what is live",
+            );
+        }
+    }
+    print_outcome(&report, output);
     evidence.report(&plan, &report);
     drop(progress);
     connection.save_world()?;
@@ -349,8 +366,8 @@ fn executor(observed: &Observed, connection: &Connection) -> AzureExecutor {
     )
 }
 
-/// Runs the plan's graph, printing progress and the outcome. The first interrupt stops new
-/// changes from starting.
+/// Runs the plan's graph, printing progress. The first interrupt stops new changes from
+/// starting.
 async fn execute(
     graph: &DependencyGraph,
     executor: &AzureExecutor,
@@ -382,6 +399,11 @@ async fn execute(
     )
     .await;
     output.progress(Style::Plain, "");
+    report
+}
+
+/// What came of each change that did not simply succeed, and the summary.
+fn print_outcome(report: &ApplyReport, output: Output) {
     for failed in &report.failed {
         output.error(&format!("{} failed: {}", failed.address, failed.error));
     }
@@ -392,7 +414,65 @@ async fn execute(
         output.message(&format!("{}: {}", skipped.address, skipped.reason));
     }
     output.print(&format!("{}\n", report.summary()));
-    report
+}
+
+/// The plan `kfollow plan` would show now: what the reads after apply compare against.
+async fn fresh_plan(desired: &Desired, connection: &Connection) -> Result<Plan, String> {
+    let observed = kfollow_state::read(desired, &connection.clients)
+        .await
+        .map_err(|error| error.to_string())?;
+    kfollow_diff::diff(desired, &observed).map_err(|errors| errors.to_string())
+}
+
+/// Reads the live state again for the changes whose outcome apply could not see, says what it
+/// found for each, and moves them in the report where they belong.
+async fn reread_unknown(
+    report: &mut ApplyReport,
+    desired: &Desired,
+    connection: &Connection,
+    output: Output,
+) {
+    if report.unknown.is_empty() {
+        return;
+    }
+    output.progress(
+        Style::Plain,
+        &format!(
+            "Reading the live state again for {} change(s) whose outcome is unknown...",
+            report.unknown.len()
+        ),
+    );
+    let found = kfollow_apply::reread_unknown(
+        report,
+        &kfollow_apply::REREAD_PAUSES,
+        || fresh_plan(desired, connection),
+        || {
+            output.progress(
+                Style::Plain,
+                "An operation is still running; reading again in a few seconds...",
+            );
+        },
+    )
+    .await;
+    match found {
+        Ok(found) => {
+            for reread in &found {
+                let what = match &reread.found {
+                    Found::Live => "live after all (read again)".to_owned(),
+                    Found::NotApplied => "not applied (read again)".to_owned(),
+                    Found::InProgress(state) => {
+                        format!("still in progress, `provisioningState` `{state}` (read again)")
+                    }
+                    Found::NotShownYet => "its settings do not show yet (read again)".to_owned(),
+                };
+                output.progress(Style::Plain, &format!("{}: {what}", reread.address));
+            }
+            report.resolve_unknown(found);
+        }
+        Err(error) => output.warn(&format!(
+            "cannot read the live state again to learn the unknown outcomes: {error}"
+        )),
+    }
 }
 
 /// Follower commands take effect at the cluster's next schema refresh: waits until the
@@ -405,13 +485,7 @@ async fn await_follower_settings(
     connection: &Connection,
     output: Output,
 ) -> Option<String> {
-    let clients = &connection.clients;
-    let replan = move || async move {
-        let observed = kfollow_state::read(desired, clients)
-            .await
-            .map_err(|error| error.to_string())?;
-        kfollow_diff::diff(desired, &observed).map_err(|errors| errors.to_string())
-    };
+    let replan = || fresh_plan(desired, connection);
     let settled = kfollow_apply::settle(
         &kfollow_apply::awaiting_refresh(plan, report),
         &kfollow_apply::SETTLE_PAUSES,

@@ -164,6 +164,20 @@ impl Standalone {
         kfollow(self.workspace.path(), args, &env)
     }
 
+    /// `kfollow ARGS` started against the emulator, its output discarded: to be stopped
+    /// part way.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let env = [
+            ("KFOLLOW_ARM_ENDPOINT", self.emulator.base_url()),
+            ("KFOLLOW_ACCESS_TOKEN", TOKEN),
+        ];
+        command(self.workspace.path(), args, &env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the kfollow binary starts")
+    }
+
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.emulator.requests()
     }

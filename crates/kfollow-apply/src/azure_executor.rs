@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use kfollow_azure::{ArmClient, ArmError, KustoClient, Receipt, WriteError};
+use kfollow_azure::{ArmClient, ArmError, AwaitEnd, KustoClient, Receipt, WriteError};
 use kfollow_model::{ClusterId, Operation};
 
 use crate::executor::{ExecError, Executor};
@@ -60,6 +60,14 @@ impl Executor for AzureExecutor {
             } => arm(self.arm.put_attachment(follower, name, body).await),
             Operation::DeleteAttachment { follower, name } => {
                 arm(self.arm.delete_attachment(follower, name).await)
+            }
+            Operation::AwaitAttachment { follower, name, .. } => {
+                let until = if operation.awaits_removal() {
+                    AwaitEnd::Gone
+                } else {
+                    AwaitEnd::Final
+                };
+                arm(self.arm.await_attachment(follower, name, until).await)
             }
             Operation::DetachFollower {
                 leader,

@@ -8,7 +8,7 @@ use std::future::Future;
 use kfollow_azure::Receipt;
 use kfollow_model::Operation;
 
-/// Carries out one write of the plan.
+/// Carries out one write of the plan (or one wait for an operation the plan found running).
 ///
 /// The scheduler calls it only with operations taken from the plan it was given, at most once
 /// per operation, and never with two operations on the same cluster ([`Operation::cluster`]) at
@@ -130,6 +130,15 @@ pub fn describe(operation: &Operation) -> String {
         }
         Operation::DeleteAttachment { follower, name } => format!(
             "delete attachment `{name}` on cluster `{}`",
+            follower.name()
+        ),
+        Operation::AwaitAttachment {
+            follower,
+            name,
+            provisioning_state,
+            ..
+        } => format!(
+            "wait for the operation running on attachment `{name}` on cluster `{}` (`{provisioning_state}`)",
             follower.name()
         ),
         Operation::DetachFollower {

@@ -6,7 +6,8 @@
 //! cluster), at most `parallelism` changes in flight overall, and different clusters in
 //! parallel. A failed change stops its dependents; independent changes finish. A change whose
 //! write was sent but never seen to end has an unknown outcome, reported apart from failures
-//! ([`ApplyReport::unknown`]: the caller reads those resources again). Cancellation stops new
+//! ([`ApplyReport::unknown`]); [`reread_unknown`] reads those changes again and
+//! [`ApplyReport::resolve_unknown`] says what is live. Cancellation stops new
 //! changes from starting and lets in-flight ones finish. Progress goes out as [`Event`]s; the
 //! outcome is an [`ApplyReport`], with each operation's [`Receipt`].
 //!
@@ -17,7 +18,8 @@
 //! [`check_same_plan`] one that is not the plan its desired state and the live state give
 //! (a hand-edited file); saving and loading plans, making the plan again and reading live
 //! state belong elsewhere. After apply, [`settle`] waits
-//! for follower database settings to show, reading live state through a closure it is given.
+//! for follower database settings to show, reading live state through a closure it is given;
+//! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
 //! [`record::ApplyRecord`] is the evidence of an apply (`--record`): who, what, where, when,
 //! and the ids Azure gave each request.
 //!
@@ -30,8 +32,11 @@ mod executor;
 pub mod fake;
 pub mod record;
 mod report;
+mod reread;
 mod run;
 mod schedule;
+#[cfg(test)]
+mod script;
 mod settle;
 mod stale;
 
@@ -43,6 +48,7 @@ pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,
     format_elapsed,
 };
+pub use reread::{Found, REREAD_PAUSES, Reread, reread_unknown};
 pub use run::{ApplyOptions, apply};
 pub use settle::{SETTLE_PAUSES, Settled, awaiting_refresh, settle};
 pub use stale::{Fingerprints, StalePlan, check_fresh};

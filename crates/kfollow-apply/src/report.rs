@@ -6,6 +6,8 @@ use std::time::Duration;
 use kfollow_azure::Receipt;
 use kfollow_model::{Action, Address};
 
+use crate::reread::{Found, Reread};
+
 /// Progress of one change, sent as it happens so the cli can draw it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -215,6 +217,9 @@ pub struct ApplyReport {
     pub unknown: Vec<Unknown>,
     /// Changes never started.
     pub not_attempted: Vec<NotAttempted>,
+    /// The changes whose outcome was unknown, and what reading them again found (filled by
+    /// [`ApplyReport::resolve_unknown`]; empty until then).
+    pub reread: Vec<Reread>,
     /// True when apply was interrupted (the changes it did not start are in `not_attempted`).
     pub cancelled: bool,
     /// Wall time of the whole apply.
@@ -225,6 +230,48 @@ impl ApplyReport {
     /// True when every change of the plan succeeded.
     pub fn is_complete(&self) -> bool {
         self.failed.is_empty() && self.unknown.is_empty() && self.not_attempted.is_empty()
+    }
+
+    /// Moves each change whose outcome was unknown to where reading it again put it: a live
+    /// one to `succeeded` (its time is that of its operations), one not applied to `failed`;
+    /// one still running, or whose settings do not show yet, stays in `unknown`. Each error
+    /// says what the second read found. Keeps `reread`.
+    pub fn resolve_unknown(&mut self, reread: Vec<Reread>) {
+        for entry in &reread {
+            let Some(index) = self.unknown.iter().position(|u| u.address == entry.address) else {
+                continue;
+            };
+            let said = match &entry.found {
+                Found::Live => {
+                    let unknown = self.unknown.remove(index);
+                    self.succeeded.push(Succeeded {
+                        elapsed: unknown.receipts.iter().map(|r| r.duration).sum(),
+                        address: unknown.address,
+                        action: unknown.action,
+                        receipts: unknown.receipts,
+                    });
+                    continue;
+                }
+                Found::NotApplied => {
+                    let mut failed = self.unknown.remove(index);
+                    failed.error.push_str(
+                        "; read again, it is not live: `kfollow plan` still shows it to do",
+                    );
+                    self.failed.push(failed);
+                    continue;
+                }
+                Found::InProgress(state) => {
+                    format!("an operation still runs on it (`provisioningState` `{state}`)")
+                }
+                Found::NotShownYet => "its settings do not show yet (they take effect at the \
+                                       cluster's next schema refresh)"
+                    .to_owned(),
+            };
+            let unknown = &mut self.unknown[index];
+            unknown.error.push_str("; read again, ");
+            unknown.error.push_str(&said);
+        }
+        self.reread = reread;
     }
 
     /// How many changes with this action succeeded.

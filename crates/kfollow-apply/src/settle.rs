@@ -10,9 +10,8 @@
 //! Reading the live state is the caller's: `replan` is a closure that reads it and compares it
 //! with the manifest, and returns the plan `kfollow plan` would show now. This crate only runs
 //! plans; it does not depend on the crates that read live state and diff it, and tests script
-//! the reads on a paused clock. Any later check of the form "is this change still to do?"
-//! (such as re-reading the changes whose outcome apply could not learn) takes the same
-//! closure and belongs beside [`settle`].
+//! the reads on a paused clock. [`crate::reread_unknown`], which reads again the changes whose
+//! outcome apply could not see, takes the same closure and shares the loop.
 
 use std::future::Future;
 use std::time::Duration;
@@ -75,7 +74,7 @@ pub enum Settled<E> {
 pub async fn settle<E, F, R>(
     changes: &[Address],
     pauses: &[Duration],
-    mut replan: F,
+    replan: F,
     on_waiting: impl FnOnce(),
 ) -> Settled<E>
 where
@@ -85,46 +84,79 @@ where
     if changes.is_empty() {
         return Settled::Shown;
     }
-    let mut pending: Option<Vec<Address>> = None;
+    let left = |plan: &Plan| -> Vec<Address> {
+        changes
+            .iter()
+            .filter(|address| plan.changes.iter().any(|c| &c.address == *address))
+            .cloned()
+            .collect()
+    };
+    match read_until(pauses, replan, |plan| left(plan).is_empty(), on_waiting).await {
+        ReadUntil::Done(_) => Settled::Shown,
+        ReadUntil::PausesRanOut(plan) => Settled::NotShown(left(&plan)),
+        ReadUntil::ReadFailed { last, error } => Settled::ReadFailed {
+            pending: last.map(|plan| left(&plan)).unwrap_or_default(),
+            error,
+        },
+    }
+}
+
+/// How [`read_until`] ended.
+pub(crate) enum ReadUntil<E> {
+    /// A read satisfied the condition: that plan.
+    Done(Plan),
+    /// The last plan read, which still did not.
+    PausesRanOut(Plan),
+    /// A read failed, after `last` (the last plan read, if any).
+    ReadFailed { last: Option<Plan>, error: E },
+}
+
+/// Reads with `replan` after each pause of `pauses` (at least one read) until `done` holds for
+/// the plan read, the pauses run out, or a read fails. `on_waiting` is called once, when the
+/// first read does not satisfy `done`.
+pub(crate) async fn read_until<E, F, R>(
+    pauses: &[Duration],
+    mut replan: F,
+    done: impl Fn(&Plan) -> bool,
+    on_waiting: impl FnOnce(),
+) -> ReadUntil<E>
+where
+    F: FnMut() -> R,
+    R: Future<Output = Result<Plan, E>>,
+{
+    let mut last: Option<Plan> = None;
     let mut on_waiting = Some(on_waiting);
     for pause in pauses {
         tokio::time::sleep(*pause).await;
         let now = match replan().await {
             Ok(plan) => plan,
-            Err(error) => {
-                return Settled::ReadFailed {
-                    pending: pending.unwrap_or_default(),
-                    error,
-                };
-            }
+            Err(error) => return ReadUntil::ReadFailed { last, error },
         };
-        let left: Vec<Address> = changes
-            .iter()
-            .filter(|address| now.changes.iter().any(|c| &c.address == *address))
-            .cloned()
-            .collect();
-        if left.is_empty() {
-            return Settled::Shown;
+        if done(&now) {
+            return ReadUntil::Done(now);
         }
         if let Some(on_waiting) = on_waiting.take() {
             on_waiting();
         }
-        pending = Some(left);
+        last = Some(now);
     }
-    Settled::NotShown(pending.unwrap_or_else(|| changes.to_vec()))
+    match last {
+        Some(plan) => ReadUntil::PausesRanOut(plan),
+        None => ReadUntil::PausesRanOut(Plan::default()),
+    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use std::cell::{Cell, RefCell};
-    use std::collections::VecDeque;
+    use std::cell::Cell;
 
     use kfollow_model::{Action, Change, ClusterId};
     use tokio::time::Instant;
 
     use super::*;
     use crate::Succeeded;
+    use crate::script::Script;
 
     fn database(name: &str) -> Address {
         Address::FollowerDatabase {
@@ -154,26 +186,6 @@ mod tests {
                 .map(|a| change(a.clone(), Vec::new()))
                 .collect(),
             ..Plan::default()
-        }
-    }
-
-    /// Reads scripted in order, counted; a read past the script panics.
-    struct Script {
-        reads: Cell<usize>,
-        answers: RefCell<VecDeque<Result<Plan, String>>>,
-    }
-
-    impl Script {
-        fn new(answers: Vec<Result<Plan, String>>) -> Script {
-            Script {
-                reads: Cell::new(0),
-                answers: RefCell::new(answers.into()),
-            }
-        }
-
-        async fn replan(&self) -> Result<Plan, String> {
-            self.reads.set(self.reads.get() + 1);
-            self.answers.borrow_mut().pop_front().unwrap()
         }
     }
 

@@ -47,8 +47,8 @@ mod retry;
 mod transport;
 
 pub use arm::{
-    ArmClient, ArmConfig, ArmError, BusyPolicy, ClusterInfo, FOLLOWER_LATENCY, METRICS_API_VERSION,
-    OperationKind, PollPlanner, PollPolicy, Timing, Unknown,
+    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, FOLLOWER_LATENCY,
+    METRICS_API_VERSION, OperationKind, PollPlanner, PollPolicy, Timing, Unknown,
 };
 pub use budget::BudgetPolicy;
 pub use chain::{

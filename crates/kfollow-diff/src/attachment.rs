@@ -8,7 +8,7 @@ use kfollow_model::{
 };
 use serde_json::Value;
 
-use crate::{Context, DiffError, Outcome, Resolved, same_location, share};
+use crate::{Context, DiffError, Outcome, Resolved, in_flight, same_location, share};
 
 /// Reads one field of an attachment body as the plan shows it.
 type Read = fn(&AttachmentBody) -> Option<Value>;
@@ -198,13 +198,16 @@ fn diff_one(cx: &mut Context<'_>, r: &Resolved<'_>) -> Outcome {
         name: a.name.clone(),
         body: wanted.clone(),
     };
-    let Some(live) = r.follower_live.attachment(&a.name) else {
+    let live = r.follower_live.attachment(&a.name);
+    let wait = live.and_then(|live| in_flight::wait_for(&r.follower.id, live));
+    // An attachment being deleted is as good as gone: the manifest's attach comes after.
+    let Some(live) = live.filter(|live| !live.is_being_deleted()) else {
         let attributes = fields(None, Some(&wanted))
             .into_iter()
             .filter(has_value)
             .map(|f| shown(f, false))
             .collect();
-        cx.plan.changes.push(Change {
+        let mut change = Change {
             address,
             action: Action::Attach,
             attributes,
@@ -213,9 +216,16 @@ fn diff_one(cx: &mut Context<'_>, r: &Resolved<'_>) -> Outcome {
             operations: vec![put],
             depends_on: Vec::new(),
             origin: Some(a.origin),
-        });
+        };
+        if let Some(wait) = wait {
+            in_flight::wait_first(&mut change, wait);
+        }
+        cx.plan.changes.push(change);
         return Outcome::Attached;
     };
+    let creating = live
+        .operation_in_progress()
+        .is_some_and(|state| state.eq_ignore_ascii_case("Creating"));
     let live = live_body(live);
     let all = fields(Some(&live), Some(&wanted));
     let forcing: Vec<String> = all
@@ -233,7 +243,24 @@ fn diff_one(cx: &mut Context<'_>, r: &Resolved<'_>) -> Outcome {
         })
         .collect();
     if attributes.is_empty() {
-        return Outcome::Unchanged;
+        let Some(wait) = wait else {
+            return Outcome::Unchanged;
+        };
+        // Already becoming what the manifest asks for: wait for it, send nothing.
+        let (action, outcome, listed) = if creating {
+            let attach = fields(None, Some(&wanted)).into_iter().filter(has_value);
+            let attributes = attach.map(|f| shown(f, false)).collect();
+            (Action::Attach, Outcome::Attached, (attributes, 0))
+        } else {
+            (
+                Action::Update,
+                Outcome::Updated,
+                (Vec::new(), unchanged_attributes),
+            )
+        };
+        let change = in_flight::wait_only(address, action, listed, wait, a.origin);
+        cx.plan.changes.push(change);
+        return outcome;
     }
     let (action, reason, operations, outcome) = if forcing.is_empty() {
         (Action::Update, None, vec![put], Outcome::Updated)
@@ -257,7 +284,7 @@ fn diff_one(cx: &mut Context<'_>, r: &Resolved<'_>) -> Outcome {
             Outcome::Replaced,
         )
     };
-    cx.plan.changes.push(Change {
+    let mut change = Change {
         address,
         action,
         attributes,
@@ -266,7 +293,11 @@ fn diff_one(cx: &mut Context<'_>, r: &Resolved<'_>) -> Outcome {
         operations,
         depends_on: Vec::new(),
         origin: Some(a.origin),
-    });
+    };
+    if let Some(wait) = wait {
+        in_flight::wait_first(&mut change, wait);
+    }
+    cx.plan.changes.push(change);
     outcome
 }
 
@@ -330,7 +361,7 @@ pub(crate) fn unmanaged_attachments(cx: &mut Context<'_>) {
                         .filter(has_value)
                         .map(|f| shown(f, false))
                         .collect();
-                    changes.push(Change {
+                    let change = Change {
                         address,
                         action: Action::Detach,
                         attributes,
@@ -342,7 +373,8 @@ pub(crate) fn unmanaged_attachments(cx: &mut Context<'_>) {
                         }],
                         depends_on: Vec::new(),
                         origin: Some(origin),
-                    });
+                    };
+                    changes.push(in_flight::detach(change, &cluster.id, attachment));
                 }
                 None => reports.push(Unmanaged {
                     address,

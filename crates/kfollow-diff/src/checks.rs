@@ -1,9 +1,11 @@
-//! The service's rules that need live state, checked before
-//! any change so that a plan never contains a request the service would refuse.
+//! The service's rules that need live state, checked before any change so that a plan never
+//! contains a request the service would refuse.
 
 use std::collections::{BTreeSet, HashSet};
 
-use kfollow_model::{DatabaseKind, DatabaseSelection, Operation, eq_ignore_case};
+use kfollow_model::{
+    ClusterId, DatabaseKind, DatabaseSelection, ObservedCluster, Operation, eq_ignore_case,
+};
 
 use crate::{Context, DiffError, Outcome, Resolved, same_location};
 
@@ -37,11 +39,41 @@ pub(crate) fn clusters(cx: &mut Context<'_>) {
             });
         }
         if used.contains(cluster.alias.as_str()) && !live.is_running() {
-            cx.errors.push(DiffError::ClusterNotRunning {
-                at,
-                alias: cluster.alias.clone(),
-                state: live.state.clone(),
-            });
+            cx.errors.push(not_running(at, &cluster.alias, live));
+        }
+    }
+}
+
+fn not_running(at: String, alias: &str, live: &ObservedCluster) -> DiffError {
+    DiffError::ClusterNotRunning {
+        at,
+        alias: alias.to_owned(),
+        state: live.state.clone(),
+        advice: live.start_advice(),
+    }
+}
+
+/// Every manifest cluster the plan would write to that is not running, unless
+/// [`clusters`] reported it already: a stopped cluster refuses every write, so such a plan
+/// could not be applied.
+pub(crate) fn writes_to_stopped_clusters(cx: &mut Context<'_>) {
+    let targets: Vec<ClusterId> = cx
+        .plan
+        .changes
+        .iter()
+        .flat_map(|c| &c.operations)
+        .map(|op| op.cluster().clone())
+        .collect();
+    for id in targets {
+        let (Some(cluster), Some(live)) = (cx.cluster_of(&id), cx.observed.cluster(&id)) else {
+            continue;
+        };
+        let reported = cx.errors.iter().any(
+            |e| matches!(e, DiffError::ClusterNotRunning { alias, .. } if *alias == cluster.alias),
+        );
+        if !live.is_running() && !reported {
+            let error = not_running(cx.at(cluster.origin), &cluster.alias, live);
+            cx.errors.push(error);
         }
     }
 }
@@ -107,9 +139,9 @@ pub(crate) fn leader_database(cx: &mut Context<'_>, r: &Resolved<'_>, database: 
     }
 }
 
-/// The attachments this plan deletes, as (follower cluster key, lower-cased name): their
-/// follower databases' names are free once they are gone, and `kfollow-graph` orders the
-/// delete first.
+/// The attachments this plan deletes, or waits for a running detach of, as (follower cluster
+/// key, lower-cased name): their follower databases' names are free once they are gone, and
+/// `kfollow-graph` orders the delete (or the wait) first.
 pub(crate) fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
     cx.plan
         .changes
@@ -117,6 +149,10 @@ pub(crate) fn freed_attachments(cx: &Context<'_>) -> HashSet<(String, String)> {
         .flat_map(|c| &c.operations)
         .filter_map(|op| match op {
             Operation::DeleteAttachment { follower, name } => {
+                Some((follower.key(), name.to_ascii_lowercase()))
+            }
+            // A detach that was already running, which the plan waits for.
+            Operation::AwaitAttachment { follower, name, .. } if op.awaits_removal() => {
                 Some((follower.key(), name.to_ascii_lowercase()))
             }
             _ => None,

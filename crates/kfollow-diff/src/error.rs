@@ -28,15 +28,21 @@ pub enum DiffError {
         /// Its resource id.
         id: String,
     },
-    /// A cluster is not running, so nothing can be attached to it or followed from it.
-    #[error("{at}: cluster `{alias}` is `{state}`, not `Running`; start it, then plan again")]
+    /// A cluster is not running, so its databases and follower database settings cannot be
+    /// read and it accepts no write: nothing can be attached to it or followed from it.
+    #[error(
+        "{at}: cluster `{alias}` is `{state}`, not `Running`, so kfollow can neither read its \
+         databases nor change it; {advice}, then plan again"
+    )]
     ClusterNotRunning {
-        /// Where the attachment that needs it is declared.
+        /// Where the cluster is declared.
         at: String,
         /// Its alias.
         alias: String,
         /// `properties.state`.
         state: String,
+        /// What brings it back (`start it with `az kusto cluster start …``).
+        advice: String,
     },
     /// The live cluster is not where the manifest says it is.
     #[error("{at}: cluster `{alias}` is in `{live}`, but the manifest says `location: {declared}`")]

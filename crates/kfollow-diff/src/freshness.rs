@@ -21,7 +21,7 @@ pub fn freshness_verdict(readings: &[FreshnessReading]) -> FreshnessReport {
 fn verdict(reading: &FreshnessReading) -> DatabaseFreshness {
     let mut reasons = Vec::new();
     let mut notes = Vec::new();
-    let running = reading.follower_state.eq_ignore_ascii_case("Running");
+    let running = kfollow_model::is_running(&reading.follower_state);
     let queryable = running && reading.follower_tables.is_ok();
     if !running {
         let state = if reading.follower_state.is_empty() {

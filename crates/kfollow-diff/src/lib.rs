@@ -28,6 +28,7 @@ mod checks;
 mod entities;
 mod error;
 mod freshness;
+mod in_flight;
 mod leader;
 mod principals;
 mod settings;
@@ -85,6 +86,7 @@ pub fn diff(desired: &Desired, observed: &Observed) -> Result<Plan, DiffErrors> 
     entities::sharing_entries_match(&mut cx, &resolved);
     settings::diff_settings(&mut cx, &resolved, &outcomes);
     leader::unmanaged_followers(&mut cx);
+    checks::writes_to_stopped_clusters(&mut cx);
     if cx.errors.is_empty() {
         Ok(cx.plan)
     } else {
@@ -182,10 +184,17 @@ impl<'a> Context<'a> {
         Some(Resolved {
             attachment,
             follower,
-            follower_live: self.observed.cluster(&follower.id)?,
+            follower_live: self.running(&follower.id)?,
             leader,
-            leader_live: self.observed.cluster(&leader.id)?,
+            leader_live: self.running(&leader.id)?,
         })
+    }
+
+    /// The live state of a cluster that is running. Of a cluster that is not, the databases
+    /// and the follower database settings could not be read, so nothing about them can be
+    /// compared (the cluster was reported by [`checks::clusters`]).
+    fn running(&self, id: &ClusterId) -> Option<&'a ObservedCluster> {
+        self.observed.cluster(id).filter(|live| live.is_running())
     }
 
     fn declared(&mut self, alias: &str, origin: SourceLocation) -> Option<&'a DesiredCluster> {

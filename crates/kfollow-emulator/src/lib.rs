@@ -32,7 +32,7 @@ pub mod world;
 
 pub use faults::{Fault, FaultKind};
 pub use server::{Emulator, Options, StartError};
-pub use state::RequestRecord;
+pub use state::{OperationRecord, RequestRecord};
 pub use world::{
     Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError, WorldProblem,
 };

@@ -30,7 +30,7 @@ use crate::arm::{self, ArmRequest, Ctx};
 use crate::data_plane;
 use crate::faults::{self, Fault, FaultKind};
 use crate::reply::{ArmError, Reply, Response, one_api_error};
-use crate::state::{RequestRecord, State};
+use crate::state::{OperationRecord, RequestRecord, State};
 use crate::world::World;
 
 /// The largest request body the emulator reads, in bytes. ARM refuses a request body over 4 MB
@@ -202,6 +202,13 @@ impl Emulator {
     /// Every request received so far (admin routes excluded), in order.
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.shared.lock().log.iter().cloned().collect()
+    }
+
+    /// Every long-running operation started so far, oldest first, as it stands now.
+    pub fn operations(&self) -> Vec<OperationRecord> {
+        let mut state = self.shared.lock();
+        state.settle(Instant::now());
+        state.operation_records()
     }
 
     /// Clears the request log.

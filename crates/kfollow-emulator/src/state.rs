@@ -43,6 +43,22 @@ pub struct RequestRecord {
     pub client_request_id: Option<String>,
 }
 
+/// A long-running operation as a test or a benchmark sees it: where it ran, when, and how it
+/// ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRecord {
+    /// The lower-case name of the cluster whose write it is.
+    pub cluster: String,
+    /// `properties.operationKind` (`FollowerDatabaseCreate`, …).
+    pub kind: String,
+    /// When it started.
+    pub started: SystemTime,
+    /// When it ended; `None` while it runs.
+    pub ended: Option<SystemTime>,
+    /// The error code it ended with, when it failed.
+    pub failure: Option<String>,
+}
+
 /// How a long-running operation stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -177,6 +193,26 @@ impl State {
             revision: 0,
             loaded_at: SystemTime::now(),
         }
+    }
+
+    /// Every operation started so far, oldest first.
+    pub fn operation_records(&self) -> Vec<OperationRecord> {
+        let mut records: Vec<OperationRecord> = self
+            .operations
+            .values()
+            .map(|op| OperationRecord {
+                cluster: op.cluster.clone(),
+                kind: op.kind.to_owned(),
+                started: op.started,
+                ended: op.ended,
+                failure: match &op.outcome {
+                    Outcome::Failed { code, .. } => Some(code.clone()),
+                    Outcome::Running | Outcome::Succeeded => None,
+                },
+            })
+            .collect();
+        records.sort_by_key(|r| r.started);
+        records
     }
 
     /// Logs a request, dropping the oldest record past [`LOG_LIMIT`].

@@ -14,12 +14,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use kfollow_model::{
     ClusterId, DatabaseShareOrigin, Principal, PrincipalsModificationKind, Role, TableLevelSharing,
     Timespan,
 };
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::budget::RequestBudget;
@@ -74,7 +75,7 @@ impl WorldCluster {
     /// The `FollowerLatency` the cluster reports, if it reports one: none when it is not
     /// `Running` (a stopped cluster emits no metrics) or follows nothing.
     pub fn follower_latency(&self) -> Option<u64> {
-        if !self.state.eq_ignore_ascii_case("Running") {
+        if !kfollow_model::is_running(&self.state) {
             return None;
         }
         match self.follower_latency_ms {
@@ -234,6 +235,12 @@ pub struct Settings {
     /// How long each long-running operation stays `Running`.
     #[serde(default)]
     pub operation_ms: u64,
+    /// How much each operation's time varies around `operation_ms`: each one lasts a time
+    /// drawn uniformly within ± this percentage of it (at most 100). Real operations of one
+    /// kind do not all take the same time; 0, the default, makes every operation last exactly
+    /// `operation_ms`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub operation_jitter_percent: u64,
     /// Added to every request.
     #[serde(default)]
     pub latency_ms: u64,
@@ -263,6 +270,21 @@ pub struct Settings {
     pub faults: Vec<Fault>,
 }
 
+impl Settings {
+    /// How long a new operation runs: `operation_ms`, varied by `operation_jitter_percent`.
+    pub fn operation_duration(&self) -> Duration {
+        let base = Duration::from_millis(self.operation_ms);
+        let jitter = self.operation_jitter_percent.min(100);
+        if jitter == 0 || base.is_zero() {
+            return base;
+        }
+        // Percentages up to 100 are exact in an f64.
+        #[allow(clippy::cast_precision_loss)]
+        let spread = jitter as f64 / 100.0;
+        base.mul_f64(rand::rng().random_range((1.0 - spread)..=(1.0 + spread)))
+    }
+}
+
 fn default_budget() -> Option<RequestBudget> {
     Some(RequestBudget::default())
 }
@@ -283,6 +305,7 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             operation_ms: 0,
+            operation_jitter_percent: 0,
             latency_ms: 0,
             retry_after_seconds: None,
             resource_request_budget: default_budget(),
@@ -759,5 +782,24 @@ clusters:
             Err(WorldError::Invalid { problem: WorldProblem::DuplicateCluster(name), .. })
                 if name == "SAME"
         ));
+    }
+
+    #[test]
+    fn operations_vary_within_their_jitter() {
+        let world = World::from_yaml(
+            "clusters: []\nsettings: { operationMs: 2000, operationJitterPercent: 25 }\n",
+        )
+        .unwrap();
+        let ms: Vec<u128> = (0..2000)
+            .map(|_| world.settings.operation_duration().as_millis())
+            .collect();
+        assert!(ms.iter().all(|ms| (1500..=2500).contains(ms)), "{ms:?}");
+        // Spread over the whole range, not bunched at the middle.
+        assert!(ms.iter().any(|ms| *ms < 1600) && ms.iter().any(|ms| *ms > 2400));
+        let exact = World::from_yaml("clusters: []\nsettings: { operationMs: 2000 }\n").unwrap();
+        assert_eq!(
+            exact.settings.operation_duration(),
+            Duration::from_millis(2000)
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! What a change frees and claims on a follower cluster: attachment names and follower
-//! database names, read from its operations (and, for a detach, the attributes it shows).
+//! database names, read from its operations (and, for a detach, the attributes it shows). A
+//! wait for an operation already running claims what an attach claims, or, for a detach,
+//! frees what a detach frees.
 
 use kfollow_model::{AttachmentBody, Change, ClusterId, FollowerDatabaseName, Operation};
 
@@ -103,6 +105,17 @@ pub(crate) fn claims(change: &Change) -> Vec<Claim<'_>> {
                 attachment: name,
                 databases: body_names(body),
             }),
+            // An attach (or update) already running: its follower databases come when it ends.
+            Operation::AwaitAttachment {
+                follower,
+                name,
+                live,
+                ..
+            } if !op.awaits_removal() => Some(Claim {
+                cluster: follower,
+                attachment: name,
+                databases: body_names(live),
+            }),
             _ => None,
         })
         .collect()
@@ -149,6 +162,17 @@ pub(crate) fn releases(change: &Change) -> Vec<Release<'_>> {
                 cluster: follower,
                 attachment: name,
                 databases: freed(),
+            }),
+            // A detach already running frees what the attachment held when it ends.
+            Operation::AwaitAttachment {
+                follower,
+                name,
+                live,
+                ..
+            } if op.awaits_removal() => Some(Release {
+                cluster: follower,
+                attachment: name,
+                databases: body_names(live),
             }),
             // The leader does not know how the follower named its database.
             Operation::DetachFollower {

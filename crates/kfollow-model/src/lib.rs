@@ -40,8 +40,9 @@ pub use kinds::{
     UnmanagedPolicy,
 };
 pub use observed::{
-    LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster, ObservedDatabase,
-    ObservedEntities, ObservedFollowerSettings, ObservedPrincipal, PrincipalDetails,
+    DELETING, LeaderFollower, NOTES_PREFIX, Observed, ObservedAttachment, ObservedCluster,
+    ObservedDatabase, ObservedEntities, ObservedFollowerSettings, ObservedPrincipal,
+    PrincipalDetails, is_running,
 };
 pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,

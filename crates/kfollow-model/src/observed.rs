@@ -166,8 +166,33 @@ impl ObservedCluster {
 
     /// True when `state` is `Running`.
     pub fn is_running(&self) -> bool {
-        self.state.eq_ignore_ascii_case("Running")
+        is_running(&self.state)
     }
+
+    /// What brings the cluster back to `Running`, as the end of a sentence: for a stopped (or
+    /// stopping) cluster the `az` command that starts it, otherwise waiting for it.
+    pub fn start_advice(&self) -> String {
+        if ["Stopped", "Stopping"]
+            .iter()
+            .any(|s| self.state.eq_ignore_ascii_case(s))
+        {
+            format!(
+                "start it with `az kusto cluster start --name {} --resource-group {} \
+                 --subscription {}` or from the Azure portal",
+                self.id.name(),
+                self.id.resource_group(),
+                self.id.subscription()
+            )
+        } else {
+            "wait until it is `Running`".to_owned()
+        }
+    }
+}
+
+/// True when a cluster's `properties.state` is `Running`, the only state in which it answers a
+/// read of its databases, its data plane and writes.
+pub fn is_running(state: &str) -> bool {
+    state.eq_ignore_ascii_case("Running")
 }
 
 /// A database as ARM lists it.
@@ -216,6 +241,32 @@ pub struct ObservedAttachment {
     pub attached_database_names: Vec<String>,
     /// `provisioningState` (read-only).
     pub provisioning_state: Option<String>,
+}
+
+/// The `provisioningState` of an attachment while a detach removes it.
+pub const DELETING: &str = "Deleting";
+
+impl ObservedAttachment {
+    /// The `provisioningState` of an operation still running on the attachment (`Creating`,
+    /// `Running`, `Deleting`, …); `None` when there is none, or it ended (`Succeeded`,
+    /// `Failed`, `Canceled`).
+    pub fn operation_in_progress(&self) -> Option<&str> {
+        self.provisioning_state
+            .as_deref()
+            .map(str::trim)
+            .filter(|state| {
+                !state.is_empty()
+                    && !["Succeeded", "Failed", "Canceled", "Cancelled"]
+                        .iter()
+                        .any(|done| state.eq_ignore_ascii_case(done))
+            })
+    }
+
+    /// True while a detach removes the attachment.
+    pub fn is_being_deleted(&self) -> bool {
+        self.operation_in_progress()
+            .is_some_and(|state| state.eq_ignore_ascii_case(DELETING))
+    }
 }
 
 /// One entry of a leader's `listFollowerDatabases`.

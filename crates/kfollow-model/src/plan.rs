@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::{
-    ClusterId, DatabaseShareOrigin, PrincipalsModificationKind, SourceLocation, TableLevelSharing,
-    Timespan,
+    ClusterId, DELETING, DatabaseShareOrigin, PrincipalsModificationKind, SourceLocation,
+    TableLevelSharing, Timespan,
 };
 
 /// The address of a managed thing, as the plan names it (`attachment.f1/sales`,
@@ -183,6 +183,22 @@ pub enum Operation {
         /// The new database-level hot cache period.
         hot_cache_period: Timespan,
     },
+    /// Waits, writing nothing, for an operation that was already running on an attachment when
+    /// the plan was made (its `provisioningState` was not final): GET
+    /// `…/attachedDatabaseConfigurations/{name}` on the follower cluster until the state is
+    /// final or, for a detach (`Deleting`), until the attachment is gone. It holds the follower
+    /// cluster as a write does: the cluster is busy until that operation ends.
+    AwaitAttachment {
+        /// The follower cluster.
+        follower: ClusterId,
+        /// Attachment name.
+        name: String,
+        /// The `provisioningState` the plan saw (`Creating`, `Running`, `Deleting`, …).
+        provisioning_state: String,
+        /// The attachment as the plan saw it: the follower database names it makes or, being
+        /// deleted, frees.
+        live: AttachmentBody,
+    },
     /// A management command sent to the follower cluster's `/v1/rest/mgmt`.
     KustoCommand {
         /// The follower cluster.
@@ -195,9 +211,16 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// True for a wait on a detach already running ([`Operation::AwaitAttachment`] of an
+    /// attachment being deleted): it ends when the attachment is gone.
+    pub fn awaits_removal(&self) -> bool {
+        matches!(self, Operation::AwaitAttachment { provisioning_state, .. }
+            if provisioning_state.eq_ignore_ascii_case(DELETING))
+    }
+
     /// Its name in the documents kfollow writes for programs (the JSON plan, the apply
     /// record): `put_attachment`, `delete_attachment`, `detach_follower`,
-    /// `put_follower_hot_cache`, `kusto_command`.
+    /// `put_follower_hot_cache`, `kusto_command`, `await_attachment`.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::PutAttachment { .. } => "put_attachment",
@@ -205,6 +228,7 @@ impl Operation {
             Operation::DetachFollower { .. } => "detach_follower",
             Operation::PutFollowerHotCache { .. } => "put_follower_hot_cache",
             Operation::KustoCommand { .. } => "kusto_command",
+            Operation::AwaitAttachment { .. } => "await_attachment",
         }
     }
 
@@ -226,6 +250,10 @@ impl Operation {
             Operation::PutFollowerHotCache {
                 follower, database, ..
             } => Some(("PUT", format!("{follower}/databases/{database}"))),
+            Operation::AwaitAttachment { follower, name, .. } => Some((
+                "GET",
+                format!("{follower}/attachedDatabaseConfigurations/{name}"),
+            )),
             Operation::KustoCommand { .. } => None,
         }
     }
@@ -235,6 +263,7 @@ impl Operation {
         match self {
             Operation::PutAttachment { follower, .. }
             | Operation::DeleteAttachment { follower, .. }
+            | Operation::AwaitAttachment { follower, .. }
             | Operation::PutFollowerHotCache { follower, .. } => follower,
             Operation::DetachFollower { leader, .. } => leader,
             Operation::KustoCommand { cluster, .. } => cluster,
@@ -336,5 +365,18 @@ impl Plan {
     /// How many changes have this action.
     pub fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// How many changes wait for an operation already running on their attachment
+    /// ([`Operation::AwaitAttachment`]).
+    pub fn in_progress(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| {
+                c.operations
+                    .iter()
+                    .any(|op| matches!(op, Operation::AwaitAttachment { .. }))
+            })
+            .count()
     }
 }

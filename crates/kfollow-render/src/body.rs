@@ -134,6 +134,27 @@ fn request_lines(out: &mut Vec<Line>, operations: &[Operation]) {
     for operation in operations {
         let (next_heading, texts) = match operation {
             Operation::PutAttachment { .. } | Operation::DeleteAttachment { .. } => continue,
+            Operation::AwaitAttachment {
+                follower,
+                name,
+                provisioning_state,
+                ..
+            } => {
+                let until = if operation.awaits_removal() {
+                    "it is gone".to_owned()
+                } else {
+                    format!("it is no longer `{provisioning_state}`")
+                };
+                (
+                    format!(
+                        "Waits on cluster {} for the operation already running (writes nothing):",
+                        follower.name()
+                    ),
+                    vec![format!(
+                        "GET attachedDatabaseConfigurations/{name} until {until}"
+                    )],
+                )
+            }
             Operation::KustoCommand {
                 cluster,
                 database,

@@ -72,6 +72,7 @@ fn summary(plan: &Plan) -> Value {
         "detach": plan.count(Action::Detach),
         "total": plan.changes.len(),
         "destructive": plan.changes.iter().filter(|c| c.action.is_destructive()).count(),
+        "in_progress": plan.in_progress(),
         "unmanaged": plan.unmanaged.len(),
     })
 }
@@ -197,6 +198,17 @@ fn operation(operation: &Operation) -> Value {
             );
         }
         Operation::DeleteAttachment { .. } => {}
+        Operation::AwaitAttachment {
+            provisioning_state, ..
+        } => {
+            doc.insert("provisioning_state".into(), json!(provisioning_state));
+            let until = if operation.awaits_removal() {
+                "gone"
+            } else {
+                "final"
+            };
+            doc.insert("until".into(), json!(until));
+        }
         Operation::DetachFollower {
             follower,
             attachment_name,

@@ -2,14 +2,20 @@
 
 use kfollow_model::{Action, Address, Plan};
 
-/// The plan's last line: `Plan: 2 to attach, 1 to change, 1 to replace, 0 to detach.` or,
+/// The plan's last line: `Plan: 2 to attach, 1 to change, 1 to replace, 0 to detach.` (with
+/// `(1 waits for an operation already running)` before the period when some change waits) or,
 /// for an empty plan, `No changes. Live state matches the manifest.`
 pub fn summary_line(plan: &Plan) -> String {
     if plan.is_empty() {
         return format!("{NO_CHANGES_HEAD} {NO_CHANGES_TAIL}");
     }
+    let waiting = match plan.in_progress() {
+        0 => String::new(),
+        1 => " (1 waits for an operation already running)".to_owned(),
+        n => format!(" ({n} wait for an operation already running)"),
+    };
     format!(
-        "Plan: {} to attach, {} to change, {} to replace, {} to detach.",
+        "Plan: {} to attach, {} to change, {} to replace, {} to detach{waiting}.",
         plan.count(Action::Attach),
         plan.count(Action::Update),
         plan.count(Action::Replace),

@@ -43,7 +43,7 @@ struct ClusterRead {
 
 impl ClusterRead {
     fn is_running(&self) -> bool {
-        self.info.state.eq_ignore_ascii_case("Running") && !self.info.uri.is_empty()
+        kfollow_model::is_running(&self.info.state) && !self.info.uri.is_empty()
     }
 
     /// Why its data plane is not asked.

@@ -14,6 +14,10 @@
 //! `kfollow export`; [`read_access`] reads who can query each follower database the manifest
 //! manages, for `kfollow access`.
 //!
+//! A cluster that is not `Running` refuses a read of its databases and its data plane does
+//! not answer, so of such a cluster only the cluster resource and its attachments are read;
+//! `kfollow-diff` names it and how to start it.
+//!
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
 //! state on non-404 errors). This crate reads; it never writes. Start at [`read`].
@@ -58,6 +62,14 @@ pub enum StateError {
         alias: String,
         /// The resource id.
         id: ClusterId,
+    },
+    /// Clusters to export that are not running: their databases and follower database
+    /// settings cannot be read. Each entry is one sentence naming a cluster, its state and
+    /// what brings it back.
+    #[error("{}", .clusters.join("; "))]
+    NotRunning {
+        /// `cluster `name` is `Stopped`, not `Running`; start it with …`, one per cluster.
+        clusters: Vec<String>,
     },
     /// An ARM read failed.
     #[error("could not read {what} of cluster `{alias}`")]
@@ -186,7 +198,8 @@ pub async fn read(desired: &Desired, clients: &Clients) -> Result<Observed, Stat
 /// # Errors
 ///
 /// [`StateError::ClusterNotFound`] for an id that does not exist (or that the caller cannot
-/// see), and any failed read.
+/// see), [`StateError::NotRunning`] naming every cluster that is not running, and any failed
+/// read.
 pub async fn read_clusters(
     ids: &[ClusterId],
     with_settings: bool,
@@ -207,6 +220,21 @@ pub async fn read_clusters(
         .filter(|id| seen.insert((*id).clone()))
         .map(|id| read_cluster(id.name(), id, roles.clone(), clients));
     let clusters = try_join_all(reads).await?;
+    let stopped: Vec<String> = clusters
+        .iter()
+        .filter(|c| !c.is_running())
+        .map(|c| {
+            format!(
+                "cluster `{}` is `{}`, not `Running`, so its databases cannot be read; {}",
+                c.id.name(),
+                c.state,
+                c.start_advice()
+            )
+        })
+        .collect();
+    if !stopped.is_empty() {
+        return Err(StateError::NotRunning { clusters: stopped });
+    }
     Ok(Observed {
         clusters: clusters.into_iter().map(|c| (c.id.clone(), c)).collect(),
     })
@@ -247,12 +275,19 @@ pub(crate) async fn read_cluster(
 ) -> Result<ObservedCluster, StateError> {
     let arm = |what| arm_failure(alias, what);
     let info = get_cluster(alias, id, clients).await?;
+    // A cluster that is not running refuses a read of its databases, and its data plane does
+    // not answer: neither is asked, and the diff names the cluster and how to start it.
+    let running = kfollow_model::is_running(&info.state);
     let databases_and_settings = async {
-        let databases = clients
-            .arm
-            .list_databases(id)
-            .await
-            .map_err(arm("the databases"))?;
+        let databases = if running {
+            clients
+                .arm
+                .list_databases(id)
+                .await
+                .map_err(arm("the databases"))?
+        } else {
+            Vec::new()
+        };
         // `.show follower databases` names the databases it asks about
         // (<https://learn.microsoft.com/kusto/management/cluster-follower> has no form without
         // names); ARM's list says which databases of the cluster are follower databases.
@@ -261,7 +296,7 @@ pub(crate) async fn read_cluster(
             .filter(|d| d.kind == DatabaseKind::ReadOnlyFollowing)
             .map(|d| d.name.as_str())
             .collect();
-        let settings = if !roles.follower_settings || info.uri.is_empty() {
+        let settings = if !roles.follower_settings || !running || info.uri.is_empty() {
             None
         } else if followers.is_empty() {
             Some(BTreeMap::new())

@@ -100,6 +100,16 @@ pub enum ArmError {
         /// What was not seen.
         reason: Unknown,
     },
+    /// An operation that was already running on a resource when the plan was made ended
+    /// otherwise than the plan counted on (an attachment being created is gone, or one being
+    /// deleted is still there).
+    #[error("{request}: {what}; run `kfollow plan` to see what is live now")]
+    NotAsAwaited {
+        /// The read that found it.
+        request: RequestLine,
+        /// What it found, in words.
+        what: String,
+    },
     /// A polling or next-page URL that leaves the ARM endpoint.
     #[error(
         "{request}: the service pointed to `{url}`, which is not on the ARM endpoint; kfollow does not send its token there"
@@ -116,7 +126,7 @@ pub enum ArmError {
 #[derive(Debug, thiserror::Error)]
 pub enum Unknown {
     /// Its operation did not end within the operation timeout.
-    #[error("its operation did not finish within {}s", .0.as_secs())]
+    #[error("its operation did not finish within {}", crate::format_wait(*.0))]
     Deadline(Duration),
     /// Its operation's status could not be read, many times in a row.
     #[error("{failures} status polls in a row failed, the last with: {last}")]
@@ -173,6 +183,7 @@ impl ArmError {
             | ArmError::OperationCanceled { request }
             | ArmError::StillBusy { request, .. }
             | ArmError::OutcomeUnknown { request, .. }
+            | ArmError::NotAsAwaited { request, .. }
             | ArmError::ForeignUrl { request, .. } => Some(request),
         }
     }

@@ -166,7 +166,16 @@ impl ArmClient {
                 });
             }
             tokio::time::sleep(wait).await;
-            match self.poll_once(write, watch, receipt).await {
+            // The deadline bounds a poll too: one stuck in its own retries must not outlast it.
+            let Ok(poll) =
+                tokio::time::timeout_at(deadline, self.poll_once(write, watch, receipt)).await
+            else {
+                return Err(ArmError::OutcomeUnknown {
+                    request: write.request.clone(),
+                    reason: Unknown::Deadline(self.operation_timeout),
+                });
+            };
+            match poll {
                 Poll::Running { retry_after } => {
                     failures = 0;
                     running_at = Some(answered.elapsed());

@@ -4,6 +4,7 @@
 //! every request spends the subscription's budget ([`crate::budget`]).
 
 mod error;
+mod in_flight;
 mod lro;
 mod metrics;
 mod poll;
@@ -22,6 +23,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 pub use error::{ArmError, Unknown};
+pub use in_flight::AwaitEnd;
 pub use metrics::{FOLLOWER_LATENCY, METRICS_API_VERSION};
 pub use poll::{OperationKind, PollPlanner, PollPolicy, Timing};
 pub use wire::ClusterInfo;
@@ -147,6 +149,15 @@ impl ArmClient {
             busy: config.busy,
             observer: config.observer,
         })
+    }
+
+    /// The same client (sharing connections, budgets and what it learned) with another
+    /// operation timeout: how long a write waits for its operation before its outcome is
+    /// unknown.
+    #[must_use]
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> ArmClient {
+        self.operation_timeout = timeout;
+        self
     }
 
     /// The endpoint requests go to.

@@ -117,17 +117,7 @@ impl ArmClient {
             );
             tokio::time::sleep(wait).await;
         };
-        receipt.duration = started.elapsed();
-        receipt.status = match &result {
-            Ok(()) => FinalStatus::Succeeded,
-            Err(ArmError::OutcomeUnknown { .. }) => FinalStatus::Unknown,
-            Err(ArmError::OperationCanceled { .. }) => FinalStatus::Canceled,
-            Err(_) => FinalStatus::Failed,
-        };
-        match result {
-            Ok(()) => Ok(receipt),
-            Err(error) => Err(WriteError { error, receipt }),
-        }
+        finish(receipt, started, result)
     }
 
     /// One submission and the wait for its operation.
@@ -224,5 +214,24 @@ fn ended_result(ended: Ended, request: &RequestLine) -> Result<(), ArmError> {
         Ended::Canceled => Err(ArmError::OperationCanceled {
             request: request.clone(),
         }),
+    }
+}
+
+/// The receipt of a write (or a wait) that ended with `result`, `started` at that instant.
+pub(super) fn finish(
+    mut receipt: Receipt,
+    started: Instant,
+    result: Result<(), ArmError>,
+) -> Result<Receipt, WriteError<ArmError>> {
+    receipt.duration = started.elapsed();
+    receipt.status = match &result {
+        Ok(()) => FinalStatus::Succeeded,
+        Err(ArmError::OutcomeUnknown { .. }) => FinalStatus::Unknown,
+        Err(ArmError::OperationCanceled { .. }) => FinalStatus::Canceled,
+        Err(_) => FinalStatus::Failed,
+    };
+    match result {
+        Ok(()) => Ok(receipt),
+        Err(error) => Err(WriteError { error, receipt }),
     }
 }

@@ -3,6 +3,7 @@
 
 mod arm;
 mod chain;
+mod in_flight;
 mod kusto;
 mod logging;
 mod polling;

@@ -1,13 +1,14 @@
 //! A scripted loopback server: every request is recorded, and a closure decides each answer.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use kfollow_azure::{
-    ArmClient, ArmConfig, BusyPolicy, Cloud, PollPolicy, RetryPolicy, StaticToken, TokenSource,
+    ArmClient, ArmConfig, ArmError, BusyPolicy, Cloud, PollPolicy, RetryPolicy, StaticToken,
+    TokenSource, Unknown,
 };
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -151,6 +152,35 @@ impl Server {
         adjust(&mut config);
         ArmClient::new(config).unwrap()
     }
+
+    /// An ARM client whose retries of one read alone (10 tries, a second apart at first) would
+    /// outlast its operation timeout of 200 ms.
+    pub fn arm_retrying_past_a_200ms_timeout(&self) -> ArmClient {
+        self.arm_with(|c| {
+            c.retry = RetryPolicy {
+                max_attempts: 10,
+                base_delay: Duration::from_secs(1),
+                ..RetryPolicy::default()
+            };
+            c.operation_timeout = Duration::from_millis(200);
+        })
+    }
+}
+
+/// Asserts that `error` is an outcome left unknown by the 200 ms operation timeout, and that
+/// `shown` (its message) says so.
+pub fn assert_unknown_at_200ms_deadline(error: &ArmError, shown: &str) {
+    assert!(
+        matches!(
+            error,
+            ArmError::OutcomeUnknown {
+                reason: Unknown::Deadline(_),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(shown.contains("did not finish within 200ms"), "{shown}");
 }
 
 pub fn token() -> Arc<dyn TokenSource> {

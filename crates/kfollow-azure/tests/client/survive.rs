@@ -11,7 +11,9 @@ use kfollow_azure::{
 };
 use kfollow_model::{AttachmentBody, ClusterId, PrincipalsModificationKind, TableLevelSharing};
 
-use crate::support::{CANARY, Recorded, Reply, Server, cluster, token};
+use crate::support::{
+    CANARY, Recorded, Reply, Server, assert_unknown_at_200ms_deadline, cluster, token,
+};
 
 const STATUS_PATH: &str = "/subscriptions/12345678-1234-1234-1234-123456789098/providers/Microsoft.Kusto/locations/East%20US/operationResults";
 
@@ -242,6 +244,26 @@ async fn a_poll_failing_20_times_is_an_unknown_outcome_not_a_failure() {
     assert!(text.contains("20 status polls in a row failed"), "{text}");
     assert!(text.contains("`InternalServerError`: boom"), "{text}");
     assert!(text.contains("run `kfollow plan`"), "{text}");
+}
+
+#[tokio::test]
+async fn the_operation_timeout_bounds_a_poll_stuck_in_its_retries() {
+    let server = Server::start(|request, _| match request.method.as_str() {
+        "PUT" => accepted("op"),
+        _ => Reply::json(
+            503,
+            r#"{"error":{"code":"ServiceUnavailable","message":"x"}}"#,
+        ),
+    })
+    .await;
+    let arm = server.arm_retrying_past_a_200ms_timeout();
+    let (follower, body) = (cluster("fcretail"), body());
+    let write = arm.put_attachment(&follower, "a", &body);
+    let error = tokio::time::timeout(Duration::from_secs(10), write)
+        .await
+        .expect("the operation timeout bounds the wait, its polls' retries included")
+        .unwrap_err();
+    assert_unknown_at_200ms_deadline(&error.error, &error.to_string());
 }
 
 #[tokio::test]

@@ -188,12 +188,29 @@ impl World {
                         self.delete(follower, name);
                         self.put(follower, name, body);
                     }
+                    // The operation that was running ends as it was going to.
+                    Operation::AwaitAttachment { follower, name, .. } if op.awaits_removal() => {
+                        self.delete(follower, name);
+                    }
+                    Operation::AwaitAttachment { follower, name, .. } => {
+                        self.finish(follower, name);
+                    }
                     Operation::KustoCommand { .. } | Operation::PutFollowerHotCache { .. } => {}
                 }
             }
         }
         self.report_settings();
         self.read_principals();
+    }
+
+    /// The operation running on an attachment succeeds.
+    fn finish(&mut self, follower: &kfollow_model::ClusterId, name: &str) {
+        let cluster = self.observed.clusters.get_mut(follower).unwrap();
+        for attachment in &mut cluster.attachments {
+            if attachment.name.eq_ignore_ascii_case(name) {
+                attachment.provisioning_state = Some("Succeeded".into());
+            }
+        }
     }
 
     fn delete(&mut self, follower: &kfollow_model::ClusterId, name: &str) {

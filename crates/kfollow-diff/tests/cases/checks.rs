@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use kfollow_model::{
     DatabaseKind, FollowerDatabaseName, ObservedDatabase, ObservedEntities, SourceLocation,
+    UnmanagedPolicy,
 };
 
 use crate::build::{World, id, span};
@@ -11,18 +12,80 @@ fn every_live_check_failure_is_reported_at_once() {
     let mut world = World::new();
     world.cluster("west");
     world.live("west").location = "West US".into();
-    world.live("emea").state = "Stopped".into();
+    world.cluster("apac");
+    world.live("apac").state = "Stopped".into();
     world.attach("missing", "emea", "prod", "Nope");
     world.attach("far", "west", "prod", "Sales");
+    world.attach("asleep", "apac", "prod", "Sales");
     assert_eq!(
         world.errors(),
         [
-            "kfollow.yaml:6:3: cluster `emea` is `Stopped`, not `Running`; start it, then plan again",
+            "kfollow.yaml:12:3: cluster `apac` is `Stopped`, not `Running`, so kfollow can \
+             neither read its databases nor change it; start it with `az kusto cluster start \
+             --name fcapac --resource-group rg-analytics --subscription \
+             11111111-1111-1111-1111-111111111111` or from the Azure portal, then plan again",
             "kfollow.yaml:20:5: leader database `Nope` does not exist on `prod`",
             "kfollow.yaml:30:5: leader `prod` is in `westeurope` and follower `west` in `West US`; \
              a follower must be in its leader's region",
         ]
     );
+}
+
+#[test]
+fn every_cluster_that_is_not_running_is_named_once_with_its_fix_and_nothing_else() {
+    // A stopped leader and a starting follower, each used by two attachments: one error per
+    // cluster, and none of the errors their unread databases would cause (a leader database
+    // "missing", a follower database name "free").
+    let mut world = World::new();
+    world.live("prod").state = "Stopped".into();
+    world.live("prod").databases.clear();
+    world.cluster("apac");
+    world.live("apac").state = "Starting".into();
+    world.database("emea", "Web");
+    world.attach("sales", "emea", "prod", "Sales");
+    world.attach("logs", "emea", "prod", "Logs");
+    world.attach("web", "apac", "emea", "Web");
+    world.attach("web2", "apac", "emea", "Web");
+    let errors = world.errors();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0],
+        "kfollow.yaml:9:3: cluster `apac` is `Starting`, not `Running`, so kfollow can neither \
+         read its databases nor change it; wait until it is `Running`, then plan again"
+    );
+    assert!(
+        errors[1].starts_with("kfollow.yaml:3:3: cluster `prod` is `Stopped`, not `Running`"),
+        "{}",
+        errors[1]
+    );
+    assert!(
+        errors[1].contains("`az kusto cluster start --name fcprod --resource-group rg-analytics"),
+        "{}",
+        errors[1]
+    );
+}
+
+#[test]
+fn a_stopped_cluster_the_plan_would_write_to_is_an_error() {
+    // No manifest attachment uses `emea`, but it says `unmanagedAttachments: detach` and has
+    // one: the detach would be refused, so the plan cannot be made.
+    let mut world = World::new();
+    world.declared("emea").unmanaged_attachments = UnmanagedPolicy::Detach;
+    world.attach("sales", "emea", "prod", "Sales");
+    let plan = world.plan();
+    world.apply(&plan);
+    world.desired.attachments.clear();
+    world.live("emea").state = "Stopped".into();
+    let errors = world.errors();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("kfollow.yaml:6:3: cluster `emea` is `Stopped`"),
+        "{}",
+        errors[0]
+    );
+    // Running again, the detach is planned.
+    world.live("emea").state = "Running".into();
+    assert_eq!(world.plan().changes.len(), 1);
 }
 
 #[test]

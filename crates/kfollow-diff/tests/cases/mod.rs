@@ -2,6 +2,7 @@ mod access;
 mod attachments;
 mod checks;
 mod freshness;
+mod in_flight;
 mod leader;
 mod ordering;
 mod roundtrip;

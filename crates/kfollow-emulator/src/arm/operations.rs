@@ -69,7 +69,7 @@ pub fn new_operation(
     cluster: &WorldCluster,
     write: Write,
     now: Instant,
-    operation_ms: u64,
+    duration: Duration,
     fault: Option<Fault>,
     doom: Option<Doom>,
 ) -> Operation {
@@ -98,7 +98,7 @@ pub fn new_operation(
         due: if doomed {
             Some(now)
         } else {
-            (!hang).then(|| now + Duration::from_millis(operation_ms))
+            (!hang).then(|| now + duration)
         },
         effect: write.effect,
         failure: doom.map(|d| (d.code, d.message)).or(failure),

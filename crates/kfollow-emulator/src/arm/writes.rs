@@ -103,7 +103,7 @@ pub fn start_operation(
         owner,
         write,
         ctx.now,
-        ctx.state.world.settings.operation_ms,
+        ctx.state.world.settings.operation_duration(),
         ctx.operation_fault.take(),
         doom,
     );

@@ -58,6 +58,11 @@ mod text_form {
     }
 
     #[test]
+    fn attachments_in_progress() {
+        insta::assert_snapshot!(text(&plans::in_progress()));
+    }
+
+    #[test]
     fn a_targeted_plan_says_first_that_it_may_be_incomplete() {
         insta::assert_snapshot!(text(&plans::targeted()));
     }
@@ -320,6 +325,11 @@ mod json_form {
     #[test]
     fn empty_plan() {
         insta::assert_snapshot!(render_json(&Plan::default(), None));
+    }
+
+    #[test]
+    fn attachments_in_progress() {
+        insta::assert_snapshot!(render_json(&plans::in_progress(), None));
     }
 
     #[test]

@@ -492,6 +492,41 @@ pub fn docs_example() -> Plan {
     }
 }
 
+/// Attachments with an operation already running when the plan was made, as `kfollow-diff`
+/// shows them: an attach that only waits, and an attach after a detach that is running.
+pub fn in_progress() -> Plan {
+    let wait = |name: &str, state: &str| {
+        let Operation::PutAttachment { body, .. } = put(name, "Sales", None) else {
+            unreachable!()
+        };
+        Operation::AwaitAttachment {
+            follower: emea(),
+            name: name.into(),
+            provisioning_state: state.into(),
+            live: body,
+        }
+    };
+    let mut waiting = attach();
+    waiting.reason = Some(
+        "an attach is already running (`provisioningState` `Creating`); apply waits for it to \
+         end and sends nothing"
+            .into(),
+    );
+    waiting.operations = vec![wait("sales", "Creating")];
+    let mut after_detach = attach();
+    after_detach.address = attachment("web");
+    after_detach.reason = Some(
+        "a detach is already running (`provisioningState` `Deleting`); apply waits for it to \
+         end first"
+            .into(),
+    );
+    after_detach.operations = vec![wait("web", "Deleting"), put("web", "Web", None)];
+    Plan {
+        changes: vec![waiting, after_detach],
+        ..Plan::default()
+    }
+}
+
 /// An unmanaged attachment that Azure Data Share made.
 pub fn data_share() -> Unmanaged {
     Unmanaged {
