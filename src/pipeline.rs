@@ -81,7 +81,8 @@ fn print_diagnostics(output: Output, shown: &kfollow_spec::Shown<'_>) {
         output.report(&miette::Report::new((*diagnostic).clone()));
     }
     if let Some(more) = shown.more() {
-        output.message(&format!("{more}\n"));
+        output.message(&more);
+        output.message("");
     }
 }
 

@@ -49,8 +49,17 @@ fn a_saved_plan_never_overwrites_what_the_run_reads() {
 #[test]
 fn a_saved_plan_replaces_the_old_one_whole() {
     let ws = Workspace::with_sales();
-    ws.emulated(&["plan", "--out", "reviewed.plan"])
+    let plan = ws
+        .emulated(&["plan", "--out", "reviewed.plan"])
         .expect_code(0);
+    assert!(
+        plan.stdout.ends_with(
+            "\nSaved the plan to reviewed.plan. To perform exactly these actions, run:\n  \
+             kfollow apply reviewed.plan\n"
+        ),
+        "{}",
+        plan.stdout
+    );
     let path = ws.path().join("reviewed.plan");
     #[cfg(unix)]
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();

@@ -30,7 +30,8 @@ fn validate_prints_the_first_200_diagnostics_then_how_many_more() {
     let shown = run.stderr.matches("kfollow::duplicate-attachment").count();
     assert_eq!(shown, 200, "{}", &run.stderr[run.stderr.len() - 500..]);
     assert!(
-        run.stderr.contains("and 799 more errors not shown"),
+        run.stderr
+            .contains("and 799 more errors not shown\n\n`kfollow.yaml` is invalid"),
         "{}",
         &run.stderr[run.stderr.len() - 500..]
     );

@@ -43,14 +43,14 @@ pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
     if let Some(out) = &args.out
         && args.format == Format::Text
     {
+        // Line by line: a progress line is printed inert, a line break in it would show as `\n`.
+        let out = out.display();
+        output.progress(Style::Plain, "");
         output.progress(
             Style::Plain,
-            &format!(
-            "\nSaved the plan to {}. To perform exactly these actions, run:\n  kfollow apply {}",
-            out.display(),
-            out.display()
-        ),
+            &format!("Saved the plan to {out}. To perform exactly these actions, run:"),
         );
+        output.progress(Style::Plain, &format!("  kfollow apply {out}"));
     }
     let drift =
         !saved.plan.is_empty() || (args.unmanaged_is_drift && !saved.plan.unmanaged.is_empty());
