@@ -16,8 +16,9 @@ Exit codes (every command):
   1  an error: a usage error (an unknown flag, a bad value), an invalid manifest, a failed
      read, a stale or foreign saved plan, apply not approved, or an apply in which a change
      failed, was not attempted or was interrupted
-  2  plan --detailed-exitcode only: the plan has changes (or, with --unmanaged-is-drift,
-     reports unmanaged resources)";
+  2  plan --detailed-exitcode: the plan has changes (or, with --unmanaged-is-drift,
+     reports unmanaged resources); check: a follower database is not queryable or not
+     within its freshness budget";
 
 /// Declarative plan/apply for Azure Data Explorer (Kusto) follower databases.
 #[derive(Debug, Parser)]
@@ -65,6 +66,8 @@ pub enum Command {
     Show(ShowArgs),
     /// Print a manifest that describes the live state of follower clusters.
     Export(ExportArgs),
+    /// Prove that every follower database is queryable and within its freshness budget.
+    Check(CheckArgs),
     /// List who can query each follower database the manifest manages, and why.
     Access(AccessArgs),
     /// Print the manifest's JSON Schema.
@@ -147,6 +150,19 @@ pub struct PlanArgs {
     /// The heading of `--format markdown` (default: the manifest path); only with that form.
     #[arg(long, value_name = "TITLE")]
     pub title: Option<String>,
+}
+
+/// `kfollow check`: exit 0 when every follower database is queryable and within budget, 2
+/// when one is not, 1 on error.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub manifest: ManifestArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Output form (json is documented in docs/check-json.md).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -430,6 +446,7 @@ mod tests {
             [
                 "environment variable `KFOLLOW_CLOUD` of `kfollow access`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow apply`",
+                "environment variable `KFOLLOW_CLOUD` of `kfollow check`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow export`",
                 "environment variable `KFOLLOW_CLOUD` of `kfollow plan`",
             ]

@@ -7,6 +7,7 @@
 mod support;
 
 mod access;
+mod check;
 mod ci_recipes;
 mod ci_workflows;
 mod credentials;

@@ -3,6 +3,7 @@
 
 mod access;
 mod apply;
+mod check;
 mod evidence;
 mod export;
 mod help;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {
         Command::Plan(args) => runtime()?.block_on(plan::run(&args, output)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, output)),
         Command::Export(args) => runtime()?.block_on(export::run(&args, output)),
+        Command::Check(args) => runtime()?.block_on(check::run(&args, output)),
         Command::Access(args) => runtime()?.block_on(access::run(&args, output)),
     }
 }

@@ -3,7 +3,8 @@
 //! - [`ArmClient`]: the Microsoft.Kusto ARM routes kfollow reads and writes (clusters,
 //!   databases, attachedDatabaseConfigurations, listFollowerDatabases,
 //!   detachFollowerDatabases, name checks), answering in `kfollow_model`'s `Observed*` types.
-//!   Writes wait for their long-running operation; lists follow `nextLink`.
+//!   Writes wait for their long-running operation; lists follow `nextLink`. Also Azure
+//!   Monitor's `FollowerLatency` of a cluster ([`ArmClient::follower_latency`]).
 //! - [`KustoClient`]: management commands on a cluster's `/v1/rest/mgmt`, v1 tables back.
 //! - Credentials: the [`TokenSource`] trait, [`StaticToken`] (`KFOLLOW_ACCESS_TOKEN`, the
 //!   emulator) and [`credential_chain`] (service principal, workload identity, managed
@@ -46,8 +47,8 @@ mod retry;
 mod transport;
 
 pub use arm::{
-    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, OperationKind, PollPlanner,
-    PollPolicy, Timing, Unknown,
+    ArmClient, ArmConfig, ArmError, AwaitEnd, BusyPolicy, ClusterInfo, FOLLOWER_LATENCY,
+    METRICS_API_VERSION, OperationKind, PollPlanner, PollPolicy, Timing, Unknown,
 };
 pub use budget::BudgetPolicy;
 pub use chain::{

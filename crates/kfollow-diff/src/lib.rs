@@ -10,6 +10,9 @@
 //! returns every failure at once as [`DiffErrors`]; a table-level sharing entry that matches
 //! nothing on the leader is a warning.
 //!
+//! [`freshness_verdict`] is the verdict of `kfollow check`: what was read of each follower
+//! database in, within budget or not (with the reasons) out.
+//!
 //! [`review`] is the access review's counterpart (`kfollow access`): who can query each
 //! follower database the manifest manages, and whether that comes from the leader, from the
 //! follower, or from nowhere the manifest explains.
@@ -24,6 +27,7 @@ mod attachment;
 mod checks;
 mod entities;
 mod error;
+mod freshness;
 mod in_flight;
 mod leader;
 mod principals;
@@ -39,6 +43,7 @@ use kfollow_model::{
 
 pub use access::review;
 pub use error::{DiffError, DiffErrors};
+pub use freshness::freshness_verdict;
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
 pub use kfollow_model::kql;
 

@@ -20,7 +20,7 @@ use crate::kusto::{self, Catalog, DatabaseView, EntityView, FollowerSettings, Fo
 use crate::refresh::SchemaRefresh;
 use crate::reply::{Reply, one_api_error};
 use crate::state::State;
-use crate::world::World;
+use crate::world::{World, WorldDatabase};
 
 /// A cluster of the world, as the management endpoint sees it.
 pub struct ClusterCatalog<'a> {
@@ -42,16 +42,28 @@ impl Catalog for ClusterCatalog<'_> {
     fn databases(&self) -> Vec<DatabaseView> {
         let world = &*self.world;
         let owner = &world.clusters[self.cluster];
-        let entities = |names: &[String], shared: &dyn Fn(&str) -> bool| -> Vec<EntityView> {
+        let entities = |names: &[String],
+                        shared: &dyn Fn(&str) -> bool,
+                        last_data: SystemTime|
+         -> Vec<EntityView> {
             names
                 .iter()
                 .filter(|name| shared(name))
                 .map(|name| EntityView {
                     name: name.clone(),
-                    last_data: self.loaded_at,
+                    last_data,
                 })
                 .collect()
         };
+        // A leader database's data arrived when the world says, else at load (ingestion
+        // ongoing). A follower database sees its leader as it was `followerLatencyMs` ago: the
+        // leader's newest extent if it is older than that, else one that much older than load.
+        let last_data = |database: &WorldDatabase| {
+            database
+                .max_extents_creation_time
+                .map_or(self.loaded_at, |time| time.0)
+        };
+        let behind = Duration::from_millis(owner.follower_latency_ms.unwrap_or(0));
         let mut views: Vec<DatabaseView> = owner
             .databases
             .iter()
@@ -59,8 +71,8 @@ impl Catalog for ClusterCatalog<'_> {
                 name: d.name.clone(),
                 follower: None,
                 principals: roles(&d.principals),
-                tables: entities(&d.tables, &|_| true),
-                materialized_views: entities(&d.materialized_views, &|_| true),
+                tables: entities(&d.tables, &|_| true, last_data(d)),
+                materialized_views: entities(&d.materialized_views, &|_| true, last_data(d)),
                 hot_cache_period: d.hot_cache_period,
             })
             .collect();
@@ -78,11 +90,18 @@ impl Catalog for ClusterCatalog<'_> {
                 .find(|d| d.name == follower.leader_database);
             let (tables, materialized_views) = leader_database
                 .map(|d| {
+                    let synced = self
+                        .loaded_at
+                        .checked_sub(behind)
+                        .unwrap_or(SystemTime::UNIX_EPOCH);
+                    let seen = last_data(d).min(synced);
                     (
-                        entities(&d.tables, &|t| sharing.shares_table(t)),
-                        entities(&d.materialized_views, &|v| {
-                            sharing.shares_materialized_view(v)
-                        }),
+                        entities(&d.tables, &|t| sharing.shares_table(t), seen),
+                        entities(
+                            &d.materialized_views,
+                            &|v| sharing.shares_materialized_view(v),
+                            seen,
+                        ),
                     )
                 })
                 .unwrap_or_default();

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use kfollow_model::{
     ClusterId, DatabaseShareOrigin, Principal, PrincipalsModificationKind, Role, TableLevelSharing,
@@ -63,6 +63,27 @@ pub struct WorldCluster {
     /// The attachments of this cluster (it is their follower), with ARM property names.
     #[serde(default)]
     pub attached_database_configurations: Vec<WorldAttachment>,
+    /// Azure Monitor's `FollowerLatency` of this follower cluster, in milliseconds: what the
+    /// metrics route reports for it, and how far the newest extent of each table of its
+    /// follower databases trails the leader's. Unset: 0 for a cluster with attachments, no
+    /// data for one without (a leader emits no `FollowerLatency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follower_latency_ms: Option<u64>,
+}
+
+impl WorldCluster {
+    /// The `FollowerLatency` the cluster reports, if it reports one: none when it is not
+    /// `Running` (a stopped cluster emits no metrics) or follows nothing.
+    pub fn follower_latency(&self) -> Option<u64> {
+        if !kfollow_model::is_running(&self.state) {
+            return None;
+        }
+        match self.follower_latency_ms {
+            Some(ms) => Some(ms),
+            None if !self.attached_database_configurations.is_empty() => Some(0),
+            None => None,
+        }
+    }
 }
 
 fn running() -> String {
@@ -103,6 +124,34 @@ pub struct WorldDatabase {
     /// `.show database <name> principals` lists here, and what its follower databases inherit.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub principals: BTreeMap<Role, Vec<Principal>>,
+    /// When data last arrived in the database's tables (their `MaxExtentsCreationTime`), in
+    /// RFC 3339 (`2026-05-01T12:00:00Z`). Unset: when the world was loaded, as if ingestion
+    /// were ongoing. An earlier time is a leader whose ingestion stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_extents_creation_time: Option<Rfc3339>,
+}
+
+/// A point in time written in RFC 3339, as the world file writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339(pub SystemTime);
+
+impl Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&crate::state::rfc3339(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Rfc3339 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .map(|t| Rfc3339(SystemTime::from(t)))
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "`{text}` is not an RFC 3339 time such as `2026-05-01T12:00:00Z`: {e}"
+                ))
+            })
+    }
 }
 
 /// An attachedDatabaseConfiguration, with the ARM property names.

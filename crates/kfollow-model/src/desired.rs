@@ -141,6 +141,11 @@ pub struct DesiredAttachment {
     pub follower_databases: BTreeMap<String, FollowerDatabaseSettings>,
     /// Any plan that would detach or replace this attachment is an error.
     pub protect: bool,
+    /// The lag budget of every follower database the attachment creates (`freshness`):
+    /// `kfollow check` fails a follower database that lags its leader by more. A plan ignores
+    /// it; it changes nothing in Azure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<Timespan>,
     /// Where the attachment is declared.
     pub origin: SourceLocation,
 }

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod desired;
+pub mod freshness;
 pub mod id;
 pub mod kinds;
 pub mod kql;
@@ -28,6 +29,10 @@ pub use access::{
 pub use desired::{
     DatabaseSelection, Desired, DesiredAttachment, DesiredCluster, FollowerDatabaseName,
     FollowerDatabaseSettings, Managed, SourceLocation,
+};
+pub use freshness::{
+    DatabaseFreshness, FreshnessReading, FreshnessReport, TableExtents, Unread, Verdict,
+    human_duration, timespan_duration,
 };
 pub use id::{ClusterId, ClusterIdError, eq_ignore_case};
 pub use kinds::{

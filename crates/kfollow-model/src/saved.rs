@@ -308,6 +308,7 @@ mod tests {
             table_level_sharing: crate::TableLevelSharing::default(),
             follower_databases: BTreeMap::from([("Sales".to_owned(), settings)]),
             protect: true,
+            freshness: Some(crate::Timespan::parse("4m").unwrap()),
             origin: crate::SourceLocation { line: 9, column: 5 },
         });
         let back = SavedPlan::from_json(&saved.to_json().unwrap()).unwrap();
@@ -332,6 +333,7 @@ mod tests {
             table_level_sharing: crate::TableLevelSharing::default(),
             follower_databases: BTreeMap::new(),
             protect: false,
+            freshness: None,
             origin: crate::SourceLocation { line: 9, column: 5 },
         });
         assert!(!saved.holds(&desired));

@@ -11,6 +11,10 @@
 //! `kfollow access` has its own forms in `access.rs` ([`render_access_text`] and its
 //! siblings).
 //!
+//! The report of `kfollow check` has its three forms too, in `check.rs`
+//! ([`render_check_text`], [`render_check_markdown`], [`render_check_json`], documented in
+//! `docs/check-json.md`).
+//!
 //! Names come from the manifest and from live state, and may hold anything: every piece of
 //! text and markdown output goes through [`inert`], which shows control, bidirectional and
 //! invisible characters as escapes (`\n`, `\u{202e}`), so no name can start a line of its own
@@ -19,6 +23,7 @@
 
 mod access;
 mod body;
+mod check;
 mod inert;
 mod json;
 mod lines;
@@ -30,6 +35,10 @@ mod value;
 pub use access::{
     ACCESS_CSV_COLUMNS, ACCESS_JSON_FORMAT_VERSION, access_json, render_access_csv,
     render_access_json, render_access_markdown, render_access_text,
+};
+pub use check::{
+    CHECK_JSON_FORMAT_VERSION, CheckJsonMeta, check_json, check_summary, render_check_json,
+    render_check_markdown, render_check_text,
 };
 pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};

@@ -338,6 +338,7 @@ fn attachment(
             table_level_sharing,
             follower_databases,
             protect: spec.protect.as_ref().is_some_and(|p| p.value),
+            freshness: spec.freshness.as_ref().map(|f| f.value),
             origin: location_of(spec.pos),
         },
     })

@@ -154,6 +154,11 @@ pub struct AttachmentSpec {
     pub follower_databases: Option<Named<FollowerDatabaseSpec>>,
     /// Any plan that would detach or replace this attachment is an error.
     pub protect: Option<At<bool>>,
+    /// The lag budget of every follower database the attachment creates, a Kusto timespan
+    /// (`4m`, `00:05:00`); `kfollow check` fails a follower database that lags more. Plans
+    /// ignore it.
+    #[schemars(with = "Option<TimespanText>")]
+    pub freshness: Option<At<Timespan>>,
     /// Where the attachment's mapping starts.
     #[schemars(skip)]
     pub pos: Pos,

@@ -37,6 +37,7 @@ pub(crate) mod keys {
         "followerDatabase",
         "followerDatabases",
         "protect",
+        "freshness",
     ];
     pub const SHARING: &[&str] = &[
         "tablesToInclude",
@@ -527,6 +528,9 @@ impl Reader<'_> {
                 .collect::<Named<_>>()
         });
         let protect = fields.get("protect").and_then(|n| self.bool(n, "protect"));
+        let freshness = fields
+            .get("freshness")
+            .and_then(|n| self.timespan(n, "freshness"));
         Some(AttachmentSpec {
             name: name?,
             follower: follower?,
@@ -539,6 +543,7 @@ impl Reader<'_> {
             follower_database,
             follower_databases,
             protect,
+            freshness,
             pos: anchor(node),
         })
     }

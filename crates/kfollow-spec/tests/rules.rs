@@ -672,3 +672,24 @@ fn yaml_syntax_errors_point_at_the_line() {
     assert_eq!(diagnostics.errors[0].code, "kfollow::yaml");
     assert!(diagnostics.errors[0].pos.line >= 2);
 }
+
+#[test]
+fn freshness_is_a_timespan_and_every_database_of_the_attachment_has_it() {
+    let validated = valid(&manifest(
+        "  - name: all\n    follower: emea\n    leader: prod\n    databaseName: \"*\"\n    freshness: 4m\n",
+    ));
+    assert_eq!(
+        validated.desired.attachments[0].freshness,
+        Some(Timespan::parse("4m").unwrap())
+    );
+    let without = valid(&manifest(SALES));
+    assert_eq!(without.desired.attachments[0].freshness, None);
+    refused(
+        &manifest(&format!("{SALES}    freshness: -4m\n")),
+        "kfollow::negative-timespan",
+    );
+    refused(
+        &manifest(&format!("{SALES}    freshness: 240\n")),
+        "kfollow::wrong-type",
+    );
+}

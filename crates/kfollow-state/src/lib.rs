@@ -21,10 +21,16 @@
 //! A missing cluster is an error naming its alias and id. A 404 on a child is "absent"; every
 //! other failure is an error, never "absent" (the azurerm provider once dropped resources from
 //! state on non-404 errors). This crate reads; it never writes. Start at [`read`].
+//!
+//! For `kfollow check`, [`read_freshness`] reads each follower database's state and both lag
+//! measures (Azure Monitor's `FollowerLatency`, and `.show tables details` on both sides,
+//! through [`read_tables_details`], the one reader of the command, shared with the leader
+//! entities a plan checks).
 
 mod access;
 mod fingerprint;
 mod follower_settings;
+mod freshness;
 pub mod leader_entities;
 pub mod principals;
 
@@ -37,6 +43,7 @@ use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster,
 pub use access::read_access;
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
+pub use freshness::{CONCURRENT_COMMANDS, LATENCY_WINDOW, read_freshness};
 pub use leader_entities::{
     EntitiesError, TableDetails, parse_show_materialized_views, parse_show_tables_details,
     read_tables_details,
@@ -233,28 +240,41 @@ pub async fn read_clusters(
     })
 }
 
+/// What a failed ARM read of `what` of the cluster `alias` is.
+pub(crate) fn arm_failure(alias: &str, what: &'static str) -> impl Fn(ArmError) -> StateError {
+    let alias = alias.to_owned();
+    move |source| StateError::Arm {
+        what,
+        alias: alias.clone(),
+        source,
+    }
+}
+
+/// `Clusters_Get` of the cluster `alias`; one that does not exist is an error naming it.
+pub(crate) async fn get_cluster(
+    alias: &str,
+    id: &ClusterId,
+    clients: &Clients,
+) -> Result<kfollow_azure::ClusterInfo, StateError> {
+    clients
+        .arm
+        .get_cluster(id)
+        .await
+        .map_err(arm_failure(alias, "the cluster resource"))?
+        .ok_or_else(|| StateError::ClusterNotFound {
+            alias: alias.to_owned(),
+            id: id.clone(),
+        })
+}
+
 pub(crate) async fn read_cluster(
     alias: &str,
     id: &ClusterId,
     roles: Roles,
     clients: &Clients,
 ) -> Result<ObservedCluster, StateError> {
-    let arm = |what| {
-        move |source| StateError::Arm {
-            what,
-            alias: alias.to_owned(),
-            source,
-        }
-    };
-    let info = clients
-        .arm
-        .get_cluster(id)
-        .await
-        .map_err(arm("the cluster resource"))?
-        .ok_or_else(|| StateError::ClusterNotFound {
-            alias: alias.to_owned(),
-            id: id.clone(),
-        })?;
+    let arm = |what| arm_failure(alias, what);
+    let info = get_cluster(alias, id, clients).await?;
     // A cluster that is not running refuses a read of its databases, and its data plane does
     // not answer: neither is asked, and the diff names the cluster and how to start it.
     let running = kfollow_model::is_running(&info.state);

@@ -29,6 +29,7 @@ fn world(followers: &[&str], databases: usize) -> World {
             })
             .collect(),
         attached_database_configurations: Vec::new(),
+        follower_latency_ms: None,
     }];
     for follower in followers {
         clusters.push(WorldCluster {
@@ -37,6 +38,7 @@ fn world(followers: &[&str], databases: usize) -> World {
             state: "Running".into(),
             databases: Vec::new(),
             attached_database_configurations: Vec::new(),
+            follower_latency_ms: None,
         });
     }
     let mut world = World {

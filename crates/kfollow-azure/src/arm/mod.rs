@@ -6,6 +6,7 @@
 mod error;
 mod in_flight;
 mod lro;
+mod metrics;
 mod poll;
 mod wire;
 mod write;
@@ -23,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 pub use error::{ArmError, Unknown};
 pub use in_flight::AwaitEnd;
+pub use metrics::{FOLLOWER_LATENCY, METRICS_API_VERSION};
 pub use poll::{OperationKind, PollPlanner, PollPolicy, Timing};
 pub use wire::ClusterInfo;
 pub use write::BusyPolicy;
@@ -230,6 +232,25 @@ impl ArmClient {
             .into_iter()
             .map(|entry| LeaderFollower::from(entry.properties))
             .collect())
+    }
+
+    /// Azure Monitor's `FollowerLatency` of a follower cluster: the largest per-minute maximum
+    /// over the `window` that ends now, in milliseconds (`Metrics - List`,
+    /// api-version [`METRICS_API_VERSION`]). `None` when no minute had data (a stopped
+    /// cluster, one that follows nothing, or a 404). Spends the subscription's budget and is
+    /// retried as every ARM read is.
+    pub async fn follower_latency(
+        &self,
+        cluster: &ClusterId,
+        window: Duration,
+    ) -> Result<Option<f64>, ArmError> {
+        let mut url = self.url(cluster, &["providers", "Microsoft.Insights", "metrics"]);
+        url.set_query(Some(&metrics::follower_latency_query(
+            window,
+            std::time::SystemTime::now(),
+        )));
+        let answer: Option<metrics::MetricsWire> = self.get(cluster, url).await?;
+        Ok(answer.and_then(|a| a.maximum(FOLLOWER_LATENCY)))
     }
 
     /// `AttachedDatabaseConfigurations_CreateOrUpdate`: attach (or update an attachment) and

@@ -716,3 +716,35 @@ async fn the_token_never_shows_in_errors_or_debug_output() {
         assert!(!text.contains(CANARY), "{text}");
     }
 }
+
+#[tokio::test]
+async fn follower_latency_reads_the_metrics_route_with_its_retries() {
+    let server = Server::start(|_, index| match index {
+        0 => Reply::json(429, "{}").with("retry-after-ms", "1"),
+        _ => Reply::json(
+            200,
+            r#"{"value":[{"name":{"value":"FollowerLatency"},"unit":"MilliSeconds",
+                "timeseries":[{"metadatavalues":[],"data":[
+                    {"timeStamp":"2026-05-01T12:00:00Z","maximum":90000.0},
+                    {"timeStamp":"2026-05-01T12:01:00Z"},
+                    {"timeStamp":"2026-05-01T12:02:00Z","maximum":250000.0}]}]}]}"#,
+        ),
+    })
+    .await;
+    let latency = server
+        .arm()
+        .follower_latency(&cluster("fc"), Duration::from_secs(15 * 60))
+        .await
+        .unwrap();
+    assert_eq!(latency, Some(250_000.0));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "the 429 is retried");
+    let uri = &requests[1].uri;
+    assert!(
+        uri.starts_with(&format!(
+            "{CLUSTER_PATH}/fc/providers/Microsoft.Insights/metrics?api-version=2023-10-01\
+             &metricnames=FollowerLatency&aggregation=Maximum&interval=PT1M&timespan="
+        )),
+        "{uri}"
+    );
+}

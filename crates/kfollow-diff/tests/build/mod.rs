@@ -125,6 +125,7 @@ impl World {
             table_level_sharing: TableLevelSharing::default(),
             follower_databases: BTreeMap::new(),
             protect: false,
+            freshness: None,
             origin: SourceLocation { line, column: 5 },
         });
         self.desired.attachments.last_mut().unwrap()

@@ -1,6 +1,7 @@
 mod access;
 mod attachments;
 mod checks;
+mod freshness;
 mod in_flight;
 mod leader;
 mod ordering;

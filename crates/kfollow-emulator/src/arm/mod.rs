@@ -22,6 +22,7 @@
 //! with `ServiceIsInMaintenance` ([`writes`]); the `busy` fault answers that 409 at once.
 
 pub mod attach;
+pub mod metrics;
 pub mod operations;
 pub mod resources;
 pub mod writes;
@@ -221,13 +222,34 @@ fn handle_inner(ctx: &mut Ctx<'_>, request: &ArmRequest<'_>) -> Result<Reply, Ar
         Access::Contribute
     };
     authenticate(ctx, request, Some(&id), access)?;
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let lower: Vec<String> = rest.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    // Azure Monitor's route on the cluster has its own api-version.
+    if lower == ["providers", "microsoft.insights", "metrics"] {
+        let cluster = ctx.state.world.cluster_by_id(&id).ok_or_else(|| {
+            ArmError::not_found("Microsoft.Kusto/clusters", &cluster_name, &resource_group)
+        })?;
+        if request.method != Method::GET {
+            return Err(method_not_allowed(request.method));
+        }
+        let query = metrics::MetricsQuery {
+            api_version: request.query("api-version"),
+            metric_names: request.query("metricnames"),
+            aggregation: request.query("aggregation"),
+            interval: request.query("interval"),
+            timespan: request.query("timespan"),
+        };
+        return Ok(metrics::list(
+            &ctx.state.world.clusters[cluster],
+            &query,
+            std::time::SystemTime::now(),
+        ));
+    }
     check_api_version(request)?;
     let cluster = ctx.state.world.cluster_by_id(&id).ok_or_else(|| {
         ArmError::not_found("Microsoft.Kusto/clusters", &cluster_name, &resource_group)
     })?;
-    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let lower: Vec<String> = rest.iter().map(|s| s.to_ascii_lowercase()).collect();
-    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
     let method = request.method.clone();
     if lower.first() == Some(&"attacheddatabaseconfigurations") && rest.len() == 2 {
         check_attachment_name(rest[1])?;

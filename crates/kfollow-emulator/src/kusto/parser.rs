@@ -1,7 +1,7 @@
 //! A recursive-descent parser for the follower commands of
 //! <https://learn.microsoft.com/kusto/management/cluster-follower>, `.show databases`
-//! (`show-databases.md`), `.show database … principals`, `.show tables details` and
-//! `.show materialized-views`.
+//! (<https://learn.microsoft.com/kusto/management/show-databases>), `.show database …
+//! principals`, `.show tables details` and `.show materialized-views`.
 //!
 //! Keywords are matched ignoring case. Names are bare words or the quoted forms of
 //! <https://learn.microsoft.com/kusto/query/schema-entities/entity-names> (`['my-table']`,

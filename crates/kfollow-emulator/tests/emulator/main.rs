@@ -11,6 +11,7 @@ mod data_plane;
 mod entities;
 mod faults;
 mod http_limits;
+mod metrics;
 mod principals;
 mod recorded;
 mod rules;

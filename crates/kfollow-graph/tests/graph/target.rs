@@ -41,6 +41,7 @@ fn desired() -> Desired {
             table_level_sharing: TableLevelSharing::default(),
             follower_databases: Default::default(),
             protect: false,
+            freshness: None,
             origin: SourceLocation::default(),
         }],
         ..Desired::default()

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod check;
 mod hostile;
 mod limits;
 mod plans;
