@@ -214,15 +214,21 @@ impl miette::Diagnostic for Diagnostics {
 
 /// Collects diagnostics for one manifest text.
 #[derive(Debug)]
-pub(crate) struct Sink {
-    source: Arc<NamedSource<ShownSource>>,
+pub(crate) struct Sink<'a> {
+    source_name: &'a str,
+    text: &'a str,
+    /// The text as diagnostics show it, made when the first one is found: a valid manifest
+    /// never pays for it.
+    source: Option<Arc<NamedSource<ShownSource>>>,
     pub(crate) found: Vec<Diagnostic>,
 }
 
-impl Sink {
-    pub(crate) fn new(source_name: &str, text: &str) -> Sink {
+impl<'a> Sink<'a> {
+    pub(crate) fn new(source_name: &'a str, text: &'a str) -> Sink<'a> {
         Sink {
-            source: Arc::new(NamedSource::new(source_name, ShownSource::new(text))),
+            source_name,
+            text,
+            source: None,
             found: Vec::new(),
         }
     }
@@ -266,7 +272,12 @@ impl Sink {
             help: None,
             related: Vec::new(),
             snippet: true,
-            source: Arc::clone(&self.source),
+            source: Arc::clone(self.source.get_or_insert_with(|| {
+                Arc::new(NamedSource::new(
+                    self.source_name,
+                    ShownSource::new(self.text),
+                ))
+            })),
         });
         let last = self.found.len() - 1;
         &mut self.found[last]

@@ -114,8 +114,8 @@ pub(crate) fn manifest(sink: &mut Sink, root: &Node) -> Manifest {
     manifest
 }
 
-struct Reader<'s> {
-    sink: &'s mut Sink,
+struct Reader<'s, 't> {
+    sink: &'s mut Sink<'t>,
 }
 
 /// The keys of one mapping, first occurrence of each, after unknown and repeated keys were
@@ -152,7 +152,7 @@ fn anchor(node: &Node) -> Pos {
     }
 }
 
-impl Reader<'_> {
+impl Reader<'_, '_> {
     fn type_error(&mut self, node: &Node, key: &str, expected: &str) {
         let found = node.value.type_name();
         let diagnostic = self.sink.error(
