@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use kfollow_graph::DependencyGraph;
-use kfollow_model::{Desired, Observed, Plan, digest, sha256_hex};
+use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
@@ -39,10 +39,8 @@ impl From<Stop> for Failure {
 pub struct Manifest {
     /// The file as the user named it.
     pub name: String,
-    /// A digest of its bytes.
+    /// The digest of its bytes (`sha256:<hex>`), as a saved plan holds it.
     pub digest: String,
-    /// The SHA-256 of its bytes, in hex (for an apply record).
-    pub sha256: String,
     /// What it asks for.
     pub desired: Desired,
 }
@@ -51,7 +49,7 @@ pub struct Manifest {
 /// most one byte more than a manifest may hold, so `/dev/zero` is refused, not read.
 pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
-    let bytes = read_at_most(path, kfollow_spec::MAX_MANIFEST_BYTES + 1).map_err(|error| {
+    let bytes = read_manifest_bytes(path).map_err(|error| {
         miette::miette!(
             help = "name the manifest with `-f FILE` (the default is `kfollow.yaml` in the current folder)",
             "cannot read the manifest `{name}`: {error}"
@@ -63,7 +61,6 @@ pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
             Ok(Manifest {
                 name,
                 digest: digest(&bytes),
-                sha256: sha256_hex(&bytes),
                 desired: validated.desired,
             })
         }
@@ -84,6 +81,12 @@ fn print_diagnostics(output: Output, shown: &kfollow_spec::Shown<'_>) {
         output.message(&more);
         output.message("");
     }
+}
+
+/// A manifest's bytes, at most one more than a manifest may hold: enough for
+/// [`kfollow_spec::load_bytes`] to refuse a larger file, and `/dev/zero` is not read on.
+pub fn read_manifest_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_at_most(path, kfollow_spec::MAX_MANIFEST_BYTES + 1)
 }
 
 /// The first `limit` bytes of a file (all of it when it is shorter).

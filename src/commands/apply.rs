@@ -2,7 +2,6 @@
 //! after checking that the world has not moved since it was made.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -50,11 +49,7 @@ async fn apply(
             evidence.input(file);
             evidence.check_inputs()?;
             let manifest = pipeline::load_manifest(file, output)?;
-            let digest = FileDigest {
-                path: manifest.name.clone(),
-                sha256: Some(manifest.sha256.clone()),
-            };
-            evidence.sources(digest, None);
+            evidence.sources(file_digest(&manifest.name, &manifest.digest), None);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
             let (plan, graph) =
                 pipeline::make_plan(&manifest.desired, &observed, &args.targets, output)?;
@@ -216,13 +211,7 @@ async fn saved_plan(
 ) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
     evidence.input(path);
     let (saved, bytes) = read_saved_plan_bytes(path)?;
-    let recorded = FileDigest {
-        path: saved.manifest.clone(),
-        sha256: saved
-            .manifest_digest
-            .strip_prefix("sha256:")
-            .map(str::to_owned),
-    };
+    let recorded = file_digest(&saved.manifest, &saved.manifest_digest);
     let plan_file = FileDigest {
         path: path.display().to_string(),
         sha256: Some(kfollow_model::sha256_hex(&bytes)),
@@ -288,6 +277,14 @@ async fn saved_plan(
     Ok((plan, graph, observed, saved.desired))
 }
 
+/// How an apply record names a manifest: its path and the hex of its digest (`sha256:<hex>`).
+fn file_digest(path: &str, digest: &str) -> FileDigest {
+    FileDigest {
+        path: path.to_owned(),
+        sha256: digest.strip_prefix("sha256:").map(str::to_owned),
+    }
+}
+
 /// How many differences between a saved plan and the plan made again are listed.
 const MISMATCHES_SHOWN: usize = 10;
 
@@ -306,17 +303,13 @@ fn check_manifest(saved: &SavedPlan, plan: &Path, given: Option<&Path>) -> Resul
             Err(_) => {}
         }
     }
-    let mut bytes = Vec::new();
     // Bounded: the name in a plan file may point at a device.
-    let read = std::fs::File::open(path)
-        .and_then(|file| file.take(MANIFEST_READ_LIMIT).read_to_end(&mut bytes));
-    if let Err(error) = read {
-        return Err(miette!(
+    let bytes = pipeline::read_manifest_bytes(path).map_err(|error| {
+        miette!(
             help = "name the manifest the plan was made from with `-f FILE`",
             "cannot read the manifest `{name}`: {error}; nothing was changed"
         )
-        .into());
-    }
+    })?;
     let plan = plan.display();
     if !saved.made_from(&bytes) {
         let what = match given {
@@ -348,9 +341,6 @@ fn check_manifest(saved: &SavedPlan, plan: &Path, given: Option<&Path>) -> Resul
     }
     Ok(())
 }
-
-/// More than any manifest holds.
-const MANIFEST_READ_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// What sends the writes of the plan, to the clusters `observed` names.
 fn executor(observed: &Observed, connection: &Connection) -> AzureExecutor {

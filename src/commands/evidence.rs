@@ -59,14 +59,13 @@ impl Evidence {
     /// Refuses a record or a rollback manifest that names a file this apply reads, before
     /// anything is changed: it could not be written at the end.
     pub fn check_inputs(&self) -> Result<(), Failure> {
-        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
         let record = self.record.as_ref().map(|(path, _)| (path, "apply record"));
         let rollback = self
             .rollback
             .as_ref()
             .map(|path| (path, "rollback manifest"));
         for (path, what) in record.into_iter().chain(rollback) {
-            pipeline::check_file(path, &inputs).wrap_err_with(|| {
+            pipeline::check_file(path, &self.inputs()).wrap_err_with(|| {
                 format!(
                     "cannot write the {what} `{}`; nothing was changed",
                     path.display()
@@ -79,6 +78,11 @@ impl Evidence {
     /// A file this apply reads.
     pub fn input(&mut self, path: &Path) {
         self.inputs.push(path.to_owned());
+    }
+
+    /// The files this apply reads, as [`pipeline::write_file`] takes them.
+    fn inputs(&self) -> Vec<&Path> {
+        self.inputs.iter().map(PathBuf::as_path).collect()
     }
 
     fn record(&mut self) -> Option<&mut ApplyRecord> {
@@ -151,11 +155,11 @@ impl Evidence {
     /// Closes the record with how the apply ended and writes it. A record that cannot be
     /// written fails the command, unless the apply failed already: then both are said.
     pub fn close(
-        self,
+        mut self,
         result: Result<ExitCode, Failure>,
         output: Output,
     ) -> Result<ExitCode, Failure> {
-        let Some((path, mut record)) = self.record else {
+        let Some((path, mut record)) = self.record.take() else {
             return result;
         };
         let error = match &result {
@@ -167,8 +171,7 @@ impl Evidence {
             ),
         };
         record.finish(error);
-        let inputs: Vec<&Path> = self.inputs.iter().map(PathBuf::as_path).collect();
-        let written = pipeline::write_file(&path, record.to_json().as_bytes(), &inputs)
+        let written = pipeline::write_file(&path, record.to_json().as_bytes(), &self.inputs())
             .wrap_err_with(|| format!("cannot write the apply record `{}`", path.display()));
         match (result, written) {
             (result, Ok(())) => result,
@@ -204,13 +207,14 @@ pub async fn write_rollback_manifest(
     for warning in &exported.warnings {
         output.warn(&format!("rollback manifest: {warning}"));
     }
-    let inputs: Vec<&Path> = evidence.inputs.iter().map(PathBuf::as_path).collect();
-    pipeline::write_file(path, exported.text.as_bytes(), &inputs).wrap_err_with(|| {
-        format!(
-            "cannot write the rollback manifest `{}`; nothing was changed",
-            path.display()
-        )
-    })?;
+    pipeline::write_file(path, exported.text.as_bytes(), &evidence.inputs()).wrap_err_with(
+        || {
+            format!(
+                "cannot write the rollback manifest `{}`; nothing was changed",
+                path.display()
+            )
+        },
+    )?;
     evidence.rollback_manifest(path);
     output.progress(
         Style::Plain,
