@@ -5,7 +5,6 @@
 mod cli;
 mod commands;
 mod connect;
-mod interrupt;
 mod output;
 mod pipeline;
 

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 
 use kfollow_azure::{ArmClient, ArmError, AwaitEnd, KustoClient, Receipt, WriteError};
-use kfollow_model::{ClusterId, Operation};
+use kfollow_model::{ClusterId, Observed, Operation};
+use kfollow_state::Clients;
 
 use crate::executor::{ExecError, Executor};
 
@@ -47,6 +48,16 @@ impl AzureExecutor {
             kusto,
             cluster_uris,
         }
+    }
+
+    /// An executor on `clients` for the clusters `observed` read, with their data-plane uris.
+    pub fn for_observed(clients: &Clients, observed: &Observed) -> AzureExecutor {
+        let cluster_uris = observed
+            .clusters
+            .iter()
+            .map(|(id, cluster)| (id.clone(), cluster.uri.clone()))
+            .collect();
+        AzureExecutor::new(clients.arm.clone(), clients.kusto.clone(), cluster_uris)
     }
 }
 

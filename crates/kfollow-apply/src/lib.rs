@@ -26,10 +26,13 @@
 //! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
 
+mod admission;
+mod approved;
 mod azure_executor;
 mod contract;
 mod executor;
 pub mod fake;
+mod interrupt;
 pub mod record;
 mod report;
 mod reread;
@@ -40,9 +43,12 @@ mod script;
 mod settle;
 mod stale;
 
+pub use admission::{MISMATCHES_SHOWN, Refusal, check_live, check_remade, check_saved};
+pub use approved::{Abandoned, InFlight, Listener, Outcome, Ran, fresh_plan, run_approved};
 pub use azure_executor::{AzureExecutor, AzureExecutorError};
 pub use contract::{Difference, PlanMismatch, check_same_plan};
 pub use executor::{ExecError, Executor, describe};
+pub use interrupt::Interrupts;
 pub use kfollow_azure::{Caller, Exchange, FinalStatus, Receipt};
 pub use report::{
     ApplyReport, Event, Failed, NotAttempted, NotAttemptedReason, Succeeded, Unknown,

@@ -8,8 +8,11 @@
 //! [`ApplyRecord::start`] opens a record; [`ApplyRecord::set_plan`] and
 //! [`ApplyRecord::set_report`] fill it as the apply goes (or [`ApplyRecord::set_abandoned`],
 //! when the apply was stopped at once and no report came); [`ApplyRecord::finish`] closes it.
-//! Writing the file is the caller's. Nothing here ever sees a token: the caller is a
+//! Writing the file is the caller's; [`Evidence`] keeps the record as an apply goes, and the
+//! files it must not be written over. Nothing here ever sees a token: the caller is a
 //! [`Caller`], whose claims were decoded, not verified.
+
+mod evidence;
 
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +22,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::report::{ApplyReport, Event, Failed};
+
+pub use evidence::{Ending, Evidence, Unwritable};
 
 /// The version of the apply record format. Readers should refuse a version they do not know.
 pub const APPLY_RECORD_FORMAT_VERSION: &str = "1";

@@ -3,7 +3,8 @@
 //! changes in flight in an unknown state, which the caller then names.
 //!
 //! Listening replaces the default action of the signals for the rest of the run, so a command
-//! listens only from the moment it writes.
+//! listens only from the moment it writes. [`crate::run_approved`] decides what each interrupt
+//! does; this module only counts them.
 
 use tokio::sync::watch;
 
@@ -13,7 +14,11 @@ pub struct Interrupts {
 }
 
 impl Interrupts {
-    /// Starts counting Ctrl-C (SIGINT) and SIGTERM.
+    /// Starts counting Ctrl-C (SIGINT) and SIGTERM, on the current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the signal handlers cannot be installed.
     pub fn listen() -> std::io::Result<Interrupts> {
         let (sender, count) = watch::channel(0);
         let mut signals = Signals::new()?;
@@ -27,6 +32,16 @@ impl Interrupts {
             }
         });
         Ok(Interrupts { count })
+    }
+
+    /// Interrupts a test sends itself: each call of the returned closure is one more.
+    #[cfg(test)]
+    pub(crate) fn by_hand() -> (impl Fn(), Interrupts) {
+        let (sender, count) = watch::channel(0);
+        (
+            move || sender.send_modify(|count| *count += 1),
+            Interrupts { count },
+        )
     }
 
     /// How many interrupts came so far.

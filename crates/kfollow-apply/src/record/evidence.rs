@@ -1,0 +1,217 @@
+//! The evidence an apply leaves when asked: the record (`--record`) and the rollback manifest
+//! (`--rollback-manifest`). [`Evidence`] keeps the record as the apply goes, knows the files
+//! the apply reads (which neither may be written over), and says when each can be written;
+//! writing them is the caller's.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use kfollow_azure::Caller;
+use kfollow_model::{Plan, SavedPlan};
+
+use super::{ApplyRecord, FileDigest, Target};
+use crate::report::{ApplyReport, Event};
+
+/// A file of the evidence that cannot be written where the user asked; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the {what} `{}` there; nothing was changed", path.display())]
+pub struct Unwritable {
+    /// `apply record` or `rollback manifest`.
+    pub what: &'static str,
+    /// Where the user asked for it.
+    pub path: PathBuf,
+    /// Why a file cannot be made in its folder.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// How an apply ended, for [`Evidence::close`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// It ran to its end, whatever came of its changes.
+    Ran,
+    /// An error stopped it: its message.
+    Failed(String),
+    /// It stopped before its first write on problems already printed (a manifest's
+    /// diagnostics, a plan that cannot be made).
+    Printed,
+}
+
+/// The record of this apply, when one was asked for, the rollback manifest's path, and the
+/// files the apply reads. Every method that fills the record does nothing without one.
+#[derive(Debug)]
+pub struct Evidence {
+    record: Option<(PathBuf, ApplyRecord)>,
+    rollback: Option<PathBuf>,
+    /// The files this apply reads (its manifest, its saved plan, its emulator world).
+    inputs: Vec<PathBuf>,
+}
+
+impl Evidence {
+    /// Starts the record now, when `record` is given, as made by `kfollow_version`.
+    ///
+    /// # Errors
+    ///
+    /// When no file can be made in the folder of `record` or `rollback`: refused before
+    /// anything else happens, so that no apply runs without the evidence it was asked to leave.
+    pub fn new(
+        record: Option<&Path>,
+        rollback: Option<&Path>,
+        kfollow_version: &str,
+    ) -> Result<Evidence, Unwritable> {
+        for (path, what) in [(record, "apply record"), (rollback, "rollback manifest")] {
+            if let Some(path) = path {
+                tempfile::NamedTempFile::new_in(folder(path)).map_err(|source| Unwritable {
+                    what,
+                    path: path.to_owned(),
+                    source,
+                })?;
+            }
+        }
+        Ok(Evidence {
+            record: record.map(|path| (path.to_owned(), ApplyRecord::start(kfollow_version))),
+            rollback: rollback.map(Path::to_owned),
+            inputs: Vec::new(),
+        })
+    }
+
+    /// The files the evidence will be written to, with what each is: to check against
+    /// [`Evidence::inputs`] before anything is changed.
+    pub fn outputs(&self) -> Vec<(&Path, &'static str)> {
+        let record = self
+            .record
+            .as_ref()
+            .map(|(path, _)| (path.as_path(), "apply record"));
+        let rollback = self
+            .rollback
+            .as_deref()
+            .map(|path| (path, "rollback manifest"));
+        record.into_iter().chain(rollback).collect()
+    }
+
+    /// A file this apply reads.
+    pub fn input(&mut self, path: &Path) {
+        self.inputs.push(path.to_owned());
+    }
+
+    /// The files this apply reads, which no evidence may be written over.
+    pub fn inputs(&self) -> Vec<&Path> {
+        self.inputs.iter().map(PathBuf::as_path).collect()
+    }
+
+    fn record(&mut self) -> Option<&mut ApplyRecord> {
+        self.record.as_mut().map(|(_, record)| record)
+    }
+
+    /// Where Azure is, and the emulator world the apply reads, if any. `caller` (who the
+    /// credential's token names) is awaited only when a record is kept, so the token is asked
+    /// for only then.
+    pub async fn connected(
+        &mut self,
+        world: Option<&Path>,
+        target: Target,
+        caller: impl Future<Output = Caller>,
+    ) {
+        if let Some(world) = world {
+            self.input(world);
+        }
+        if let Some(record) = self.record() {
+            record.target = Some(target);
+            record.applied_by = caller.await;
+        }
+    }
+
+    /// The manifest the plan is made from: its name and its digest (`sha256:<hex>`).
+    pub fn manifest(&mut self, name: &str, digest: &str) {
+        if let Some(record) = self.record() {
+            record.manifest = Some(FileDigest::of_manifest(name, digest));
+        }
+    }
+
+    /// The saved plan applied, read from `path` as `bytes`, and the manifest it names.
+    pub fn saved_plan(&mut self, path: &Path, saved: &SavedPlan, bytes: &[u8]) {
+        if let Some(record) = self.record() {
+            record.manifest = Some(FileDigest::of_manifest(
+                &saved.manifest,
+                &saved.manifest_digest,
+            ));
+            record.saved_plan = Some(FileDigest {
+                path: path.display().to_string(),
+                sha256: Some(kfollow_model::sha256_hex(bytes)),
+            });
+        }
+    }
+
+    /// The plan about to be applied; with no changes, the apply is complete.
+    pub fn plan(&mut self, plan: &Plan) {
+        if let Some(record) = self.record() {
+            if plan.is_empty() {
+                record.nothing_to_do(plan);
+            } else {
+                record.set_plan(plan);
+            }
+        }
+    }
+
+    /// The rollback manifest was written to `path`.
+    pub fn rollback_manifest(&mut self, path: &Path) {
+        if let Some(record) = self.record() {
+            record.rollback_manifest = Some(path.display().to_string());
+        }
+    }
+
+    /// What the apply of `plan` did.
+    pub fn report(&mut self, plan: &Plan, report: &ApplyReport) {
+        if let Some(record) = self.record() {
+            record.set_report(plan, report);
+        }
+    }
+
+    /// What the apply of `plan` had done when a second interrupt stopped it at once, from the
+    /// events it had sent.
+    pub fn abandoned(&mut self, plan: &Plan, events: &[Event]) {
+        if let Some(record) = self.record() {
+            record.set_abandoned(plan, events);
+        }
+    }
+
+    /// Something the apply warned about after its writes.
+    pub fn warn(&mut self, warning: String) {
+        if let Some(record) = self.record() {
+            record.warnings.push(warning);
+        }
+    }
+
+    /// Closes the record with how the apply ended: the file to write and its text, when a
+    /// record is kept. Write it without writing over [`Evidence::inputs`].
+    pub fn close(&mut self, ending: Ending) -> Option<(PathBuf, String)> {
+        let (path, mut record) = self.record.take()?;
+        record.finish(match ending {
+            Ending::Ran => None,
+            Ending::Failed(error) => Some(error),
+            Ending::Printed => Some(
+                "apply stopped before its first write; the reasons were printed on stderr"
+                    .to_owned(),
+            ),
+        });
+        Some((path, record.to_json()))
+    }
+}
+
+impl FileDigest {
+    /// How a record names a manifest: its path, and the hex of its digest (`sha256:<hex>`).
+    pub fn of_manifest(path: &str, digest: &str) -> FileDigest {
+        FileDigest {
+            path: path.to_owned(),
+            sha256: digest.strip_prefix("sha256:").map(str::to_owned),
+        }
+    }
+}
+
+/// The folder a file goes in: its parent, or the current folder for a bare name.
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
