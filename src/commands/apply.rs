@@ -21,7 +21,9 @@ use crate::output::{Output, Progress, Style, verb};
 use crate::pipeline::{self, Failure};
 
 pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
-    let mut evidence = evidence::start(args.record.as_deref(), args.rollback_manifest.as_deref())?;
+    let (record, rollback) = (args.record.as_deref(), args.rollback_manifest.as_deref());
+    let version = env!("CARGO_PKG_VERSION");
+    let mut evidence = Evidence::new(record, rollback, version).into_diagnostic()?;
     let result = apply(args, output, &mut evidence).await;
     evidence::close(evidence, result, output)
 }
@@ -32,15 +34,9 @@ async fn apply(
     evidence: &mut Evidence,
 ) -> Result<ExitCode, Failure> {
     let mut connection = connect(&args.connection, output, output.notices_as_progress())?;
-    connection.clients.arm = connection
-        .clients
-        .arm
-        .clone()
-        .with_operation_timeout(args.operation_timeout);
-    let target = Target {
-        arm_endpoint: connection.target.clone(),
-        cloud: args.connection.cloud.clone(),
-    };
+    let arm = &mut connection.clients.arm;
+    *arm = arm.clone().with_operation_timeout(args.operation_timeout);
+    let target = Target::new(&connection.target, &args.connection.cloud);
     let caller = connection.clients.arm.caller();
     evidence
         .connected(connection.world_file(), target, caller)

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use kfollow_apply::record::{Ending, Evidence};
 use kfollow_model::{ClusterId, Plan};
-use miette::{IntoDiagnostic, WrapErr, miette};
+use miette::{WrapErr, miette};
 
 use crate::commands::export::read_with_leaders;
 use crate::connect::Connection;
@@ -91,10 +91,4 @@ pub async fn write_rollback_manifest(
     output.progress(Style::Plain, &format!("  kfollow apply -f {shown}"));
     output.progress(Style::Plain, "");
     Ok(())
-}
-
-/// The evidence `--record` and `--rollback-manifest` ask for, refused at once when it could
-/// not be written there.
-pub fn start(record: Option<&Path>, rollback: Option<&Path>) -> Result<Evidence, Failure> {
-    Ok(Evidence::new(record, rollback, env!("CARGO_PKG_VERSION")).into_diagnostic()?)
 }

@@ -198,6 +198,16 @@ impl Evidence {
     }
 }
 
+impl Target {
+    /// Requests sent to `arm_endpoint`, with the token scopes and authority of `cloud`.
+    pub fn new(arm_endpoint: &str, cloud: &str) -> Target {
+        Target {
+            arm_endpoint: arm_endpoint.to_owned(),
+            cloud: cloud.to_owned(),
+        }
+    }
+}
+
 impl FileDigest {
     /// How a record names a manifest: its path, and the hex of its digest (`sha256:<hex>`).
     pub fn of_manifest(path: &str, digest: &str) -> FileDigest {
