@@ -236,3 +236,268 @@ pub fn check_remade(saved: &SavedPlan, plan: &Path, remade: &Plan) -> Result<(),
         }
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use kfollow_model::{Action, Address, Change, digest};
+
+    use super::*;
+
+    const TARGET: &str = "emulator:world.yaml";
+    const MANIFEST: &str = "version: 1
+clusters:
+  lead:
+    id: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Kusto/clusters/leader1
+    location: westeurope
+  f1:
+    id: /subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Kusto/clusters/follower1
+attachments:
+  - name: sales
+    follower: f1
+    leader: lead
+    databaseName: Sales
+";
+
+    fn change(name: &str, depends_on: &[&str]) -> Change {
+        let address = |name: &str| Address::Attachment {
+            follower: "f1".into(),
+            name: name.into(),
+        };
+        Change {
+            address: address(name),
+            action: Action::Attach,
+            attributes: Vec::new(),
+            unchanged_attributes: 0,
+            reason: None,
+            operations: Vec::new(),
+            depends_on: depends_on.iter().map(|d| address(d)).collect(),
+            origin: None,
+        }
+    }
+
+    /// A plan saved from [`MANIFEST`], named `manifest`, with `changes`.
+    fn saved(manifest: &str, changes: Vec<Change>) -> SavedPlan {
+        let desired = kfollow_spec::load(manifest, MANIFEST).unwrap().desired;
+        let plan = Plan {
+            changes,
+            ..Plan::default()
+        };
+        let digest = digest(MANIFEST.as_bytes());
+        SavedPlan::new(
+            "0.1.0",
+            manifest,
+            &digest,
+            TARGET,
+            desired,
+            plan,
+            BTreeMap::new(),
+        )
+    }
+
+    fn unread(_: &Path) -> std::io::Result<Vec<u8>> {
+        panic!("the manifest was read")
+    }
+
+    fn manifest(_: &Path) -> std::io::Result<Vec<u8>> {
+        Ok(MANIFEST.as_bytes().to_vec())
+    }
+
+    fn check(
+        saved: &SavedPlan,
+        target: &str,
+        given: Option<&str>,
+        read: fn(&Path) -> std::io::Result<Vec<u8>>,
+    ) -> Result<(), Refusal> {
+        check_saved(
+            saved,
+            Path::new("p.json"),
+            target,
+            given.map(Path::new),
+            read,
+        )
+    }
+
+    #[test]
+    fn the_plan_of_its_manifest_against_its_target_is_admitted() {
+        let saved = saved("kfollow.yaml", vec![change("sales", &[])]);
+        check(&saved, TARGET, Some("kfollow.yaml"), manifest).unwrap();
+    }
+
+    #[test]
+    fn dependencies_that_make_no_dag_are_refused_before_the_manifest_is_read() {
+        let saved = saved(
+            "kfollow.yaml",
+            vec![change("a", &["b"]), change("b", &["a"])],
+        );
+        let refusal = check(&saved, TARGET, Some("kfollow.yaml"), unread).unwrap_err();
+        assert!(matches!(refusal, Refusal::NotADag { .. }), "{refusal:?}");
+        let message = refusal.to_string();
+        assert!(
+            message.starts_with("the saved plan `p.json` cannot be applied: "),
+            "{message}"
+        );
+        assert!(message.ends_with("; nothing was changed"), "{message}");
+        assert_eq!(
+            refusal.help(),
+            "make the plan again with `kfollow plan --out PLAN` and review it"
+        );
+    }
+
+    #[test]
+    fn a_plan_made_elsewhere_is_refused_and_its_target_made_inert() {
+        let mut saved = saved("kfollow.yaml", Vec::new());
+        saved.target = "emulator:\u{1b}[2Jw.yaml".into();
+        let refusal = check(&saved, TARGET, None, unread).unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            r"the saved plan `p.json` was made against `emulator:\u{1b}[2Jw.yaml`, not `emulator:world.yaml`; nothing was changed"
+        );
+        assert_eq!(
+            refusal.help(),
+            "apply the plan against the endpoint it was made for, or make a new plan"
+        );
+    }
+
+    #[test]
+    fn another_manifest_named_with_dash_f_is_refused() {
+        let saved = saved("kfollow.yaml", Vec::new());
+        let other = |_: &Path| Ok(b"version: 1\n".to_vec());
+        let refusal = check_saved(
+            &saved,
+            Path::new("p.json"),
+            TARGET,
+            Some(Path::new("o.yaml")),
+            other,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "the manifest `o.yaml` is not the one the plan `p.json` was made from (`kfollow.yaml`); nothing was changed"
+        );
+        assert_eq!(
+            refusal.help(),
+            "make a plan of the manifest as it is now with `kfollow plan -f o.yaml --out PLAN`, review it, and apply that plan"
+        );
+    }
+
+    #[test]
+    fn a_manifest_that_cannot_be_read_says_why() {
+        let saved = saved("kfollow.yaml", Vec::new());
+        let failing = |_: &Path| Err(std::io::Error::other("too large"));
+        let refusal = check_saved(
+            &saved,
+            Path::new("p.json"),
+            TARGET,
+            Some(Path::new("m.yaml")),
+            failing,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "cannot read the manifest `m.yaml`: too large; nothing was changed"
+        );
+        assert_eq!(
+            refusal.help(),
+            "name the manifest the plan was made from with `-f FILE`"
+        );
+    }
+
+    #[test]
+    fn the_manifest_the_plan_names_is_compared_only_while_it_is_a_file() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("kfollow.yaml");
+        let name = path.display().to_string();
+        // Gone: nothing to compare, nothing read.
+        check(&saved(&name, Vec::new()), TARGET, None, unread).unwrap();
+        // Not a file (a folder): nothing to compare either.
+        check(
+            &saved(&folder.path().display().to_string(), Vec::new()),
+            TARGET,
+            None,
+            unread,
+        )
+        .unwrap();
+        // Changed since: refused.
+        std::fs::write(&path, "version: 1\n").unwrap();
+        let read = |path: &Path| std::fs::read(path);
+        let refusal = check_saved(
+            &saved(&name, Vec::new()),
+            Path::new("p.json"),
+            TARGET,
+            None,
+            read,
+        )
+        .unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            format!(
+                "the manifest `{name}` changed since the plan `p.json` was saved; nothing was changed"
+            )
+        );
+        // As it was: admitted.
+        std::fs::write(&path, MANIFEST).unwrap();
+        check_saved(
+            &saved(&name, Vec::new()),
+            Path::new("p.json"),
+            TARGET,
+            None,
+            read,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_edited_desired_state_is_refused_though_the_manifest_is_the_same() {
+        let mut saved = saved("kfollow.yaml", Vec::new());
+        saved.desired.attachments.clear();
+        let refusal = check(&saved, TARGET, Some("kfollow.yaml"), manifest).unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "the saved plan `p.json` does not hold what its manifest `kfollow.yaml` gives: its desired state was edited; nothing was changed"
+        );
+    }
+
+    #[test]
+    fn a_stale_plan_names_each_resource_on_its_own_line_made_inert() {
+        let mut saved = saved("kfollow.yaml", Vec::new());
+        saved
+            .fingerprints
+            .insert("attachment.f1/\u{1b}[2Jsales".into(), digest(b"{}"));
+        let refusal = check_live(&saved, &Observed::default()).unwrap_err();
+        assert_eq!(
+            refusal.to_string(),
+            "Saved plan is stale: 1 live resource differs from when the plan was made\n  gone      attachment.f1/\\u{1b}[2Jsales"
+        );
+        assert_eq!(
+            refusal.help(),
+            "nothing was changed; run `kfollow plan --out PLAN` again and review the new plan"
+        );
+        check_live(
+            &self::saved("kfollow.yaml", Vec::new()),
+            &Observed::default(),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_plan_that_is_not_the_one_made_again_lists_its_differences() {
+        let saved = saved("kfollow.yaml", vec![change("sales", &[])]);
+        check_remade(&saved, Path::new("p.json"), &saved.plan).unwrap();
+        let refusal = check_remade(&saved, Path::new("p.json"), &Plan::default()).unwrap_err();
+        let message = refusal.to_string();
+        assert!(
+            message.starts_with(
+                "the saved plan `p.json` is not what its manifest and the live state give (1 difference); nothing was changed\nattachment.f1/sales: "
+            ),
+            "{message}"
+        );
+        assert!(
+            refusal
+                .help()
+                .starts_with("the file was changed after `kfollow plan --out` wrote it")
+        );
+    }
+}
