@@ -95,3 +95,23 @@ impl Signals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn interrupts_are_counted_and_awaited_by_number() {
+        let (interrupt, interrupts) = Interrupts::by_hand();
+        assert_eq!(interrupts.received(), 0);
+        interrupt();
+        interrupts.reached(1).await;
+        let second = tokio::time::timeout(Duration::from_secs(60), interrupts.reached(2));
+        assert!(second.await.is_err(), "a second interrupt was seen");
+        interrupt();
+        interrupts.reached(2).await;
+        assert_eq!(interrupts.received(), 2);
+    }
+}

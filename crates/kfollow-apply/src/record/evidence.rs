@@ -225,3 +225,122 @@ fn folder(path: &Path) -> &Path {
         _ => Path::new("."),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::cell::Cell;
+
+    use kfollow_model::digest;
+
+    use super::*;
+    use crate::record::RunResult;
+
+    fn record_of(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn evidence_that_cannot_be_written_there_is_refused_at_once() {
+        let folder = tempfile::tempdir().unwrap();
+        let missing = folder.path().join("gone").join("record.json");
+        let error = Evidence::new(None, Some(&missing), "0.1.0").unwrap_err();
+        assert_eq!(error.what, "rollback manifest");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot write the rollback manifest `{}` there; nothing was changed",
+                missing.display()
+            )
+        );
+        assert!(Evidence::new(Some(&folder.path().join("r.json")), None, "0.1.0").is_ok());
+    }
+
+    #[tokio::test]
+    async fn without_a_record_nothing_is_asked_or_kept_but_the_inputs() {
+        let mut evidence = Evidence::new(None, None, "0.1.0").unwrap();
+        let asked = Cell::new(false);
+        let caller = async {
+            asked.set(true);
+            Caller::unknown("test")
+        };
+        let target = Target::new("https://management.azure.com", "public");
+        let world = Some(Path::new("world.yaml"));
+        evidence.connected(world, target, caller).await;
+        assert!(!asked.get(), "the token was asked for without a record");
+        evidence.input(Path::new("kfollow.yaml"));
+        assert_eq!(
+            evidence.inputs(),
+            [Path::new("world.yaml"), Path::new("kfollow.yaml")]
+        );
+        assert!(evidence.outputs().is_empty());
+        assert_eq!(evidence.close(Ending::Ran), None);
+    }
+
+    #[tokio::test]
+    async fn a_record_names_its_sources_and_how_the_apply_ended() {
+        let folder = tempfile::tempdir().unwrap();
+        let (record, rollback) = (folder.path().join("r.json"), folder.path().join("b.yaml"));
+        let mut evidence = Evidence::new(Some(&record), Some(&rollback), "0.1.0").unwrap();
+        assert_eq!(
+            evidence.outputs(),
+            [
+                (record.as_path(), "apply record"),
+                (rollback.as_path(), "rollback manifest")
+            ]
+        );
+        let target = Target::new("emulator:world.yaml", "public");
+        let caller = async { Caller::unknown("test") };
+        evidence.connected(None, target, caller).await;
+        let saved = SavedPlan::new(
+            "0.1.0",
+            "kfollow.yaml",
+            &digest(b"version: 1"),
+            "emulator:world.yaml",
+            kfollow_model::Desired::default(),
+            Plan::default(),
+            std::collections::BTreeMap::new(),
+        );
+        evidence.saved_plan(Path::new("p.json"), &saved, b"{}");
+        evidence.plan(&Plan::default());
+        let (path, text) = evidence.close(Ending::Printed).unwrap();
+        assert_eq!(path, record);
+        let json = record_of(&text);
+        assert_eq!(json["manifest"]["path"], "kfollow.yaml");
+        assert_eq!(
+            json["manifest"]["sha256"],
+            digest(b"version: 1").strip_prefix("sha256:").unwrap()
+        );
+        assert_eq!(
+            json["saved_plan"]["sha256"],
+            kfollow_model::sha256_hex(b"{}")
+        );
+        assert_eq!(json["target"]["arm_endpoint"], "emulator:world.yaml");
+        // Nothing to do was complete; an error after it makes it incomplete.
+        assert_eq!(json["result"], "incomplete");
+        assert_eq!(
+            json["error"],
+            "apply stopped before its first write; the reasons were printed on stderr"
+        );
+        assert_eq!(evidence.close(Ending::Ran), None, "closed twice");
+    }
+
+    #[test]
+    fn an_apply_stopped_before_its_plan_is_not_started() {
+        let folder = tempfile::tempdir().unwrap();
+        let mut evidence =
+            Evidence::new(Some(&folder.path().join("r.json")), None, "0.1.0").unwrap();
+        evidence.manifest("kfollow.yaml", "md5:abc");
+        let (_, text) = evidence
+            .close(Ending::Failed("cannot read the live state".into()))
+            .unwrap();
+        let json = record_of(&text);
+        assert_eq!(
+            json["result"],
+            serde_json::to_value(RunResult::NotStarted).unwrap()
+        );
+        assert_eq!(json["error"], "cannot read the live state");
+        // A digest that is not SHA-256 is not passed off as one.
+        assert_eq!(json["manifest"]["sha256"], serde_json::Value::Null);
+    }
+}
