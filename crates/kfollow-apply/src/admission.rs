@@ -242,9 +242,10 @@ pub fn check_remade(saved: &SavedPlan, plan: &Path, remade: &Plan) -> Result<(),
 mod tests {
     use std::collections::BTreeMap;
 
-    use kfollow_model::{Action, Address, Change, digest};
+    use kfollow_model::{Change, digest};
 
     use super::*;
+    use crate::script::attach;
 
     const TARGET: &str = "emulator:world.yaml";
     const MANIFEST: &str = "version: 1
@@ -262,20 +263,7 @@ attachments:
 ";
 
     fn change(name: &str, depends_on: &[&str]) -> Change {
-        let address = |name: &str| Address::Attachment {
-            follower: "f1".into(),
-            name: name.into(),
-        };
-        Change {
-            address: address(name),
-            action: Action::Attach,
-            attributes: Vec::new(),
-            unchanged_attributes: 0,
-            reason: None,
-            operations: Vec::new(),
-            depends_on: depends_on.iter().map(|d| address(d)).collect(),
-            origin: None,
-        }
+        attach(name, Vec::new(), depends_on)
     }
 
     /// A plan saved from [`MANIFEST`], named `manifest`, with `changes`.
@@ -309,7 +297,7 @@ attachments:
         saved: &SavedPlan,
         target: &str,
         given: Option<&str>,
-        read: fn(&Path) -> std::io::Result<Vec<u8>>,
+        read: impl FnOnce(&Path) -> std::io::Result<Vec<u8>>,
     ) -> Result<(), Refusal> {
         check_saved(
             saved,
@@ -365,14 +353,7 @@ attachments:
     fn another_manifest_named_with_dash_f_is_refused() {
         let saved = saved("kfollow.yaml", Vec::new());
         let other = |_: &Path| Ok(b"version: 1\n".to_vec());
-        let refusal = check_saved(
-            &saved,
-            Path::new("p.json"),
-            TARGET,
-            Some(Path::new("o.yaml")),
-            other,
-        )
-        .unwrap_err();
+        let refusal = check(&saved, TARGET, Some("o.yaml"), other).unwrap_err();
         assert_eq!(
             refusal.to_string(),
             "the manifest `o.yaml` is not the one the plan `p.json` was made from (`kfollow.yaml`); nothing was changed"
@@ -387,14 +368,7 @@ attachments:
     fn a_manifest_that_cannot_be_read_says_why() {
         let saved = saved("kfollow.yaml", Vec::new());
         let failing = |_: &Path| Err(std::io::Error::other("too large"));
-        let refusal = check_saved(
-            &saved,
-            Path::new("p.json"),
-            TARGET,
-            Some(Path::new("m.yaml")),
-            failing,
-        )
-        .unwrap_err();
+        let refusal = check(&saved, TARGET, Some("m.yaml"), failing).unwrap_err();
         assert_eq!(
             refusal.to_string(),
             "cannot read the manifest `m.yaml`: too large; nothing was changed"
@@ -423,14 +397,7 @@ attachments:
         // Changed since: refused.
         std::fs::write(&path, "version: 1\n").unwrap();
         let read = |path: &Path| std::fs::read(path);
-        let refusal = check_saved(
-            &saved(&name, Vec::new()),
-            Path::new("p.json"),
-            TARGET,
-            None,
-            read,
-        )
-        .unwrap_err();
+        let refusal = check(&saved(&name, Vec::new()), TARGET, None, read).unwrap_err();
         assert_eq!(
             refusal.to_string(),
             format!(
@@ -439,14 +406,7 @@ attachments:
         );
         // As it was: admitted.
         std::fs::write(&path, MANIFEST).unwrap();
-        check_saved(
-            &saved(&name, Vec::new()),
-            Path::new("p.json"),
-            TARGET,
-            None,
-            read,
-        )
-        .unwrap();
+        check(&saved(&name, Vec::new()), TARGET, None, read).unwrap();
     }
 
     #[test]

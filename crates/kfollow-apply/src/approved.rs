@@ -380,33 +380,18 @@ mod tests {
 
     use super::*;
     use crate::fake::FakeExecutor;
-    use crate::script::Script;
+    use crate::script::{Script, attach, attachment};
 
     const SECOND: Duration = Duration::from_secs(1);
 
-    fn address(name: &str) -> Address {
-        Address::Attachment {
-            follower: "f".into(),
-            name: name.into(),
-        }
-    }
-
     /// A change named `name` sending one management command labelled `name` to `cluster`.
     fn change(name: &str, cluster: &str, depends_on: &[&str]) -> Change {
-        Change {
-            address: address(name),
-            action: Action::Attach,
-            attributes: Vec::new(),
-            unchanged_attributes: 0,
-            reason: None,
-            operations: vec![Operation::KustoCommand {
-                cluster: ClusterId::new("sub", "rg", cluster).unwrap(),
-                database: "db".into(),
-                csl: name.into(),
-            }],
-            depends_on: depends_on.iter().map(|d| address(d)).collect(),
-            origin: None,
-        }
+        let command = Operation::KustoCommand {
+            cluster: ClusterId::new("sub", "rg", cluster).unwrap(),
+            database: "db".into(),
+            csl: name.into(),
+        };
+        attach(name, vec![command], depends_on)
     }
 
     fn plan_of(changes: Vec<Change>) -> (Plan, DependencyGraph) {
@@ -508,8 +493,8 @@ mod tests {
         assert_eq!(
             heard.lines(),
             [
-                "event: attachment.f/a: Attaching...",
-                "event: attachment.f/a: Attached after 1s",
+                "event: attachment.f1/a: Attaching...",
+                "event: attachment.f1/a: Attached after 1s",
                 "progress: ",
                 "reported: Apply complete! 1 attached, 0 changed, 0 replaced, 0 detached.",
             ]
@@ -523,7 +508,7 @@ mod tests {
         let script = Script::new((0..5).map(|_| still(&["a"])).collect());
         let mut heard = Heard::default();
         let ran = ran(run(&plan, &executor, &script, &mut heard, &[]).await);
-        let warning = "the settings of attachment.f/a were accepted but do not show yet; run \
+        let warning = "the settings of attachment.f1/a were accepted but do not show yet; run \
                        `kfollow plan` in a few minutes to confirm";
         assert_eq!(ran.warnings, [warning]);
         let lines = heard.lines();
@@ -550,7 +535,7 @@ mod tests {
             panic!("not abandoned: {outcome:?}");
         };
         let in_flight = InFlight {
-            address: address("a"),
+            address: attachment("a"),
             action: Action::Attach,
             elapsed: 3 * SECOND,
         };
@@ -559,9 +544,9 @@ mod tests {
         assert_eq!(
             heard.lines(),
             [
-                "event: attachment.f/a: Attaching...".to_owned(),
+                "event: attachment.f1/a: Attaching...".to_owned(),
                 format!("warn: {FIRST_INTERRUPT}"),
-                "event: attachment.f/b: not attempted because apply was interrupted".to_owned(),
+                "event: attachment.f1/b: not attempted because apply was interrupted".to_owned(),
             ]
         );
         let verb = |_| "attaching";
@@ -569,7 +554,7 @@ mod tests {
             abandoned.lines(verb),
             [
                 "These changes were in flight; their outcome is unknown:",
-                "  attachment.f/a (attaching, for 3s)",
+                "  attachment.f1/a (attaching, for 3s)",
                 "Changes not started were not made. Run `kfollow plan` to see what is live now \
                  and what remains to do.",
             ]
@@ -599,7 +584,7 @@ mod tests {
     async fn an_interrupt_while_waiting_for_settings_stops_the_wait_and_is_recorded() {
         let (mut plan, graph) = plan_of(vec![change("a", "c", &[])]);
         plan.targeting = Some(Targeting {
-            targets: vec!["attachment.f/a".into()],
+            targets: vec!["attachment.f1/a".into()],
             left_out: 1,
         });
         let executor = FakeExecutor::new(SECOND);
@@ -660,7 +645,7 @@ mod tests {
                 "progress: ",
                 "progress: Reading the live state again for 1 change(s) whose outcome is \
                  unknown...",
-                "progress: attachment.f/a: live after all (read again)",
+                "progress: attachment.f1/a: live after all (read again)",
                 "reported: Apply complete! 1 attached, 0 changed, 0 replaced, 0 detached.",
             ]
         );
@@ -701,7 +686,7 @@ mod tests {
     #[test]
     fn what_a_second_read_found_reads_as_a_progress_line() {
         let reread = |found| Reread {
-            address: address("a"),
+            address: attachment("a"),
             found,
         };
         let lines: Vec<String> = [
@@ -716,10 +701,10 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "attachment.f/a: live after all (read again)",
-                "attachment.f/a: not applied (read again)",
-                "attachment.f/a: still in progress, `provisioningState` `Creating` (read again)",
-                "attachment.f/a: its settings do not show yet (read again)",
+                "attachment.f1/a: live after all (read again)",
+                "attachment.f1/a: not applied (read again)",
+                "attachment.f1/a: still in progress, `provisioningState` `Creating` (read again)",
+                "attachment.f1/a: its settings do not show yet (read again)",
             ]
         );
     }

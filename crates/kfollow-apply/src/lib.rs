@@ -21,9 +21,14 @@
 //! for follower database settings to show, reading live state through a closure it is given;
 //! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
 //! [`record::ApplyRecord`] is the evidence of an apply (`--record`): who, what, where, when,
-//! and the ids Azure gave each request.
+//! and the ids Azure gave each request; [`record::Evidence`] keeps it as an apply goes.
 //!
-//! Open [`apply`] and [`Executor`] first. How close the schedule comes to the best possible
+//! What `kfollow apply` does once a plan is approved is [`run_approved`]: the writes, the
+//! second read, the wait for settings, and what Ctrl-C and SIGTERM ([`Interrupts`]) do at each
+//! step, told through a [`Listener`]. Whether a saved plan may run at all is decided by
+//! [`check_saved`], [`check_live`] and [`check_remade`], each refusal a [`Refusal`].
+//!
+//! Open [`apply`] and [`Executor`] first, then [`run_approved`]. How close the schedule comes to the best possible
 //! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
 
 mod admission;
