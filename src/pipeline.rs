@@ -9,7 +9,7 @@ use kfollow_model::{Desired, Observed, Plan, digest};
 use miette::{IntoDiagnostic, WrapErr};
 
 use crate::connect::Connection;
-use crate::output::Output;
+use kfollow_console::Output;
 
 /// Why a command stops early after it already told the user (exit 1).
 #[derive(Debug)]

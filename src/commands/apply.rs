@@ -13,12 +13,12 @@ use kfollow_model::{Desired, Observed, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
 
-use crate::cli::{ApplyArgs, DEFAULT_MANIFEST};
 use crate::commands::evidence::{self, write_rollback_manifest};
 use crate::commands::plan::read_saved_plan_bytes;
 use crate::connect::{Connection, connect};
-use crate::output::{Output, Progress, Style, verb};
 use crate::pipeline::{self, Failure};
+use kfollow_cli::{ApplyArgs, DEFAULT_MANIFEST};
+use kfollow_console::{Output, Progress, Style, verb};
 
 pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
     let (record, rollback) = (args.record.as_deref(), args.rollback_manifest.as_deref());

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use kfollow_render::CheckJsonMeta;
 use miette::{IntoDiagnostic, WrapErr};
 
-use crate::cli::{CheckArgs, Format};
 use crate::connect::connect;
-use crate::output::Output;
 use crate::pipeline::{self, Failure};
+use kfollow_cli::{CheckArgs, Format};
+use kfollow_console::Output;
 
 /// The exit code when a follower database is not queryable or not within budget.
 const NOT_FRESH: u8 = 2;

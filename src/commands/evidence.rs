@@ -12,8 +12,8 @@ use miette::{WrapErr, miette};
 
 use crate::commands::export::read_with_leaders;
 use crate::connect::Connection;
-use crate::output::{Output, Style};
 use crate::pipeline::{self, Failure};
+use kfollow_console::{Output, Style};
 
 /// Refuses a record or a rollback manifest that names a file this apply reads, before
 /// anything is changed: it could not be written at the end.

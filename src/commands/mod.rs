@@ -14,9 +14,9 @@ mod validate;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
-use crate::output::Output;
 use crate::pipeline::Failure;
+use kfollow_cli::{Cli, Command};
+use kfollow_console::Output;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {

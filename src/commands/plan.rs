@@ -6,10 +6,10 @@ use kfollow_model::{Plan, SavedPlan, SavedPlanError};
 use kfollow_render::{MarkdownOptions, PlanJsonMeta, TextOptions};
 use miette::{IntoDiagnostic, WrapErr};
 
-use crate::cli::{Format, PlanArgs};
 use crate::connect::connect;
-use crate::output::{Output, Style};
 use crate::pipeline::{self, Failure};
+use kfollow_cli::{Format, PlanArgs};
+use kfollow_console::{Output, Style};
 
 /// Exit code of `--detailed-exitcode` when the plan has changes.
 const CHANGES_PRESENT: u8 = 2;
