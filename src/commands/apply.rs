@@ -163,8 +163,7 @@ async fn saved_plan(
 ) -> Result<(Plan, DependencyGraph, Observed, Desired), Failure> {
     evidence.input(path);
     let (saved, bytes) = read_saved_plan_bytes(path)?;
-    evidence.saved_plan(path, &saved, &bytes);
-    evidence.input(manifest.unwrap_or(Path::new(&saved.manifest)));
+    evidence.saved_plan(path, &saved, &bytes, manifest);
     evidence::check_inputs(evidence)?;
     let target = &connection.target;
     kfollow_apply::check_saved(

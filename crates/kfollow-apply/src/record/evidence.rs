@@ -128,8 +128,16 @@ impl Evidence {
         }
     }
 
-    /// The saved plan applied, read from `path` as `bytes`, and the manifest it names.
-    pub fn saved_plan(&mut self, path: &Path, saved: &SavedPlan, bytes: &[u8]) {
+    /// The saved plan applied, read from `path` as `bytes`, and the manifest it names. The
+    /// manifest it is checked against, `given` (`-f`) or else the one it names, is an input.
+    pub fn saved_plan(
+        &mut self,
+        path: &Path,
+        saved: &SavedPlan,
+        bytes: &[u8],
+        given: Option<&Path>,
+    ) {
+        self.input(given.unwrap_or(Path::new(&saved.manifest)));
         if let Some(record) = self.record() {
             record.manifest = Some(FileDigest::of_manifest(
                 &saved.manifest,
@@ -301,7 +309,8 @@ mod tests {
             Plan::default(),
             std::collections::BTreeMap::new(),
         );
-        evidence.saved_plan(Path::new("p.json"), &saved, b"{}");
+        evidence.saved_plan(Path::new("p.json"), &saved, b"{}", None);
+        assert_eq!(evidence.inputs(), [Path::new("kfollow.yaml")]);
         evidence.plan(&Plan::default());
         let (path, text) = evidence.close(Ending::Printed).unwrap();
         assert_eq!(path, record);
