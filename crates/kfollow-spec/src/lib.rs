@@ -39,7 +39,7 @@ mod suggest;
 use kfollow_model::Desired;
 
 pub use diagnostic::{Diagnostic, Diagnostics, SHOWN_DIAGNOSTICS, Shown};
-pub use export::{Exported, export, leaders_of};
+pub use export::{Exported, export};
 pub use manifest::Manifest;
 pub use miette::Severity;
 pub use rollback::{rollback, rollback_clusters};
