@@ -14,7 +14,9 @@ mod validate;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use kfollow_render::Form;
+
+use crate::cli::{Cli, Command, Format};
 use crate::output::Output;
 use crate::pipeline::Failure;
 
@@ -40,6 +42,17 @@ fn runtime() -> miette::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .into_diagnostic()
+}
+
+/// The form `--format` asks for; text is coloured as stdout is.
+fn form(format: Format, output: Output) -> Form {
+    match format {
+        Format::Text => Form::Text {
+            color: output.stdout_color(),
+        },
+        Format::Markdown => Form::Markdown,
+        Format::Json => Form::Json,
+    }
 }
 
 /// `1 cluster`, `2 clusters`.

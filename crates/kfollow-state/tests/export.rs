@@ -64,7 +64,10 @@ async fn a_missing_follower_or_leader_is_named_by_its_id_and_role() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&error, ReadWithLeadersError::ClusterNotFound { leader: true, .. }),
+        matches!(
+            &error,
+            ReadWithLeadersError::ClusterNotFound { leader: true, .. }
+        ),
         "{error:?}"
     );
     assert_eq!(
@@ -74,7 +77,9 @@ async fn a_missing_follower_or_leader_is_named_by_its_id_and_role() {
              caller cannot see it"
         )
     );
-    let error = read_with_leaders(&[id(LEADER)], &clients).await.unwrap_err();
+    let error = read_with_leaders(&[id(LEADER)], &clients)
+        .await
+        .unwrap_err();
     assert_eq!(
         error.to_string(),
         format!("cluster `{LEADER}` does not exist, or the caller cannot see it")
@@ -98,8 +103,8 @@ async fn a_stopped_follower_is_a_failed_read_with_its_cause() {
 fn an_endpoint_the_clients_cannot_use_is_named() {
     let credential: Arc<dyn TokenSource> = Arc::new(StaticToken::new("token", "test"));
     let quiet: Observer = Arc::new(|_: &Notice| {});
-    let error = Clients::connect("http://example.com", Cloud::Public, credential, quiet)
-        .unwrap_err();
+    let error =
+        Clients::connect("http://example.com", Cloud::Public, credential, quiet).unwrap_err();
     assert!(matches!(error, ConnectError::Arm { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
