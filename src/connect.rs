@@ -14,8 +14,8 @@ use kfollow_emulator::WorldFile;
 use kfollow_state::Clients;
 use miette::{Report, miette};
 
-use crate::cli::ConnectionArgs;
-use crate::output::Output;
+use kfollow_cli::ConnectionArgs;
+use kfollow_console::Output;
 
 /// The token the in-process emulator is called with when `KFOLLOW_ACCESS_TOKEN` is unset.
 #[cfg(feature = "emulator")]

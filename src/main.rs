@@ -1,23 +1,24 @@
-//! The `kfollow` command line: parses arguments, runs one command, maps the outcome to an exit
-//! code. Each command lives in `src/commands/<name>.rs`; the stages they share are in
-//! `pipeline.rs`, where Azure is in `connect.rs`. Everything printed goes through `output/`.
+//! The `kfollow` command line: parses arguments (`kfollow-cli`), runs one command, maps the
+//! outcome to an exit code. Each command lives in `src/commands/<name>.rs`; the stages they
+//! share are in `pipeline.rs`, where Azure is in `connect.rs`. Everything printed goes through
+//! `kfollow-console`.
 
-mod cli;
 mod commands;
 mod connect;
 mod interrupt;
-mod output;
 mod pipeline;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use kfollow_console::Output;
 
-use crate::output::Output;
 use crate::pipeline::Failure;
 
+/// `0.1.0 (3f2c1ab)`: the version and the commit it was built from (see build.rs).
+const VERSION: &str = env!("KFOLLOW_VERSION");
+
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match kfollow_cli::parse(VERSION) {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     };
-    if output::stdout_failed() {
+    if kfollow_console::stdout_failed() {
         return ExitCode::from(1);
     }
     code

@@ -11,7 +11,7 @@ use kfollow_render::inert;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::connect::Connection;
-use crate::output::Output;
+use kfollow_console::Output;
 
 /// Why a command stops early after it already told the user (exit 1).
 #[derive(Debug)]

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::cli::{AccessArgs, AccessFormat};
 use crate::connect::connect;
-use crate::output::Output;
 use crate::pipeline::{self, Failure};
+use kfollow_cli::{AccessArgs, AccessFormat};
+use kfollow_console::Output;
 
 pub async fn run(args: &AccessArgs, output: Output) -> Result<ExitCode, Failure> {
     let manifest = pipeline::load_manifest(&args.manifest.file, output)?;

@@ -13,14 +13,14 @@ use kfollow_model::{Desired, Observed, Plan, SavedPlan};
 use kfollow_render::{TextOptions, inert};
 use miette::{IntoDiagnostic, miette};
 
-use crate::cli::{ApplyArgs, DEFAULT_MANIFEST};
 use crate::commands::evidence::{Evidence, write_rollback_manifest};
 use crate::commands::plan::read_saved_plan_bytes;
 use crate::commands::plural;
 use crate::connect::{Connection, connect};
 use crate::interrupt::Interrupts;
-use crate::output::{Output, Progress, Style, verb};
 use crate::pipeline::{self, Failure};
+use kfollow_cli::{ApplyArgs, DEFAULT_MANIFEST};
+use kfollow_console::{Output, Progress, Style, verb};
 
 pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
     let mut evidence = Evidence::new(args.record.as_deref(), args.rollback_manifest.as_deref())?;

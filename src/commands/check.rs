@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use kfollow_render::CheckJsonMeta;
 use miette::{IntoDiagnostic, WrapErr};
 
-use crate::cli::CheckArgs;
 use crate::commands::form;
 use crate::connect::connect;
-use crate::output::Output;
 use crate::pipeline::{self, Failure};
+use kfollow_cli::CheckArgs;
+use kfollow_console::Output;
 
 /// The exit code when a follower database is not queryable or not within budget.
 const NOT_FRESH: u8 = 2;

@@ -14,8 +14,8 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::commands::export::read_with_leaders;
 use crate::connect::Connection;
-use crate::output::{Output, Style};
 use crate::pipeline::{self, Failure};
+use kfollow_console::{Output, Style};
 
 /// The record of this apply, when `--record` asked for one; every method but
 /// [`Evidence::input`] does nothing otherwise.

@@ -7,11 +7,11 @@ use kfollow_model::{ClusterId, Observed};
 use kfollow_state::{Clients, ReadWithLeadersError};
 use miette::{Report, miette};
 
-use crate::cli::ExportArgs;
 use crate::commands::plural;
 use crate::connect::connect;
-use crate::output::Output;
 use crate::pipeline::Failure;
+use kfollow_cli::ExportArgs;
+use kfollow_console::Output;
 
 pub async fn run(args: &ExportArgs, output: Output) -> Result<ExitCode, Failure> {
     let mut followers: Vec<ClusterId> = Vec::new();

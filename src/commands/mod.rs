@@ -14,11 +14,10 @@ mod validate;
 
 use std::process::ExitCode;
 
-use kfollow_render::Form;
-
-use crate::cli::{Cli, Command, Format};
-use crate::output::Output;
 use crate::pipeline::Failure;
+use kfollow_cli::{Cli, Command, Format};
+use kfollow_console::Output;
+use kfollow_render::Form;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use kfollow_model::{ReadSavedPlanError, SavedPlan};
 use miette::{IntoDiagnostic, Report, WrapErr, miette};
 
-use crate::cli::{Format, PlanArgs};
 use crate::commands::form;
 use crate::connect::connect;
-use crate::output::{Output, Style};
 use crate::pipeline::{self, Failure};
+use kfollow_cli::{Format, PlanArgs};
+use kfollow_console::{Output, Style};
 
 /// Exit code of `--detailed-exitcode` when the plan has changes.
 const CHANGES_PRESENT: u8 = 2;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::output::Output;
+use kfollow_console::Output;
 
 /// Prints the JSON Schema that `schemas/kfollow.schema.json` holds.
 pub fn run(output: Output) -> ExitCode {

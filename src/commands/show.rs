@@ -4,11 +4,11 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::cli::ShowArgs;
 use crate::commands::form;
 use crate::commands::plan::{check_title, read_saved_plan_bytes};
-use crate::output::Output;
 use crate::pipeline::Failure;
+use kfollow_cli::ShowArgs;
+use kfollow_console::Output;
 
 pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
     let (saved, _) = read_saved_plan_bytes(&args.plan)?;

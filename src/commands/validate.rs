@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::cli::ManifestArgs;
-use crate::output::Output;
 use crate::pipeline::{self, Failure};
+use kfollow_cli::ManifestArgs;
+use kfollow_console::Output;
 
 /// Validates the manifest: a one-line summary on stdout and exit 0 when it is valid; every
 /// diagnostic on stderr and exit 1 when it is not.

@@ -1,10 +1,13 @@
-//! The command-line contract (docs/cli.md), as clap types.
+//! kfollow's command line (documented in docs/cli.md), as clap types: [`Cli`] and its
+//! [`Command`]s, each with its arguments. The binary parses with [`parse`] and runs the
+//! command; the shell completions and man pages are made here from the same definitions
+//! ([`completions`], [`man`]), so they never drift from what the binary takes. The tests at the
+//! bottom keep docs/cli.md, docs/ci.md and the README's tour in step with these definitions.
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-
-use crate::output::ColorChoice;
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+pub use kfollow_console::ColorChoice;
 
 /// What each exit code means, for every command (also in docs/cli.md).
 const EXIT_CODES: &str = "\
@@ -24,7 +27,6 @@ Exit codes (every command):
 #[derive(Debug, Parser)]
 #[command(
     name = "kfollow",
-    version = env!("KFOLLOW_VERSION"),
     about,
     propagate_version = true,
     after_help = EXIT_CODES
@@ -54,6 +56,71 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line, with `version` as `kfollow --version` prints it (`0.1.0 (3f2c1ab)`: the
+/// binary knows its commit, this crate does not).
+pub fn command(version: &'static str) -> clap::Command {
+    Cli::command().version(version)
+}
+
+/// Parses the process's arguments; an error is clap's, to print (it also carries `--help` and
+/// `--version`).
+pub fn parse(version: &'static str) -> Result<Cli, clap::Error> {
+    let matches = command(version).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// The completion script of `shell`.
+pub fn completions(shell: clap_complete::Shell, version: &'static str) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command(version), "kfollow", &mut script);
+    script
+}
+
+/// Why no man page was made.
+#[derive(Debug, thiserror::Error)]
+pub enum ManError {
+    /// `kfollow man NAME` names no command.
+    #[error("kfollow has no command `{name}`")]
+    NoCommand {
+        /// What was asked for.
+        name: String,
+        /// The commands there are.
+        commands: Vec<String>,
+    },
+    /// clap_mangen could not write the page.
+    #[error("cannot render the man page: {0}")]
+    Render(#[from] std::io::Error),
+}
+
+/// The roff of `kfollow(1)`, or of `kfollow-NAME(1)` when `name` is given.
+pub fn man(name: Option<&str>, version: &'static str) -> Result<Vec<u8>, ManError> {
+    let mut command = command(version);
+    // Building names the subcommands `kfollow-plan` and gives them the global flags.
+    command.build();
+    let page = match name {
+        None => command,
+        Some(name) => {
+            let found = command
+                .get_subcommands()
+                .find(|sub| sub.get_name() == name)
+                .cloned();
+            found.ok_or_else(|| ManError::NoCommand {
+                name: name.to_owned(),
+                commands: Cli::command()
+                    .get_subcommands()
+                    .map(|sub| sub.get_name().to_owned())
+                    .collect(),
+            })?
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .source(format!("kfollow {version}"))
+        .render(&mut roff)?;
+    Ok(roff)
+}
+
+/// The commands, each with its arguments.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a manifest offline against every rule the service enforces.
@@ -123,6 +190,7 @@ pub enum Format {
     Json,
 }
 
+/// `kfollow plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -165,6 +233,7 @@ pub struct CheckArgs {
     pub format: Format,
 }
 
+/// `kfollow apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// The manifest file [default: kfollow.yaml]. With PLAN it chooses nothing: it names the
@@ -212,6 +281,7 @@ fn duration(text: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a positive duration"))
 }
 
+/// `kfollow show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A plan saved with `kfollow plan --out`.
@@ -228,6 +298,7 @@ pub struct ShowArgs {
     pub file: Option<PathBuf>,
 }
 
+/// `kfollow completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell: `bash`, `zsh`, `fish`, `powershell` or `elvish`.
@@ -235,6 +306,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// `kfollow man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A command, for its own page (`kfollow-plan(1)`); without it, the page of `kfollow`.
@@ -255,6 +327,7 @@ pub enum AccessFormat {
     Csv,
 }
 
+/// `kfollow access`.
 #[derive(Debug, Args)]
 pub struct AccessArgs {
     #[command(flatten)]
@@ -266,6 +339,7 @@ pub struct AccessArgs {
     pub format: AccessFormat,
 }
 
+/// `kfollow export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// A follower cluster to export, with its attachments and follower database settings:
@@ -288,12 +362,41 @@ mod tests {
 
     use std::collections::BTreeSet;
 
-    use clap::CommandFactory;
+    #[test]
+    fn a_man_page_is_made_for_each_command_and_refused_for_no_command() {
+        let page = String::from_utf8(super::man(Some("plan"), "1.2.3").unwrap()).unwrap();
+        assert!(
+            page.contains("kfollow\\-plan") && page.contains("1.2.3"),
+            "{page}"
+        );
+        match super::man(Some("deploy"), "1.2.3") {
+            Err(error @ super::ManError::NoCommand { .. }) => {
+                assert_eq!(error.to_string(), "kfollow has no command `deploy`");
+                let super::ManError::NoCommand { commands, .. } = error else {
+                    unreachable!()
+                };
+                assert!(commands.iter().any(|c| c == "apply"), "{commands:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
-    use super::Cli;
+    #[test]
+    fn completions_know_the_commands_and_the_version_is_the_one_given() {
+        let script =
+            String::from_utf8(super::completions(clap_complete::Shell::Bash, "1.2.3")).unwrap();
+        assert!(script.contains("rollback-manifest"), "{script}");
+        assert_eq!(command().get_version(), Some("0.0.0"));
+    }
+
+    /// The command line as the binary builds it.
+    fn command() -> clap::Command {
+        super::command("0.0.0")
+    }
 
     fn doc(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let path = root.join(name);
         std::fs::read_to_string(&path)
             .unwrap_or_else(|error| panic!("cannot read `{}`: {error}", path.display()))
     }
@@ -349,7 +452,7 @@ mod tests {
 
     /// Everything the command line has that `doc` does not document, one line each.
     fn undocumented(doc: &str) -> Vec<String> {
-        let mut command = Cli::command();
+        let mut command = command();
         command.build();
         let sections = sections(doc);
         let global = sections
@@ -456,7 +559,7 @@ mod tests {
     /// The `kfollow <command> …` command lines of the code blocks of a doc (comments cut,
     /// continued lines joined), each as its words up to a shell operator.
     fn command_lines(doc: &str) -> Vec<Vec<String>> {
-        let commands: Vec<String> = Cli::command()
+        let commands: Vec<String> = command()
             .get_subcommands()
             .map(|sub| sub.get_name().to_owned())
             .collect();
@@ -551,7 +654,7 @@ mod tests {
         command_lines(doc)
             .into_iter()
             .filter_map(|words| {
-                Cli::command()
+                command()
                     .try_get_matches_from(&words)
                     .err()
                     .map(|error| format!("`{}`: {}", words.join(" "), error.kind()))

@@ -1,4 +1,4 @@
-//! Everything the binary prints goes through [`Output`]: it decides colour (`--color`,
+//! Everything kfollow prints goes through [`Output`]: it decides colour (`--color`,
 //! `NO_COLOR`, `CLICOLOR_FORCE`, whether a stream is a terminal), what `-q` hides, how logs
 //! look (`-v`, `KFOLLOW_LOG`), and what a closed stdout means (a quiet end, as ripgrep does,
 //! never a panic). Renderers stay pure: they take the colour flag from here.
@@ -13,6 +13,9 @@
 //!
 //! Every line but [`Output::print`]'s (already rendered inert) and [`Output::report`]'s goes
 //! through `inert`: a name from a manifest or from Azure cannot move the cursor or hide text.
+//!
+//! [`Progress`] tells apply's events as they happen, with Terraform's "Still attaching..."
+//! lines for long operations.
 
 mod progress;
 
@@ -218,7 +221,7 @@ impl Output {
         Ok(())
     }
 
-    pub(crate) fn still_every(self) -> Duration {
+    fn still_every(self) -> Duration {
         self.still_every
     }
 
@@ -272,4 +275,17 @@ fn write_stdout(text: &str) {
 /// Writes to stderr; there is nowhere left to tell a failure of stderr itself.
 fn write_stderr(text: &str) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Style, paint};
+
+    #[test]
+    fn only_coloured_output_carries_codes_and_empty_lines_stay_empty() {
+        assert_eq!(paint(true, Style::Good, "ok"), "\x1b[32mok\x1b[0m");
+        assert_eq!(paint(false, Style::Good, "ok"), "ok");
+        assert_eq!(paint(true, Style::Plain, "ok"), "ok");
+        assert_eq!(paint(true, Style::Bad, ""), "");
+    }
 }
