@@ -57,13 +57,13 @@ pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
         );
         output.progress(Style::Plain, &format!("  kfollow apply {out}"));
     }
-    let drift =
-        !saved.plan.is_empty() || (args.unmanaged_is_drift && !saved.plan.unmanaged.is_empty());
-    Ok(if args.detailed_exitcode && drift {
-        ExitCode::from(CHANGES_PRESENT)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if args.detailed_exitcode && saved.plan.drifted(args.unmanaged_is_drift) {
+            ExitCode::from(CHANGES_PRESENT)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 /// `--title` heads the markdown form only: refused with another form, before anything is

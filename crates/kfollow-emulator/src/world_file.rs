@@ -33,9 +33,9 @@ pub enum WorldFileError {
     Load {
         /// The world file.
         path: PathBuf,
-        /// Why.
+        /// Why (boxed: a world error is large, and rare).
         #[source]
-        source: WorldError,
+        source: Box<WorldError>,
     },
     /// The emulator cannot serve.
     #[error("cannot start the in-process emulator")]
@@ -45,9 +45,9 @@ pub enum WorldFileError {
     Save {
         /// The world file.
         path: PathBuf,
-        /// Why.
+        /// Why (boxed: a world error is large, and rare).
         #[source]
-        source: WorldError,
+        source: Box<WorldError>,
     },
 }
 
@@ -73,7 +73,7 @@ impl WorldFile {
         };
         let world = World::load(path).map_err(|source| WorldFileError::Load {
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         })?;
         let emulator = Emulator::start(world).map_err(WorldFileError::Start)?;
         Ok(WorldFile {
@@ -94,7 +94,7 @@ impl WorldFile {
             .save(&self.path)
             .map_err(|source| WorldFileError::Save {
                 path: self.path.clone(),
-                source,
+                source: Box::new(source),
             })
     }
 

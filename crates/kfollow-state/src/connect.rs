@@ -19,13 +19,13 @@ pub enum ConnectError {
     Arm {
         /// The endpoint as given.
         endpoint: String,
-        /// Why.
+        /// Why (boxed: an ARM error is large).
         #[source]
-        source: ArmError,
+        source: Box<ArmError>,
     },
     /// The HTTP client of the management endpoints cannot be built.
     #[error("cannot build the Kusto management client")]
-    Kusto(#[source] KustoError),
+    Kusto(#[source] Box<KustoError>),
 }
 
 impl Clients {
@@ -48,10 +48,10 @@ impl Clients {
         config.observer = Some(observer.clone());
         let arm = ArmClient::new(config).map_err(|source| ConnectError::Arm {
             endpoint: endpoint.to_owned(),
-            source,
+            source: Box::new(source),
         })?;
         let kusto = KustoClient::new(credential, RetryPolicy::default())
-            .map_err(ConnectError::Kusto)?
+            .map_err(|error| ConnectError::Kusto(Box::new(error)))?
             .with_observer(observer);
         Ok(Clients { arm, kusto })
     }
