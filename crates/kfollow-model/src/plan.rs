@@ -389,13 +389,28 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn address() -> Address {
         Address::Attachment {
             follower: "fc".into(),
             name: "sales".into(),
+        }
+    }
+
+    /// The attach of `attachment.fc/sales`, with nothing else: a change for the tests of
+    /// what holds plans.
+    pub(crate) fn attach() -> Change {
+        Change {
+            address: address(),
+            action: Action::Attach,
+            attributes: Vec::new(),
+            unchanged_attributes: 0,
+            reason: None,
+            operations: Vec::new(),
+            depends_on: Vec::new(),
+            origin: None,
         }
     }
 
@@ -414,16 +429,7 @@ mod tests {
         assert!(!unmanaged.drifted(false));
         assert!(unmanaged.drifted(true));
         let changed = Plan {
-            changes: vec![Change {
-                address: address(),
-                action: Action::Attach,
-                attributes: Vec::new(),
-                unchanged_attributes: 0,
-                reason: None,
-                operations: Vec::new(),
-                depends_on: Vec::new(),
-                origin: None,
-            }],
+            changes: vec![attach()],
             ..Plan::default()
         };
         assert!(changed.drifted(false) && changed.drifted(true));

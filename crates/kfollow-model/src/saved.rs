@@ -262,22 +262,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::{Action, Address, Change, Principal, Role};
+    use crate::{Principal, Role};
 
     fn saved() -> SavedPlan {
-        let change = Change {
-            address: Address::Attachment {
-                follower: "fc".into(),
-                name: "sales".into(),
-            },
-            action: Action::Attach,
-            attributes: Vec::new(),
-            unchanged_attributes: 0,
-            reason: None,
-            operations: Vec::new(),
-            depends_on: Vec::new(),
-            origin: None,
-        };
+        let change = crate::plan::tests::attach();
         SavedPlan::new(
             "0.1.0",
             "kfollow.yaml",

@@ -13,15 +13,7 @@ fn position(changes: &[kfollow_model::Change], address: &str) -> usize {
 
 #[test]
 fn settings_wait_for_their_attach_and_a_freed_name_for_its_detach() {
-    let mut world = World::new();
-    world.attach("old", "emea", "prod", "Sales");
-    let plan = world.plan();
-    world.apply(&plan);
-    // `old` (reported back as `OLD`) goes (unmanaged, detach); `new` takes its follower database name, with settings.
-    world.desired.attachments.clear();
-    world.declared("emea").unmanaged_attachments = UnmanagedPolicy::Detach;
-    world.attach("new", "emea", "prod", "Sales");
-    world.settings("new", "Sales").prefetch_extents = Some(true);
+    let world = renamed();
     let changes = kfollow_graph::order(world.plan().changes).unwrap();
     let actions: Vec<(String, Action)> = changes
         .iter()
@@ -59,7 +51,8 @@ fn a_replace_that_frees_a_name_goes_first() {
     );
 }
 
-/// The world of the first test: `old` goes, `new` takes its name, with settings.
+/// `old` (reported back as `OLD`) goes (unmanaged, detach); `new` takes its follower database
+/// name, with settings.
 fn renamed() -> World {
     let mut world = World::new();
     world.attach("old", "emea", "prod", "Sales");
