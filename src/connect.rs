@@ -4,19 +4,15 @@
 
 use std::path::Path;
 #[cfg(feature = "emulator")]
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use kfollow_azure::{Cloud, Observer, default_token_source};
 #[cfg(feature = "emulator")]
-use kfollow_azure::StaticToken;
-use kfollow_azure::{
-    ArmClient, ArmConfig, Cloud, KustoClient, Observer, RetryPolicy, TokenSource,
-    default_token_source,
-};
+use kfollow_azure::{StaticToken, TokenSource};
 #[cfg(feature = "emulator")]
-use kfollow_emulator::{Emulator, World};
+use kfollow_emulator::WorldFile;
 use kfollow_state::Clients;
-use miette::{IntoDiagnostic, WrapErr, miette};
+use miette::{Report, miette};
 
 use kfollow_cli::ConnectionArgs;
 use kfollow_console::Output;
@@ -32,33 +28,17 @@ pub struct Connection {
     /// What the plan was read from, for saved plans (`https://management.azure.com`,
     /// `emulator:<world file>`).
     pub target: String,
-    /// The in-process emulator and its world file, for `--emulator`.
+    /// The in-process emulator and its world file, locked, for `--emulator`.
     #[cfg(feature = "emulator")]
-    pub emulator: Option<Emulated>,
-}
-
-/// The in-process emulator, its world file, and the lock that keeps other kfollow runs off
-/// the file until this one ends: two applies must not both load the world and both write it
-/// back, losing one's changes.
-#[cfg(feature = "emulator")]
-pub struct Emulated {
-    emulator: Emulator,
-    path: PathBuf,
-    _lock: Option<kfollow_files::Lock>,
+    pub emulator: Option<WorldFile>,
 }
 
 impl Connection {
     /// Writes the emulator's world back to its file (after apply); nothing against Azure.
     pub fn save_world(&self) -> miette::Result<()> {
         #[cfg(feature = "emulator")]
-        if let Some(emulated) = &self.emulator {
-            let path = &emulated.path;
-            emulated
-                .emulator
-                .world()
-                .save(path)
-                .into_diagnostic()
-                .wrap_err_with(|| format!("cannot write the world back to `{}`", path.display()))?;
+        if let Some(world) = &self.emulator {
+            world.save().map_err(Report::from_err)?;
         }
         Ok(())
     }
@@ -66,8 +46,8 @@ impl Connection {
     /// The emulator's world file, which the run reads and no output may replace.
     pub fn world_file(&self) -> Option<&Path> {
         #[cfg(feature = "emulator")]
-        if let Some(emulated) = &self.emulator {
-            return Some(&emulated.path);
+        if let Some(world) = &self.emulator {
+            return Some(world.path());
         }
         None
     }
@@ -96,14 +76,16 @@ pub fn connect(
         .unwrap_or_else(|| cloud.arm_endpoint().to_owned());
     let credential = default_token_source(cloud);
     Ok(Connection {
-        clients: clients(&endpoint, cloud, credential, notices)?,
+        clients: Clients::connect(&endpoint, cloud, credential, notices)
+            .map_err(Report::from_err)?,
         target: endpoint,
         #[cfg(feature = "emulator")]
         emulator: None,
     })
 }
 
-/// Starts the in-process emulator on the world file and connects to it.
+/// Starts the in-process emulator on the world file and connects to it, with the token of
+/// `KFOLLOW_ACCESS_TOKEN` or else one the emulator takes.
 #[cfg(feature = "emulator")]
 fn emulated(
     path: &Path,
@@ -111,42 +93,23 @@ fn emulated(
     output: Output,
     notices: Observer,
 ) -> miette::Result<Connection> {
-    let lock = match kfollow_files::Lock::exclusive(path, || {
+    let world = WorldFile::open(path, || {
         output.note(&format!(
             "waiting for another kfollow run to finish with the world `{}`...",
             path.display()
         ));
-    }) {
-        Ok(lock) => Some(lock),
-        // A missing file is for the loader to report, with its own words.
-        Err(error) if error.source.kind() == std::io::ErrorKind::NotFound => None,
-        Err(error) => {
-            return Err(miette::Report::from_err(error).wrap_err(format!(
-                "cannot load the emulator world `{}`",
-                path.display()
-            )));
-        }
-    };
-    let world = World::load(path)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot load the emulator world `{}`", path.display()))?;
-    let emulator = Emulator::start(world)
-        .into_diagnostic()
-        .wrap_err("cannot start the in-process emulator")?;
+    })
+    .map_err(Report::from_err)?;
     let credential: Arc<dyn TokenSource> = match StaticToken::from_env() {
         Some(token) => Arc::new(token),
         None => Arc::new(StaticToken::new(EMULATOR_TOKEN, "the in-process emulator")),
     };
-    let endpoint = emulator.base_url().to_owned();
-    let clients = clients(&endpoint, cloud, credential, notices)?;
+    let endpoint = world.emulator().base_url();
     Ok(Connection {
-        clients,
+        clients: Clients::connect(endpoint, cloud, credential, notices)
+            .map_err(Report::from_err)?,
         target: format!("emulator:{}", path.display()),
-        emulator: Some(Emulated {
-            emulator,
-            path: path.to_owned(),
-            _lock: lock,
-        }),
+        emulator: Some(world),
     })
 }
 
@@ -170,23 +133,4 @@ fn emulated(
         "this kfollow was built without the in-process emulator, so it cannot run against \
          the world `{world}`; nothing was changed"
     ))
-}
-
-fn clients(
-    endpoint: &str,
-    cloud: Cloud,
-    credential: Arc<dyn TokenSource>,
-    notices: Observer,
-) -> miette::Result<Clients> {
-    let mut config = ArmConfig::for_cloud(cloud, credential.clone());
-    config.endpoint = endpoint.to_owned();
-    config.observer = Some(notices.clone());
-    let arm = ArmClient::new(config)
-        .into_diagnostic()
-        .wrap_err_with(|| format!("cannot use the ARM endpoint `{endpoint}`"))?;
-    let kusto = KustoClient::new(credential, RetryPolicy::default())
-        .into_diagnostic()
-        .wrap_err("cannot build the Kusto management client")?
-        .with_observer(notices);
-    Ok(Clients { arm, kusto })
 }

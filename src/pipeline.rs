@@ -4,9 +4,11 @@
 
 use std::path::Path;
 
+use kfollow_diff::PlanError;
 use kfollow_graph::DependencyGraph;
 use kfollow_model::{Desired, Observed, Plan, digest};
-use miette::{IntoDiagnostic, WrapErr};
+use kfollow_render::inert;
+use miette::{IntoDiagnostic, WrapErr, miette};
 
 use crate::connect::Connection;
 use kfollow_console::Output;
@@ -50,7 +52,7 @@ pub struct Manifest {
 pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
     let name = path.display().to_string();
     let bytes = read_manifest_bytes(path).map_err(|error| {
-        miette::miette!(
+        miette!(
             help = "name the manifest with `-f FILE` (the default is `kfollow.yaml` in the current folder)",
             "cannot read the manifest `{name}`: {error}"
         )
@@ -86,27 +88,7 @@ fn print_diagnostics(output: Output, shown: &kfollow_spec::Shown<'_>) {
 /// A manifest's bytes, at most one more than a manifest may hold: enough for
 /// [`kfollow_spec::load_bytes`] to refuse a larger file, and `/dev/zero` is not read on.
 pub fn read_manifest_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
-    read_at_most(path, kfollow_spec::MAX_MANIFEST_BYTES + 1)
-}
-
-/// The first `limit` bytes of a file (all of it when it is shorter).
-fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
-    let size = file
-        .metadata()
-        .ok()
-        .and_then(|m| usize::try_from(m.len()).ok());
-    // A regular file says its size. A device or a pipe says 0: reserve the limit at once
-    // (pages are only touched as bytes arrive) rather than grow by copying.
-    let capacity = match size {
-        Some(size) if size > 0 => size.saturating_add(1).min(limit),
-        _ => limit,
-    };
-    let mut bytes = Vec::with_capacity(capacity);
-    file.take(u64::try_from(limit).unwrap_or(u64::MAX))
-        .read_to_end(&mut bytes)?;
-    Ok(bytes)
+    kfollow_files::read_at_most(path, kfollow_spec::MAX_MANIFEST_BYTES + 1)
 }
 
 /// Reads the live state of every cluster the manifest names.
@@ -118,48 +100,36 @@ pub async fn read_state(desired: &Desired, connection: &Connection) -> Result<Ob
     Ok(observed)
 }
 
-/// Compares, orders and, with `targets` (`--target`), narrows to the targets and what they
-/// depend on; live-check failures and protected attachments are printed, one per line with
-/// the manifest location, and stop the command. The plan's changes are the graph's, in its
-/// execution order; apply walks the graph.
+/// The plan, ordered and narrowed to `targets` (`--target`s); live-check failures and
+/// protected attachments are printed, one per line with the manifest location, and stop the
+/// command.
 pub fn make_plan(
     desired: &Desired,
     observed: &Observed,
     targets: &[String],
     output: Output,
 ) -> Result<(Plan, DependencyGraph), Failure> {
-    let mut plan = match kfollow_diff::diff(desired, observed) {
-        Ok(plan) => plan,
-        Err(errors) => {
-            for error in &errors.0 {
-                let error = kfollow_render::inert(&error.to_string()).into_owned();
-                output.report(&miette::miette!("{error}"));
+    kfollow_diff::ordered_plan(desired, observed, targets).map_err(|error| match &error {
+        PlanError::Live(problems) => {
+            for problem in &problems.0 {
+                output.report(&miette!("{}", inert(&problem.to_string())));
             }
-            output.error(&format!(
-                "the plan cannot be made ({} problem{}); nothing was changed",
-                errors.0.len(),
-                if errors.0.len() == 1 { "" } else { "s" }
-            ));
-            return Err(Stop.into());
+            output.error(&format!("{error}; nothing was changed"));
+            Stop.into()
         }
-    };
-    let graph =
-        kfollow_graph::dependency_graph(std::mem::take(&mut plan.changes)).map_err(|cycle| {
-            miette::miette!(
-                help = "apply part of the manifest change first (for example the detach alone), \
+        PlanError::Cycle(cycle) => miette!(
+            help = "apply part of the manifest change first (for example the detach alone), \
                     then the rest",
-                "{}; nothing was changed",
-                kfollow_render::inert(&cycle.to_string())
-            )
-        })?;
-    plan.changes = graph.changes().cloned().collect();
-    kfollow_graph::target(desired, plan, graph, targets).map_err(|error| {
-        miette::miette!(
+            "{}; nothing was changed",
+            inert(&cycle.to_string())
+        )
+        .into(),
+        PlanError::Target(_) => miette!(
             help = "a target is a plan address as `kfollow plan` prints it, or `cluster.<alias>` \
                     for every change on a follower cluster; nothing was changed",
             "{error}"
         )
-        .into()
+        .into(),
     })
 }
 
@@ -181,7 +151,7 @@ pub fn check_file(path: &Path, inputs: &[&Path]) -> miette::Result<()> {
 
 fn write_error(error: kfollow_files::WriteError) -> miette::Report {
     match error {
-        kfollow_files::WriteError::Input { .. } => miette::miette!(
+        kfollow_files::WriteError::Input { .. } => miette!(
             help = "choose another file name",
             "{error}; nothing was written"
         ),

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use kfollow_render::CheckJsonMeta;
 use miette::{IntoDiagnostic, WrapErr};
 
+use crate::commands::form;
 use crate::connect::connect;
 use crate::pipeline::{self, Failure};
-use kfollow_cli::{CheckArgs, Format};
+use kfollow_cli::CheckArgs;
 use kfollow_console::Output;
 
 /// The exit code when a follower database is not queryable or not within budget.
@@ -23,20 +24,11 @@ pub async fn run(args: &CheckArgs, output: Output) -> Result<ExitCode, Failure> 
         .into_diagnostic()
         .wrap_err("cannot read the follower databases to check; nothing was changed")?;
     let report = kfollow_diff::freshness_verdict(&readings);
-    let mut text = match args.format {
-        Format::Text => kfollow_render::render_check_text(&report, output.stdout_color()),
-        Format::Markdown => kfollow_render::render_check_markdown(&report),
-        Format::Json => kfollow_render::render_check_json(
-            &report,
-            &CheckJsonMeta {
-                kfollow_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
-                manifest: Some(manifest.name.clone()),
-            },
-        ),
+    let meta = CheckJsonMeta {
+        kfollow_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        manifest: Some(manifest.name.clone()),
     };
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
+    let text = kfollow_render::render_check(&report, form(args.format, output), &meta);
     output.print(&text);
     Ok(if report.ok() {
         ExitCode::SUCCESS

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use kfollow_model::{ClusterId, Observed};
-use kfollow_state::{Clients, StateError};
-use miette::{IntoDiagnostic, WrapErr, miette};
+use kfollow_state::{Clients, ReadWithLeadersError};
+use miette::{Report, miette};
 
 use crate::commands::plural;
 use crate::connect::connect;
@@ -16,7 +16,14 @@ use kfollow_console::Output;
 pub async fn run(args: &ExportArgs, output: Output) -> Result<ExitCode, Failure> {
     let mut followers: Vec<ClusterId> = Vec::new();
     for text in &args.clusters {
-        let id = parse_cluster(text)?;
+        let id = ClusterId::parse_short(text).map_err(|error| {
+            miette!(
+                help = "give `--cluster` a resource id \
+                        (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Kusto/clusters/<name>) \
+                        or `<subscription>/<resource group>/<name>`",
+                "{error}"
+            )
+        })?;
         if !followers.contains(&id) {
             followers.push(id);
         }
@@ -37,63 +44,23 @@ pub async fn run(args: &ExportArgs, output: Output) -> Result<ExitCode, Failure>
     Ok(ExitCode::SUCCESS)
 }
 
-/// A cluster as `--cluster` takes it: a resource id, or `subscription/resourceGroup/name`.
-fn parse_cluster(text: &str) -> miette::Result<ClusterId> {
-    let text = text.trim();
-    let parts: Vec<&str> = text.split('/').collect();
-    let parsed = match parts.as_slice() {
-        [subscription, group, name] => ClusterId::new(subscription, group, name),
-        _ => text.parse(),
-    };
-    parsed.map_err(|error| {
-        miette!(
-            help = "give `--cluster` a resource id \
-                    (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Kusto/clusters/<name>) \
-                    or `<subscription>/<resource group>/<name>`",
-            "{error}"
-        )
-    })
-}
-
-/// The live state of `followers`, with their follower database settings, and of the leaders
-/// they follow: what a manifest describing them needs. `outcome` ends every error message
-/// (`nothing was exported`).
+/// [`kfollow_state::read_with_leaders`], its errors told with what to do next; `outcome` ends
+/// every error message (`nothing was exported`).
 pub(crate) async fn read_with_leaders(
     followers: &[ClusterId],
     clients: &Clients,
     outcome: &str,
 ) -> Result<Observed, Failure> {
-    let mut observed = read(
-        kfollow_state::read_clusters(followers, true, clients).await,
-        "",
-        outcome,
-    )?;
-    let leaders = kfollow_spec::leaders_of(followers, &observed);
-    if !leaders.is_empty() {
-        let read = read(
-            kfollow_state::read_clusters(&leaders, false, clients).await,
-            " (a leader that an attachment follows)",
-            outcome,
-        )?;
-        observed.clusters.extend(read.clusters);
-    }
-    Ok(observed)
-}
-
-/// The live state, or why it could not be read; a missing cluster is named by its id.
-fn read(
-    result: Result<Observed, StateError>,
-    role: &str,
-    outcome: &str,
-) -> Result<Observed, Failure> {
-    match result {
-        Err(StateError::ClusterNotFound { id, .. }) => Err(miette!(
-            help = "check the id, and that the credential may read the cluster",
-            "cluster `{id}`{role} does not exist, or the caller cannot see it; {outcome}"
-        )
-        .into()),
-        other => Ok(other
-            .into_diagnostic()
-            .wrap_err(format!("cannot read the live state; {outcome}"))?),
-    }
+    Ok(kfollow_state::read_with_leaders(followers, clients)
+        .await
+        .map_err(|error| {
+            let message = format!("{error}; {outcome}");
+            match error {
+                ReadWithLeadersError::ClusterNotFound { .. } => miette!(
+                    help = "check the id, and that the credential may read the cluster",
+                    "{message}"
+                ),
+                ReadWithLeadersError::Read(source) => Report::from_err(source).wrap_err(message),
+            }
+        })?)
 }

@@ -4,13 +4,14 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::commands::plan::{check_title, read_saved_plan, render};
+use crate::commands::form;
+use crate::commands::plan::{check_title, read_saved_plan_bytes};
 use crate::pipeline::Failure;
 use kfollow_cli::ShowArgs;
 use kfollow_console::Output;
 
 pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
-    let saved = read_saved_plan(&args.plan)?;
+    let (saved, _) = read_saved_plan_bytes(&args.plan)?;
     if let Some(file) = &args.file {
         // A saved plan is shown as it was made; rendering it against another manifest would
         // show something that is not what `apply PLAN` does.
@@ -29,6 +30,11 @@ pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
         .into());
     }
     check_title(args.format, args.title.as_deref())?;
-    output.print(&render(&saved, args.format, args.title.as_deref(), output));
+    let form = form(args.format, output);
+    output.print(&kfollow_render::render_saved_plan(
+        &saved,
+        form,
+        args.title.as_deref(),
+    ));
     Ok(ExitCode::SUCCESS)
 }

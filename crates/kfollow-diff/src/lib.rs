@@ -18,7 +18,8 @@
 //! follower, or from nowhere the manifest explains.
 //!
 //! It does no I/O and does not order the changes: each change's `depends_on` is left empty
-//! for `kfollow-graph`. Normalisation lives here, so that a plan right after an apply is
+//! for `kfollow-graph`, which [`ordered_plan`] calls to give the plan as `kfollow plan` shows
+//! it (ordered, and narrowed to the `--target`s). Normalisation lives here, so that a plan right after an apply is
 //! empty: ids, regions and enum values compare case-insensitively, lists as sets, timespans
 //! as durations, principals as the service normalises them, and read-only fields never show.
 
@@ -30,6 +31,7 @@ mod error;
 mod freshness;
 mod in_flight;
 mod leader;
+mod ordered;
 mod principals;
 mod settings;
 mod share;
@@ -46,6 +48,7 @@ pub use error::{DiffError, DiffErrors};
 pub use freshness::freshness_verdict;
 /// The commands of the follower grammar, shared with `kfollow-state` (it lives in the model).
 pub use kfollow_model::kql;
+pub use ordered::{PlanError, ordered_plan};
 
 /// Everything that must change for the live state to match the manifest, or every reason
 /// the plan cannot be made.

@@ -15,6 +15,8 @@
 //!
 //! Open [`Emulator`] (start, base URL, world snapshot, request log, stop) and [`World`] (the
 //! YAML world file of docs/emulator.md) first. The Kusto command language is in [`kusto`].
+//! [`WorldFile`] is the emulator of one `kfollow --emulator WORLD` run: the file locked, served
+//! in process, and written back.
 
 mod admin;
 pub mod arm;
@@ -29,6 +31,7 @@ pub mod reply;
 pub mod server;
 pub mod state;
 pub mod world;
+pub mod world_file;
 
 pub use faults::{Fault, FaultKind};
 pub use server::{Emulator, Options, StartError};
@@ -36,3 +39,4 @@ pub use state::{OperationRecord, RequestRecord};
 pub use world::{
     Caller, Settings, World, WorldAttachment, WorldCluster, WorldDatabase, WorldError, WorldProblem,
 };
+pub use world_file::{WorldFile, WorldFileError};

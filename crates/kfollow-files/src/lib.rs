@@ -1,4 +1,4 @@
-//! How kfollow writes and locks files. Every file kfollow writes (a saved plan, an emulator
+//! How kfollow reads, writes and locks files. Every file kfollow writes (a saved plan, an emulator
 //! world written back, and any later record) goes through [`write`]: the new content goes to a
 //! temporary file in the same folder, is flushed to disk, then renamed over the old file, so a
 //! reader (or a full disk, or a crash) never leaves half a file where a good one was. A
@@ -7,6 +7,9 @@
 //!
 //! [`Lock`] holds a file for one process at a time (an emulator world during an apply), so that
 //! two runs never both read it and then both write it back.
+//!
+//! [`read_at_most`] reads a file the user names (a manifest) under a size limit, so that a
+//! device such as `/dev/zero` is refused rather than read on.
 //!
 //! Start with [`write`] and [`Lock::exclusive`].
 
@@ -149,6 +152,32 @@ fn sync_folder(folder: &Path) {
     let _ = folder;
 }
 
+/// The first `limit` bytes of the file at `path` (all of it when it is shorter): a caller that
+/// allows `n` bytes asks for `n + 1` and refuses a file that gives that many, without reading
+/// the rest of a large file or an endless device.
+///
+/// # Errors
+///
+/// When the file cannot be opened or read.
+pub fn read_at_most(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = File::open(path)?;
+    let size = file
+        .metadata()
+        .ok()
+        .and_then(|m| usize::try_from(m.len()).ok());
+    // A regular file says its size. A device or a pipe says 0: reserve the limit at once
+    // (pages are only touched as bytes arrive) rather than grow by copying.
+    let capacity = match size {
+        Some(size) if size > 0 => size.saturating_add(1).min(limit),
+        _ => limit,
+    };
+    let mut bytes = Vec::with_capacity(capacity);
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Why a file could not be locked.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot lock `{path}`")]
@@ -218,6 +247,21 @@ fn still_named(file: &File, path: &Path) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_stops_at_the_limit_and_a_shorter_file_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kfollow.yaml");
+        std::fs::write(&path, b"version: 1\n").unwrap();
+        assert_eq!(read_at_most(&path, 100).unwrap(), b"version: 1\n");
+        assert_eq!(read_at_most(&path, 4).unwrap(), b"vers");
+        assert_eq!(read_at_most(&path, 0).unwrap(), b"");
+        let missing = read_at_most(&dir.path().join("missing.yaml"), 4).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        // A device that never ends is read up to the limit, not on.
+        #[cfg(unix)]
+        assert_eq!(read_at_most(Path::new("/dev/zero"), 5).unwrap(), [0; 5]);
+    }
 
     #[test]
     fn a_new_file_is_written_and_an_old_one_replaced() {

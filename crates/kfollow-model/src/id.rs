@@ -108,6 +108,23 @@ pub fn eq_ignore_case(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+impl ClusterId {
+    /// A cluster as a person types it: a resource id, or the short form
+    /// `subscription/resourceGroup/name` (`kfollow export --cluster`). Spaces around it are
+    /// left out.
+    ///
+    /// # Errors
+    ///
+    /// As [`ClusterId::new`] for the short form, as [`FromStr`] for anything else.
+    pub fn parse_short(text: &str) -> Result<ClusterId, ClusterIdError> {
+        let text = text.trim();
+        match text.split('/').collect::<Vec<&str>>().as_slice() {
+            [subscription, group, name] => ClusterId::new(subscription, group, name),
+            _ => text.parse(),
+        }
+    }
+}
+
 impl FromStr for ClusterId {
     type Err = ClusterIdError;
 
@@ -213,5 +230,24 @@ mod tests {
         ] {
             assert!(bad.parse::<ClusterId>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_short_form_names_the_same_cluster_as_the_id() {
+        let id = "/subscriptions/1/resourceGroups/rg/providers/Microsoft.Kusto/clusters/fcprod";
+        let short = ClusterId::parse_short(" 1/rg/fcprod ").unwrap();
+        assert_eq!(short, ClusterId::parse_short(id).unwrap());
+        assert_eq!(short.to_string(), id);
+        assert_eq!(
+            ClusterId::parse_short("1//fcprod").unwrap_err(),
+            ClusterIdError::BadName {
+                segment: "resource group",
+                value: String::new()
+            }
+        );
+        assert!(matches!(
+            ClusterId::parse_short("1/rg"),
+            Err(ClusterIdError::Shape(text)) if text == "1/rg"
+        ));
     }
 }

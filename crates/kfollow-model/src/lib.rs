@@ -3,8 +3,9 @@
 //! Every stage of the pipeline (spec → diff → graph → apply, and state beside them) speaks in the
 //! types of this crate: [`ClusterId`], [`Timespan`], [`Principal`], the wanted topology
 //! ([`Desired`]), what Azure reports ([`Observed`]), and the result of comparing them
-//! ([`Change`], [`Plan`]). It holds no I/O and no policy; the rules of the service live in
-//! `kfollow-spec` (offline) and `kfollow-diff` (against live state).
+//! ([`Change`], [`Plan`]). It holds no policy, and no I/O but reading a saved plan's file back
+//! ([`SavedPlan::read_file`]); the rules of the service live in `kfollow-spec` (offline) and
+//! `kfollow-diff` (against live state).
 //!
 //! Start reading at [`Desired`] and [`Observed`]; the plan types are in [`plan`].
 
@@ -48,6 +49,8 @@ pub use plan::{
     Action, Address, AttachmentBody, AttributeChange, Change, Operation, Plan, Targeting, Unmanaged,
 };
 pub use principal::{Principal, PrincipalError, PrincipalKind, Role, is_guid};
-pub use saved::{SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest, sha256_hex};
+pub use saved::{
+    ReadSavedPlanError, SAVED_PLAN_FORMAT_VERSION, SavedPlan, SavedPlanError, digest, sha256_hex,
+};
 pub use sharing::TableLevelSharing;
 pub use timespan::{Timespan, TimespanError};

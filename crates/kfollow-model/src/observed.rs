@@ -54,6 +54,30 @@ impl Observed {
                 DatabaseShareOrigin::DataShare => 2,
             })
     }
+
+    /// The leaders the attachments of `followers` follow, in the order they are met
+    /// (followers in the order given, attachments by name), without the followers
+    /// themselves, and without the leaders of attachments made by Azure Data Share (often in
+    /// another tenant): what must be read besides `followers` to describe them in a manifest.
+    pub fn leaders_of(&self, followers: &[ClusterId]) -> Vec<ClusterId> {
+        let mut leaders: Vec<ClusterId> = Vec::new();
+        for id in followers {
+            let Some(cluster) = self.cluster(id) else {
+                continue;
+            };
+            for attachment in cluster.attachments_by_name() {
+                let shared =
+                    self.share_origin(id, &attachment.name) == Some(DatabaseShareOrigin::DataShare);
+                if !shared
+                    && !followers.contains(&attachment.leader)
+                    && !leaders.contains(&attachment.leader)
+                {
+                    leaders.push(attachment.leader.clone());
+                }
+            }
+        }
+        leaders
+    }
 }
 
 /// One live cluster: the cluster resource, its databases, its attachments (follower side),
@@ -109,6 +133,14 @@ impl ObservedCluster {
         self.attachments
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The attachments, by name ignoring case: the order a manifest written from them lists
+    /// them in.
+    pub fn attachments_by_name(&self) -> Vec<&ObservedAttachment> {
+        let mut list: Vec<&ObservedAttachment> = self.attachments.iter().collect();
+        list.sort_by_key(|a| a.name.to_ascii_lowercase());
+        list
     }
 
     /// The entities read of a database (its name compared ignoring case, as Kusto compares
@@ -381,6 +413,69 @@ impl ObservedPrincipal {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn cluster(name: &str, attachments: &[(&str, &ClusterId)]) -> ObservedCluster {
+        ObservedCluster {
+            id: ClusterId::new("1", "rg", name).unwrap(),
+            location: "West Europe".into(),
+            state: "Running".into(),
+            uri: String::new(),
+            databases: Vec::new(),
+            attachments: attachments
+                .iter()
+                .map(|(name, leader)| ObservedAttachment {
+                    name: (*name).into(),
+                    location: "West Europe".into(),
+                    leader: (*leader).clone(),
+                    database_name: "*".into(),
+                    database_name_override: None,
+                    database_name_prefix: None,
+                    default_principals_modification_kind: PrincipalsModificationKind::default(),
+                    table_level_sharing: TableLevelSharing::default(),
+                    attached_database_names: Vec::new(),
+                    provisioning_state: None,
+                })
+                .collect(),
+            followers: Vec::new(),
+            follower_settings: None,
+            database_entities: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn the_leaders_of_followers_are_met_by_attachment_name_once_each_without_data_share() {
+        let id = |name| ClusterId::new("1", "rg", name).unwrap();
+        let (a, b, partner) = (id("leadA"), id("leadB"), id("partner"));
+        let (f1, f2) = (id("f1"), id("f2"));
+        let mut observed = Observed::default();
+        for cluster in [
+            cluster("f1", &[("zeta", &a), ("Alpha", &b), ("shared", &partner)]),
+            // A follower that follows another follower names no leader of its own.
+            cluster("f2", &[("same", &a), ("chain", &f1)]),
+        ] {
+            observed.clusters.insert(cluster.id.clone(), cluster);
+        }
+        let mut leader = cluster("partner", &[]);
+        leader.followers.push(LeaderFollower {
+            follower: f1.clone(),
+            attachment_name: "SHARED".into(),
+            database_name: "Catalog".into(),
+            table_level_sharing: TableLevelSharing::default(),
+            database_share_origin: Some(DatabaseShareOrigin::DataShare),
+        });
+        observed.clusters.insert(partner.clone(), leader);
+        let names = |ids: Vec<ClusterId>| {
+            ids.iter()
+                .map(|id| id.name().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(observed.leaders_of(&[f1.clone(), f2.clone()])),
+            ["leadB", "leadA"]
+        );
+        assert_eq!(names(observed.leaders_of(&[f2, f1])), ["leadA", "leadB"]);
+        assert!(observed.leaders_of(&[id("unread")]).is_empty());
+    }
 
     fn with_notes(notes: &str) -> ObservedPrincipal {
         ObservedPrincipal {

@@ -362,6 +362,13 @@ impl Plan {
         self.changes.is_empty()
     }
 
+    /// True when the live state has drifted from the manifest: the plan has changes, or, with
+    /// `unmanaged_is_drift`, it reports live resources outside the manifest
+    /// (`plan --detailed-exitcode`, `--unmanaged-is-drift`).
+    pub fn drifted(&self, unmanaged_is_drift: bool) -> bool {
+        !self.is_empty() || (unmanaged_is_drift && !self.unmanaged.is_empty())
+    }
+
     /// How many changes have this action.
     pub fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
@@ -378,5 +385,53 @@ impl Plan {
                     .any(|op| matches!(op, Operation::AwaitAttachment { .. }))
             })
             .count()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn address() -> Address {
+        Address::Attachment {
+            follower: "fc".into(),
+            name: "sales".into(),
+        }
+    }
+
+    /// The attach of `attachment.fc/sales`, with nothing else: a change for the tests of
+    /// what holds plans.
+    pub(crate) fn attach() -> Change {
+        Change {
+            address: address(),
+            action: Action::Attach,
+            attributes: Vec::new(),
+            unchanged_attributes: 0,
+            reason: None,
+            operations: Vec::new(),
+            depends_on: Vec::new(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_plan_drifts_with_changes_and_with_unmanaged_resources_only_when_asked() {
+        let empty = Plan::default();
+        assert!(!empty.drifted(false) && !empty.drifted(true));
+        let unmanaged = Plan {
+            unmanaged: vec![Unmanaged {
+                address: address(),
+                description: "not in the manifest".into(),
+                share_origin: None,
+            }],
+            ..Plan::default()
+        };
+        assert!(!unmanaged.drifted(false));
+        assert!(unmanaged.drifted(true));
+        let changed = Plan {
+            changes: vec![attach()],
+            ..Plan::default()
+        };
+        assert!(changed.drifted(false) && changed.drifted(true));
     }
 }

@@ -1,9 +1,11 @@
 //! The saved-plan file of `kfollow plan --out FILE`, read back by `kfollow show` and
-//! `kfollow apply FILE`: its contents ([`SavedPlan`]) and its text ([`SavedPlan::to_json`],
-//! [`SavedPlan::from_json`]). Reading and writing the file itself is the caller's.
+//! `kfollow apply FILE`: its contents ([`SavedPlan`]), its text ([`SavedPlan::to_json`],
+//! [`SavedPlan::from_json`]) and the file read back ([`SavedPlan::read_file`]). The file is
+//! written by the caller, as every file kfollow writes is (`kfollow-files`).
 
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -118,6 +120,84 @@ impl SavedPlan {
         }
         serde_json::from_str(text).map_err(SavedPlanError::NotASavedPlan)
     }
+
+    /// Reads the saved-plan file at `path`, with the file's bytes (an apply record names the
+    /// plan applied by their SHA-256).
+    ///
+    /// # Errors
+    ///
+    /// [`ReadSavedPlanError`], naming `path`: the file cannot be read, is not UTF-8, is not a
+    /// saved plan, or is one of another format version.
+    pub fn read_file(path: &Path) -> Result<(SavedPlan, Vec<u8>), ReadSavedPlanError> {
+        let path_buf = || path.to_owned();
+        let bytes = std::fs::read(path).map_err(|source| ReadSavedPlanError::Read {
+            path: path_buf(),
+            source,
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|source| ReadSavedPlanError::NotUtf8 {
+            path: path_buf(),
+            source,
+        })?;
+        let saved = SavedPlan::from_json(text).map_err(|error| match error {
+            SavedPlanError::NotASavedPlan(source) => ReadSavedPlanError::NotASavedPlan {
+                path: path_buf(),
+                source,
+            },
+            SavedPlanError::FormatVersion { found, expected } => {
+                ReadSavedPlanError::FormatVersion {
+                    path: path_buf(),
+                    found,
+                    expected,
+                }
+            }
+        })?;
+        Ok((saved, bytes))
+    }
+}
+
+/// Why the saved-plan file of `kfollow show` or `kfollow apply PLAN` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadSavedPlanError {
+    /// The file cannot be read.
+    #[error("cannot read the saved plan `{}`", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not UTF-8 text.
+    #[error("cannot read the saved plan `{}`", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Where the first bad byte is.
+        #[source]
+        source: std::str::Utf8Error,
+    },
+    /// The text is not JSON of a saved plan's shape.
+    #[error("`{}` is not a plan saved by `kfollow plan --out`", path.display())]
+    NotASavedPlan {
+        /// The file.
+        path: PathBuf,
+        /// What did not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A saved plan of a format version this build does not read: it must be made again.
+    #[error(
+        "`{}` is a saved plan of format {found}, this kfollow reads format {expected}",
+        path.display()
+    )]
+    FormatVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u32,
+        /// The version this build reads, [`SAVED_PLAN_FORMAT_VERSION`].
+        expected: u32,
+    },
 }
 
 /// Why a text is not a saved plan this build can apply.
@@ -182,22 +262,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::{Action, Address, Change, Principal, Role};
+    use crate::{Principal, Role};
 
     fn saved() -> SavedPlan {
-        let change = Change {
-            address: Address::Attachment {
-                follower: "fc".into(),
-                name: "sales".into(),
-            },
-            action: Action::Attach,
-            attributes: Vec::new(),
-            unchanged_attributes: 0,
-            reason: None,
-            operations: Vec::new(),
-            depends_on: Vec::new(),
-            origin: None,
-        };
+        let change = crate::plan::tests::attach();
         SavedPlan::new(
             "0.1.0",
             "kfollow.yaml",
@@ -263,6 +331,66 @@ mod tests {
         assert!(matches!(
             SavedPlan::from_json(other_shape),
             Err(SavedPlanError::FormatVersion { found: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_saved_plan_file_reads_back_with_its_bytes_and_every_failure_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.json");
+        let shown = path.display().to_string();
+        let message = |path: &Path| SavedPlan::read_file(path).unwrap_err().to_string();
+        let source = |path: &Path| {
+            let error = SavedPlan::read_file(path).unwrap_err();
+            std::error::Error::source(&error).map(ToString::to_string)
+        };
+
+        let text = saved().to_json().unwrap();
+        std::fs::write(&path, &text).unwrap();
+        let (read, bytes) = SavedPlan::read_file(&path).unwrap();
+        assert_eq!((read, bytes), (saved(), text.clone().into_bytes()));
+
+        let missing = dir.path().join("missing.json");
+        assert_eq!(
+            message(&missing),
+            format!("cannot read the saved plan `{}`", missing.display())
+        );
+        assert!(source(&missing).is_some());
+
+        std::fs::write(&path, b"{\xff}").unwrap();
+        assert_eq!(
+            message(&path),
+            format!("cannot read the saved plan `{shown}`")
+        );
+        assert!(
+            source(&path).unwrap().contains("utf-8"),
+            "{:?}",
+            source(&path)
+        );
+
+        std::fs::write(&path, "version: 1\n").unwrap();
+        assert_eq!(
+            message(&path),
+            format!("`{shown}` is not a plan saved by `kfollow plan --out`")
+        );
+        assert!(source(&path).is_some());
+
+        std::fs::write(
+            &path,
+            text.replace("\"format_version\": 2,", "\"format_version\": 1,"),
+        )
+        .unwrap();
+        assert_eq!(
+            message(&path),
+            format!("`{shown}` is a saved plan of format 1, this kfollow reads format 2")
+        );
+        assert!(matches!(
+            SavedPlan::read_file(&path),
+            Err(ReadSavedPlanError::FormatVersion {
+                found: 1,
+                expected: 2,
+                ..
+            })
         ));
     }
 

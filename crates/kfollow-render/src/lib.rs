@@ -15,6 +15,9 @@
 //! ([`render_check_text`], [`render_check_markdown`], [`render_check_json`], documented in
 //! `docs/check-json.md`).
 //!
+//! [`Form`] is the choice of `--format`: [`render_saved_plan`] renders a saved plan (`kfollow
+//! plan`, `kfollow show`) and [`render_check`] a check report in it.
+//!
 //! Names come from the manifest and from live state, and may hold anything: every piece of
 //! text and markdown output goes through [`inert`], which shows control, bidirectional and
 //! invisible characters as escapes (`\n`, `\u{202e}`), so no name can start a line of its own
@@ -24,6 +27,7 @@
 mod access;
 mod body;
 mod check;
+mod form;
 mod inert;
 mod json;
 mod lines;
@@ -40,6 +44,7 @@ pub use check::{
     CHECK_JSON_FORMAT_VERSION, CheckJsonMeta, check_json, check_summary, render_check_json,
     render_check_markdown, render_check_text,
 };
+pub use form::{Form, render_check, render_saved_plan};
 pub use inert::{inert, is_hidden};
 pub use json::{PLAN_JSON_FORMAT_VERSION, PlanJsonMeta, plan_json, render_json};
 pub use markdown::{GITHUB_COMMENT_LIMIT, MarkdownOptions, plan_marker, render_markdown};

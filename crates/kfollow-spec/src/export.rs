@@ -35,28 +35,6 @@ pub struct Exported {
     pub warnings: Vec<String>,
 }
 
-/// The leaders the attachments of `followers` follow, in the order they are met (followers in
-/// the order given, attachments by name), without the followers themselves, and without the
-/// leaders of attachments made by Azure Data Share (often in another tenant, and not
-/// exported).
-pub fn leaders_of(followers: &[ClusterId], observed: &Observed) -> Vec<ClusterId> {
-    let mut leaders: Vec<ClusterId> = Vec::new();
-    for id in followers {
-        for attachment in observed
-            .cluster(id)
-            .map(sorted_attachments)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|a| !is_data_share(observed, id, a))
-        {
-            if !followers.contains(&attachment.leader) && !leaders.contains(&attachment.leader) {
-                leaders.push(attachment.leader.clone());
-            }
-        }
-    }
-    leaders
-}
-
 /// How [`write`] writes a manifest: `kfollow export`'s way by default.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
@@ -79,7 +57,7 @@ pub fn export(followers: &[ClusterId], observed: &Observed) -> Exported {
 
 /// [`export`], written as `options` say.
 pub(crate) fn write(followers: &[ClusterId], observed: &Observed, options: &Options) -> Exported {
-    let leaders = leaders_of(followers, observed);
+    let leaders = observed.leaders_of(followers);
     let mut aliases = Aliases::default();
     let mut out = Yaml::default();
     let names: Vec<&str> = followers.iter().map(ClusterId::name).collect();
@@ -122,7 +100,8 @@ pub(crate) fn write(followers: &[ClusterId], observed: &Observed, options: &Opti
         let Some(follower) = observed.cluster(id) else {
             continue;
         };
-        let (shared, list): (Vec<_>, Vec<_>) = sorted_attachments(follower)
+        let (shared, list): (Vec<_>, Vec<_>) = follower
+            .attachments_by_name()
             .into_iter()
             .partition(|a| is_data_share(observed, id, a));
         for attachment in shared {
@@ -192,12 +171,6 @@ fn is_data_share(
     attachment: &ObservedAttachment,
 ) -> bool {
     observed.share_origin(follower, &attachment.name) == Some(DatabaseShareOrigin::DataShare)
-}
-
-fn sorted_attachments(cluster: &ObservedCluster) -> Vec<&ObservedAttachment> {
-    let mut list: Vec<&ObservedAttachment> = cluster.attachments.iter().collect();
-    list.sort_by_key(|a| a.name.to_ascii_lowercase());
-    list
 }
 
 /// Aliases: the cluster name, lower-cased, with `-2`, `-3`, … when two clusters share a name.

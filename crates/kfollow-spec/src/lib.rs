@@ -39,7 +39,7 @@ mod suggest;
 use kfollow_model::Desired;
 
 pub use diagnostic::{Diagnostic, Diagnostics, SHOWN_DIAGNOSTICS, Shown};
-pub use export::{Exported, export, leaders_of};
+pub use export::{Exported, export};
 pub use manifest::Manifest;
 pub use miette::Severity;
 pub use rollback::{rollback, rollback_clusters};
@@ -105,6 +105,24 @@ pub fn load_bytes(source_name: &str, bytes: &[u8]) -> Result<Validated, Diagnost
             Err(finish_errors(source_name, sink))
         }
     }
+}
+
+/// The line `kfollow validate` prints for a valid manifest named `name`:
+/// `kfollow.yaml is valid: 5 clusters, 4 attachments (2 follower databases with settings).`
+pub fn summary(name: &str, desired: &Desired) -> String {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let settings: usize = desired
+        .attachments
+        .iter()
+        .map(|a| a.follower_databases.len())
+        .sum();
+    format!(
+        "{name} is valid: {}, {} ({} with settings).",
+        plural(desired.clusters.len(), "cluster", "clusters"),
+        plural(desired.attachments.len(), "attachment", "attachments"),
+        plural(settings, "follower database", "follower databases"),
+    )
 }
 
 /// Parses and validates a manifest. `source_name` is how messages name the file

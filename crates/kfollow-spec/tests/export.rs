@@ -455,7 +455,7 @@ fn a_data_share_attachment_is_left_out_with_a_comment() {
         }
     }
     assert_eq!(
-        kfollow_spec::leaders_of(std::slice::from_ref(&follower), &live.observed),
+        live.observed.leaders_of(std::slice::from_ref(&follower)),
         std::slice::from_ref(&lead)
     );
     let (exported, desired) = round_trip(&live, std::slice::from_ref(&follower));

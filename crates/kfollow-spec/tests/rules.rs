@@ -693,3 +693,19 @@ fn freshness_is_a_timespan_and_every_database_of_the_attachment_has_it() {
         "kfollow::wrong-type",
     );
 }
+
+#[test]
+fn the_summary_counts_clusters_attachments_and_follower_databases_with_settings() {
+    let one = valid(&manifest(SALES));
+    assert_eq!(
+        kfollow_spec::summary("kfollow.yaml", &one.desired),
+        "kfollow.yaml is valid: 3 clusters, 1 attachment (0 follower databases with settings)."
+    );
+    let with_settings = format!("{SALES}    followerDatabase: {{ hotCachePeriod: 7d }}\n");
+    let mut two = valid(&manifest(&with_settings)).desired;
+    two.clusters.retain(|alias, _| alias != "paris");
+    assert_eq!(
+        kfollow_spec::summary("k.yaml", &two),
+        "k.yaml is valid: 2 clusters, 1 attachment (1 follower database with settings)."
+    );
+}

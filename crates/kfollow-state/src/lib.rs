@@ -10,9 +10,10 @@
 //! sharing), `.show tables details` and `.show materialized-views` on the leader's management
 //! endpoint (see [`leader_entities`]). The number of calls depends on the number of clusters,
 //! of those follower databases and of those leader databases, never on the number of
-//! attachments or tables. [`read_clusters`] reads clusters named by id instead, for
-//! `kfollow export`; [`read_access`] reads who can query each follower database the manifest
-//! manages, for `kfollow access`.
+//! attachments or tables. [`read_clusters`] reads clusters named by id instead, and
+//! [`read_with_leaders`] those and the leaders they follow, for `kfollow export`;
+//! [`read_access`] reads who can query each follower database the manifest manages, for
+//! `kfollow access`.
 //!
 //! A cluster that is not `Running` refuses a read of its databases and its data plane does
 //! not answer, so of such a cluster only the cluster resource and its attachments are read;
@@ -26,8 +27,12 @@
 //! measures (Azure Monitor's `FollowerLatency`, and `.show tables details` on both sides,
 //! through [`read_tables_details`], the one reader of the command, shared with the leader
 //! entities a plan checks).
+//!
+//! The clients are built for an endpoint (Azure's, or an emulator's) by [`Clients::connect`].
 
 mod access;
+mod connect;
+mod export;
 mod fingerprint;
 mod follower_settings;
 mod freshness;
@@ -41,6 +46,8 @@ use kfollow_azure::{ArmClient, ArmError, KustoClient, KustoError};
 use kfollow_model::{ClusterId, DatabaseKind, Desired, Observed, ObservedCluster, kql};
 
 pub use access::read_access;
+pub use connect::ConnectError;
+pub use export::{ReadWithLeadersError, read_with_leaders};
 pub use fingerprint::fingerprints;
 pub use follower_settings::{FollowerSettingsError, parse_show_follower_databases};
 pub use freshness::{CONCURRENT_COMMANDS, LATENCY_WINDOW, read_freshness};
