@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         .and_then(|()| commands::run(cli, output))
     {
         Ok(code) => code,
-        Err(Failure::Reported(_)) => ExitCode::from(1),
+        Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Error(report)) => {
             output.report(&report);
             ExitCode::from(1)

@@ -1,6 +1,6 @@
 //! The stages every command shares: read and validate the manifest, read the live state,
 //! diff, order. Problems the user must fix are printed here as diagnostics and turn into
-//! [`Stop`], so commands only decide what to print and which exit code to give.
+//! [`Failure::Reported`], so commands only decide what to print and which exit code to give.
 
 use std::path::Path;
 
@@ -13,14 +13,10 @@ use miette::{IntoDiagnostic, WrapErr, miette};
 use crate::connect::Connection;
 use kfollow_console::Output;
 
-/// Why a command stops early after it already told the user (exit 1).
-#[derive(Debug)]
-pub struct Stop;
-
 /// A problem the user must fix, already printed; or an error still to print.
 pub enum Failure {
-    /// Printed already; exit 1.
-    Reported(Stop),
+    /// Printed already (diagnostics, live-check failures); exit 1.
+    Reported,
     /// To print as a report; exit 1.
     Error(miette::Report),
 }
@@ -28,12 +24,6 @@ pub enum Failure {
 impl From<miette::Report> for Failure {
     fn from(report: miette::Report) -> Failure {
         Failure::Error(report)
-    }
-}
-
-impl From<Stop> for Failure {
-    fn from(stop: Stop) -> Failure {
-        Failure::Reported(stop)
     }
 }
 
@@ -69,7 +59,7 @@ pub fn load_manifest(path: &Path, output: Output) -> Result<Manifest, Failure> {
         Err(diagnostics) => {
             print_diagnostics(output, &diagnostics.shown());
             output.message(&diagnostics.to_string());
-            Err(Stop.into())
+            Err(Failure::Reported)
         }
     }
 }
@@ -115,7 +105,7 @@ pub fn make_plan(
                 output.report(&miette!("{}", inert(&problem.to_string())));
             }
             output.error(&format!("{error}; nothing was changed"));
-            Stop.into()
+            Failure::Reported
         }
         PlanError::Cycle(cycle) => miette!(
             help = "apply part of the manifest change first (for example the detach alone), \

@@ -39,7 +39,7 @@ pub fn close(
     let ending = match &result {
         Ok(_) => Ending::Ran,
         Err(Failure::Error(report)) => Ending::Failed(report.to_string()),
-        Err(Failure::Reported(_)) => Ending::Printed,
+        Err(Failure::Reported) => Ending::Printed,
     };
     let Some((path, text)) = evidence.close(ending) else {
         return result;
