@@ -6,19 +6,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use kfollow_apply::record::{Evidence, Target};
-use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Event, Interrupts, Listener};
-use kfollow_apply::{Outcome, Refusal};
+use kfollow_apply::{ApplyOptions, ApplyReport, AzureExecutor, Interrupts, Outcome, Refusal};
 use kfollow_graph::DependencyGraph;
 use kfollow_model::{Desired, Observed, Plan};
 use kfollow_render::TextOptions;
 use miette::{IntoDiagnostic, miette};
 
-use crate::commands::evidence::{self, write_rollback_manifest};
+use crate::commands::evidence::{self, not_written, write_rollback_manifest};
 use crate::commands::plan::read_saved_plan_bytes;
 use crate::connect::{Connection, connect};
 use crate::pipeline::{self, Failure};
 use kfollow_cli::{ApplyArgs, DEFAULT_MANIFEST};
-use kfollow_console::{Output, Progress, Style, verb};
+use kfollow_console::{Approval, Output, Progress};
 
 pub async fn run(args: &ApplyArgs, output: Output) -> Result<ExitCode, Failure> {
     let (record, rollback) = (args.record.as_deref(), args.rollback_manifest.as_deref());
@@ -46,7 +45,7 @@ async fn apply(
         None => {
             let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
             evidence.input(file);
-            evidence::check_inputs(evidence)?;
+            evidence.check_outputs().map_err(not_written)?;
             let manifest = pipeline::load_manifest(file, output)?;
             evidence.manifest(&manifest.name, &manifest.digest);
             let observed = pipeline::read_state(&manifest.desired, &connection).await?;
@@ -84,12 +83,11 @@ async fn apply(
         parallelism: args.parallelism.into(),
     };
     let replan = || kfollow_apply::fresh_plan(&desired, &connection.clients);
-    let mut told = Told {
-        output,
-        progress: &progress,
-        evidence,
-        connection: &connection,
-        plan: &plan,
+    // The outcome is told and kept, and the emulator's world written back, before the wait.
+    let reported = |report: &ApplyReport| {
+        progress.report(report);
+        evidence.report(&plan, report);
+        connection.save_world()
     };
     let outcome = kfollow_apply::run_approved(
         &plan,
@@ -98,17 +96,12 @@ async fn apply(
         &options,
         &interrupts,
         replan,
-        &mut told,
+        &progress,
+        reported,
     );
     let ran = match outcome.await? {
         Outcome::Abandoned(abandoned) => {
-            progress.stop();
-            output.error(
-                "interrupted again: stopped at once, without waiting for the changes in flight",
-            );
-            for line in abandoned.lines(verb) {
-                output.message(&line);
-            }
+            progress.abandoned(&abandoned);
             evidence.abandoned(&plan, &abandoned.events);
             connection.save_world()?;
             return Ok(ExitCode::from(1));
@@ -130,25 +123,17 @@ async fn apply(
 
 /// Asks the user, or refuses when nobody can answer.
 fn approve(output: Output) -> Result<(), Failure> {
-    if !output.can_ask() {
-        return Err(miette!(
+    match output.approve().into_diagnostic()? {
+        Approval::Approved => Ok(()),
+        Approval::Declined => {
+            Err(miette!("apply cancelled: only 'yes' approves; nothing was changed").into())
+        }
+        Approval::NobodyToAsk => Err(miette!(
             help = "run `kfollow apply --auto-approve`, or save a reviewed plan with \
                     `kfollow plan --out PLAN` and run `kfollow apply PLAN`",
             "cannot ask for approval: standard input is not a terminal; nothing was changed"
         )
-        .into());
-    }
-    let answer = output
-        .ask(
-            "\nDo you want to perform these actions? Only 'yes' will be accepted to approve.\n  \
-             Enter a value: ",
-        )
-        .into_diagnostic()?;
-    if answer == "yes" {
-        output.print("\n");
-        Ok(())
-    } else {
-        Err(miette!("apply cancelled: only 'yes' approves; nothing was changed").into())
+        .into()),
     }
 }
 
@@ -164,7 +149,7 @@ async fn saved_plan(
     evidence.input(path);
     let (saved, bytes) = read_saved_plan_bytes(path)?;
     evidence.saved_plan(path, &saved, &bytes, manifest);
-    evidence::check_inputs(evidence)?;
+    evidence.check_outputs().map_err(not_written)?;
     let target = &connection.target;
     kfollow_apply::check_saved(
         &saved,
@@ -184,47 +169,4 @@ async fn saved_plan(
 
 fn refused(refusal: Refusal) -> miette::Report {
     miette!(help = refusal.help(), "{refusal}")
-}
-
-/// Tells the run of the plan through `Output`, and keeps its report in the evidence.
-struct Told<'a> {
-    output: Output,
-    progress: &'a Progress,
-    evidence: &'a mut Evidence,
-    connection: &'a Connection,
-    plan: &'a Plan,
-}
-
-impl Listener for Told<'_> {
-    type Error = miette::Report;
-
-    fn event(&self, event: &Event) {
-        self.progress.event(event);
-    }
-
-    fn progress(&self, line: &str) {
-        self.output.progress(Style::Plain, line);
-    }
-
-    fn warn(&self, warning: &str) {
-        self.output.warn(warning);
-    }
-
-    /// What came of each change that did not simply succeed, and the summary; then the world
-    /// of the emulator is written back.
-    fn reported(&mut self, report: &ApplyReport) -> miette::Result<()> {
-        for failed in &report.failed {
-            (self.output).error(&format!("{} failed: {}", failed.address, failed.error));
-        }
-        for unknown in &report.unknown {
-            (self.output).warn(&format!("{}: {}", unknown.address, unknown.error));
-        }
-        for skipped in &report.not_attempted {
-            (self.output).message(&format!("{}: {}", skipped.address, skipped.reason));
-        }
-        self.output.print(&format!("{}\n", report.summary()));
-        self.evidence.report(self.plan, report);
-        self.progress.stop();
-        self.connection.save_world()
-    }
 }

@@ -1,33 +1,20 @@
 //! The evidence `kfollow apply` leaves when asked: the record of the apply (`--record`) and the
-//! rollback manifest (`--rollback-manifest`). What they hold, and which files they must not be
-//! written over, is `kfollow-apply`'s [`Evidence`] and `kfollow-spec`'s `rollback`; this module
-//! writes them as every file is written ([`pipeline::write_file`]).
+//! rollback manifest (`--rollback-manifest`). What they hold, which files they must not be
+//! written over, and writing them, is `kfollow-apply`'s [`Evidence`]; the rollback manifest is
+//! `kfollow-spec`'s `rollback`. This module reads the live state it restores and tells errors.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use kfollow_apply::record::{Ending, Evidence};
+use kfollow_apply::record::{Ending, Evidence, NotWritten};
+use kfollow_files::WriteError;
 use kfollow_model::{ClusterId, Plan};
-use miette::{WrapErr, miette};
+use miette::miette;
 
 use crate::commands::export::read_with_leaders;
 use crate::connect::Connection;
-use crate::pipeline::{self, Failure};
+use crate::pipeline::Failure;
 use kfollow_console::{Output, Style};
-
-/// Refuses a record or a rollback manifest that names a file this apply reads, before
-/// anything is changed: it could not be written at the end.
-pub fn check_inputs(evidence: &Evidence) -> Result<(), Failure> {
-    for (path, what) in evidence.outputs() {
-        pipeline::check_file(path, &evidence.inputs()).wrap_err_with(|| {
-            format!(
-                "cannot write the {what} `{}`; nothing was changed",
-                path.display()
-            )
-        })?;
-    }
-    Ok(())
-}
 
 /// Closes the record with how the apply ended and writes it. A record that cannot be written
 /// fails the command, unless the apply failed already: then both are said.
@@ -41,12 +28,7 @@ pub fn close(
         Err(Failure::Error(report)) => Ending::Failed(report.to_string()),
         Err(Failure::Reported) => Ending::Printed,
     };
-    let Some((path, text)) = evidence.close(ending) else {
-        return result;
-    };
-    let written = pipeline::write_file(&path, text.as_bytes(), &evidence.inputs())
-        .wrap_err_with(|| format!("cannot write the apply record `{}`", path.display()));
-    match (result, written) {
+    match (result, evidence.close(ending).map_err(not_written)) {
         (result, Ok(())) => result,
         (Ok(_), Err(error)) => Err(error.into()),
         (Err(failure), Err(error)) => {
@@ -79,11 +61,10 @@ pub async fn write_rollback_manifest(
     for warning in &exported.warnings {
         output.warn(&format!("rollback manifest: {warning}"));
     }
+    evidence
+        .write_rollback_manifest(&exported.text)
+        .map_err(not_written)?;
     let shown = path.display();
-    pipeline::write_file(path, exported.text.as_bytes(), &evidence.inputs()).wrap_err_with(
-        || format!("cannot write the rollback manifest `{shown}`; nothing was changed"),
-    )?;
-    evidence.rollback_manifest(path);
     output.progress(
         Style::Plain,
         &format!("Saved the rollback manifest to {shown}. To undo this apply, run:"),
@@ -91,4 +72,17 @@ pub async fn write_rollback_manifest(
     output.progress(Style::Plain, &format!("  kfollow apply -f {shown}"));
     output.progress(Style::Plain, "");
     Ok(())
+}
+
+/// A file of the evidence that was not written, told as every file kfollow does not write is.
+pub fn not_written(error: NotWritten) -> miette::Report {
+    let message = error.to_string();
+    match error.into_source() {
+        input @ WriteError::Input { .. } => miette!(
+            help = "choose another file name",
+            "{input}; nothing was written"
+        ),
+        io @ WriteError::Io { .. } => miette::Report::from_err(io),
+    }
+    .wrap_err(message)
 }

@@ -6,6 +6,7 @@
 //! during the writes, the first stops new changes and the second stops at once
 //! ([`Outcome::Abandoned`], naming what was in flight); during either read, one more interrupt
 //! stops that read. Everything it tells goes through a [`Listener`]; it prints nothing itself.
+//! The outcome of the writes goes to a `reported` closure, the moment to tell it and keep it.
 //! Reading the live state is the caller's `replan` closure, as for [`crate::settle`]:
 //! [`fresh_plan`] is the one `kfollow apply` gives it.
 
@@ -27,11 +28,8 @@ use crate::reread::{Found, REREAD_PAUSES, Reread, reread_unknown};
 use crate::run::{ApplyOptions, apply};
 use crate::settle::{SETTLE_PAUSES, Settled, awaiting_refresh, settle};
 
-/// What the caller hears while an approved plan runs, to tell the user and keep the evidence.
+/// What the caller hears while an approved plan runs, to tell the user.
 pub trait Listener {
-    /// What [`Listener::reported`] may fail with; it ends the run.
-    type Error;
-
     /// A change started, ended, or will not start.
     fn event(&self, event: &Event);
 
@@ -40,14 +38,6 @@ pub trait Listener {
 
     /// Something the user should know; the run goes on.
     fn warn(&self, warning: &str);
-
-    /// The outcome of every change, as far as the second read could tell, before follower
-    /// database settings are awaited: the moment to tell it and keep it.
-    ///
-    /// # Errors
-    ///
-    /// Whatever keeping it failed with; the run stops there, before the wait.
-    fn reported(&mut self, report: &ApplyReport) -> Result<(), Self::Error>;
 }
 
 /// How the run of an approved plan ended.
@@ -106,14 +96,16 @@ const SETTLE_INTERRUPTED: &str = "interrupted while waiting for follower databas
 
 /// Runs the approved `plan` (whose changes `graph` orders) through `executor`, then reads again
 /// what it could not see the end of and waits for follower database settings to show, reading
-/// the live state with `replan`. Tells `listener` everything as it happens.
+/// the live state with `replan`. Tells `listener` everything as it happens, and `reported` the
+/// outcome of every change once it is known.
 ///
 /// - During the writes, the first interrupt stops new changes from starting and lets the ones
 ///   in flight finish; the second returns [`Outcome::Abandoned`] at once.
 /// - Then the changes with an unknown outcome are read again ([`reread_unknown`]) and moved in
 ///   the report to where that read puts them; an interrupt stops the read, and they stay
 ///   unknown.
-/// - [`Listener::reported`] hears the report.
+/// - `reported` hears the report: the moment to tell it and keep it (the apply record, the
+///   emulator's world), before the wait.
 /// - Then the follower database settings just changed are awaited ([`settle`]); when they do
 ///   not show, or an interrupt stops the wait, the warning is told and returned in
 ///   [`Ran::warnings`].
@@ -121,23 +113,24 @@ const SETTLE_INTERRUPTED: &str = "interrupted while waiting for follower databas
 ///
 /// # Errors
 ///
-/// What [`Listener::reported`] failed with.
-pub async fn run_approved<E, F, R, L>(
+/// What `reported` failed with; the run stops there, before the wait.
+#[allow(clippy::too_many_arguments)] // one call site; each argument a different thing
+pub async fn run_approved<E, F, R, H, X>(
     plan: &Plan,
     graph: &DependencyGraph,
     executor: &E,
     options: &ApplyOptions,
     interrupts: &Interrupts,
     mut replan: F,
-    listener: &mut L,
-) -> Result<Outcome, L::Error>
+    told: &impl Listener,
+    reported: H,
+) -> Result<Outcome, X>
 where
     E: Executor,
     F: FnMut() -> R,
     R: Future<Output = Result<Plan, String>>,
-    L: Listener,
+    H: FnOnce(&ApplyReport) -> Result<(), X>,
 {
-    let told = &*listener;
     let seen = Mutex::new(Seen::default());
     let cancel = async {
         interrupts.reached(1).await;
@@ -162,8 +155,7 @@ where
         () = read_unknown_again(&mut report, &mut replan, told) => {}
         () = interrupts.reached(received + 1) => told.warn(REREAD_INTERRUPTED),
     }
-    listener.reported(&report)?;
-    let told = &*listener;
+    reported(&report)?;
     let received = interrupts.received();
     let (warnings, interrupted) = tokio::select! {
         warning = await_follower_settings(plan, &report, &mut replan, told) => {

@@ -8,8 +8,8 @@
 //! [`ApplyRecord::start`] opens a record; [`ApplyRecord::set_plan`] and
 //! [`ApplyRecord::set_report`] fill it as the apply goes (or [`ApplyRecord::set_abandoned`],
 //! when the apply was stopped at once and no report came); [`ApplyRecord::finish`] closes it.
-//! Writing the file is the caller's; [`Evidence`] keeps the record as an apply goes, and the
-//! files it must not be written over. Nothing here ever sees a token: the caller is a
+//! [`Evidence`] keeps the record as an apply goes, knows the files it must not be written
+//! over, and writes it and the rollback manifest. Nothing here ever sees a token: the caller is a
 //! [`Caller`], whose claims were decoded, not verified.
 
 mod evidence;
@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::report::{ApplyReport, Event, Failed};
 
-pub use evidence::{Ending, Evidence, Unwritable};
+pub use evidence::{Ending, Evidence, NotWritten, Unwritable};
 
 /// The version of the apply record format. Readers should refuse a version they do not know.
 pub const APPLY_RECORD_FORMAT_VERSION: &str = "1";

@@ -27,7 +27,7 @@ use std::time::Duration;
 use kfollow_azure::{Notice, Observer};
 use kfollow_render::inert;
 
-pub use progress::{Progress, verb};
+pub use progress::Progress;
 
 /// When to colour (`--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -38,6 +38,28 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// What came of asking for approval ([`Output::approve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    /// The answer was `yes`.
+    Approved,
+    /// Any other answer.
+    Declined,
+    /// Standard input is not a terminal: nobody could be asked.
+    NobodyToAsk,
+}
+
+impl Approval {
+    /// Only `yes` approves, as in Terraform.
+    fn of(answer: &str) -> Approval {
+        if answer == "yes" {
+            Approval::Approved
+        } else {
+            Approval::Declined
+        }
+    }
 }
 
 /// How progress lines look: plain, or the colour of an outcome.
@@ -225,17 +247,27 @@ impl Output {
         self.still_every
     }
 
-    /// True when a person can answer a question on stdin.
-    pub fn can_ask(self) -> bool {
-        std::io::stdin().is_terminal()
-    }
-
-    /// Asks a question on stdout and reads one line from stdin.
-    pub fn ask(self, question: &str) -> std::io::Result<String> {
-        write_stdout(question);
+    /// Asks on stdout whether to perform the plan just shown, when a person can answer on
+    /// stdin, and reads the answer; an approval ends with an empty line.
+    ///
+    /// # Errors
+    ///
+    /// When stdin cannot be read.
+    pub fn approve(self) -> std::io::Result<Approval> {
+        if !std::io::stdin().is_terminal() {
+            return Ok(Approval::NobodyToAsk);
+        }
+        write_stdout(
+            "\nDo you want to perform these actions? Only 'yes' will be accepted to approve.\n  \
+             Enter a value: ",
+        );
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
-        Ok(answer.trim_end_matches(['\r', '\n']).to_owned())
+        let approval = Approval::of(answer.trim_end_matches(['\r', '\n']));
+        if approval == Approval::Approved {
+            write_stdout("\n");
+        }
+        Ok(approval)
     }
 }
 
@@ -279,7 +311,15 @@ fn write_stderr(text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Style, paint};
+    use super::{Approval, Style, paint};
+
+    #[test]
+    fn only_yes_approves() {
+        assert_eq!(Approval::of("yes"), Approval::Approved);
+        for answer in ["", "y", "Yes", "yes ", "no"] {
+            assert_eq!(Approval::of(answer), Approval::Declined, "{answer:?}");
+        }
+    }
 
     #[test]
     fn only_coloured_output_carries_codes_and_empty_lines_stay_empty() {

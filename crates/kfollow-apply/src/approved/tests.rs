@@ -52,11 +52,18 @@ impl Heard {
     fn lines(&self) -> Vec<String> {
         self.lines.borrow().clone()
     }
+
+    /// The `reported` closure of [`run_approved`]: heard, and refused when so asked.
+    fn reported(&self, report: &ApplyReport) -> Result<(), String> {
+        self.said("reported", &report.summary());
+        if self.refuse_report {
+            return Err("cannot write the world back".into());
+        }
+        Ok(())
+    }
 }
 
 impl Listener for Heard {
-    type Error = String;
-
     fn event(&self, event: &Event) {
         self.said("event", &event.to_string());
     }
@@ -68,14 +75,6 @@ impl Listener for Heard {
     fn warn(&self, warning: &str) {
         self.said("warn", warning);
     }
-
-    fn reported(&mut self, report: &ApplyReport) -> Result<(), String> {
-        self.said("reported", &report.summary());
-        if self.refuse_report {
-            return Err("cannot write the world back".into());
-        }
-        Ok(())
-    }
 }
 
 /// Runs `plan` on `executor` with these reads of the live state, interrupting after each of
@@ -84,13 +83,23 @@ async fn run(
     (plan, graph): &(Plan, DependencyGraph),
     executor: &FakeExecutor,
     script: &Script,
-    heard: &mut Heard,
+    heard: &Heard,
     interrupt_after: &[Duration],
 ) -> Result<Outcome, String> {
     let (interrupt, interrupts) = Interrupts::by_hand();
     let options = ApplyOptions { parallelism: 10 };
     let replan = || script.replan();
-    let running = run_approved(plan, graph, executor, &options, &interrupts, replan, heard);
+    let reported = |report: &ApplyReport| heard.reported(report);
+    let running = run_approved(
+        plan,
+        graph,
+        executor,
+        &options,
+        &interrupts,
+        replan,
+        heard,
+        reported,
+    );
     let interrupting = async {
         let start = Instant::now();
         for after in interrupt_after {
@@ -114,8 +123,8 @@ async fn a_plan_that_succeeds_is_reported_and_its_settings_read_once() {
     let plan = plan_of(vec![change("a", "c", &[])]);
     let executor = FakeExecutor::new(SECOND);
     let script = Script::new(vec![still(&[])]);
-    let mut heard = Heard::default();
-    let ran = ran(run(&plan, &executor, &script, &mut heard, &[]).await);
+    let heard = Heard::default();
+    let ran = ran(run(&plan, &executor, &script, &heard, &[]).await);
     assert!(ran.report.is_complete());
     assert_eq!((ran.warnings.len(), ran.interrupted), (0, false));
     assert_eq!(script.reads.get(), 1);
@@ -135,8 +144,8 @@ async fn settings_that_do_not_show_are_warned_about_and_kept_for_the_record() {
     let plan = plan_of(vec![change("a", "c", &[])]);
     let executor = FakeExecutor::new(SECOND);
     let script = Script::new((0..5).map(|_| still(&["a"])).collect());
-    let mut heard = Heard::default();
-    let ran = ran(run(&plan, &executor, &script, &mut heard, &[]).await);
+    let heard = Heard::default();
+    let ran = ran(run(&plan, &executor, &script, &heard, &[]).await);
     let warning = "the settings of attachment.f1/a were accepted but do not show yet; run \
                    `kfollow plan` in a few minutes to confirm";
     assert_eq!(ran.warnings, [warning]);
@@ -157,9 +166,9 @@ async fn the_first_interrupt_stops_new_changes_and_the_second_names_what_was_in_
     let plan = plan_of(vec![change("a", "c", &[]), change("b", "c", &["a"])]);
     let executor = FakeExecutor::new(10 * SECOND);
     let script = Script::new(Vec::new());
-    let mut heard = Heard::default();
+    let heard = Heard::default();
     let interrupts = [SECOND, 3 * SECOND];
-    let outcome = run(&plan, &executor, &script, &mut heard, &interrupts).await;
+    let outcome = run(&plan, &executor, &script, &heard, &interrupts).await;
     let Ok(Outcome::Abandoned(abandoned)) = outcome else {
         panic!("not abandoned: {outcome:?}");
     };
@@ -200,8 +209,8 @@ async fn after_one_interrupt_the_changes_in_flight_finish_and_are_reported() {
     let plan = plan_of(vec![change("a", "c", &[]), change("b", "c", &["a"])]);
     let executor = FakeExecutor::new(10 * SECOND);
     let script = Script::new(vec![still(&[])]);
-    let mut heard = Heard::default();
-    let ran = ran(run(&plan, &executor, &script, &mut heard, &[SECOND]).await);
+    let heard = Heard::default();
+    let ran = ran(run(&plan, &executor, &script, &heard, &[SECOND]).await);
     assert!(ran.report.cancelled);
     assert_eq!(ran.report.succeeded.len(), 1);
     assert_eq!(ran.report.not_attempted.len(), 1);
@@ -218,16 +227,9 @@ async fn an_interrupt_while_waiting_for_settings_stops_the_wait_and_is_recorded(
     });
     let executor = FakeExecutor::new(SECOND);
     let script = Script::new((0..5).map(|_| still(&["a"])).collect());
-    let mut heard = Heard::default();
+    let heard = Heard::default();
     // The writes end at 1 s; the reads after them at 1, 3 and 7 s.
-    let outcome = run(
-        &(plan, graph),
-        &executor,
-        &script,
-        &mut heard,
-        &[4 * SECOND],
-    )
-    .await;
+    let outcome = run(&(plan, graph), &executor, &script, &heard, &[4 * SECOND]).await;
     let ran = ran(outcome);
     assert!(ran.interrupted);
     assert_eq!(ran.warnings, [SETTLE_INTERRUPTED]);
@@ -248,8 +250,8 @@ async fn a_targeted_plan_says_that_only_its_targets_were_applied() {
     });
     let executor = FakeExecutor::new(SECOND);
     let script = Script::new(vec![still(&[])]);
-    let mut heard = Heard::default();
-    let ran = ran(run(&(plan, graph), &executor, &script, &mut heard, &[]).await);
+    let heard = Heard::default();
+    let ran = ran(run(&(plan, graph), &executor, &script, &heard, &[]).await);
     assert!(ran.warnings.is_empty());
     assert_eq!(
         heard.lines().last().unwrap(),
@@ -264,8 +266,8 @@ async fn unknown_outcomes_are_read_again_and_told_before_the_report() {
     let executor = FakeExecutor::new(SECOND).with_unknown("a", "its answer was lost");
     // The second read, then the wait for the settings of what turned out live.
     let script = Script::new(vec![still(&[]), still(&[])]);
-    let mut heard = Heard::default();
-    let ran = ran(run(&plan, &executor, &script, &mut heard, &[]).await);
+    let heard = Heard::default();
+    let ran = ran(run(&plan, &executor, &script, &heard, &[]).await);
     assert!(ran.report.is_complete(), "{:?}", ran.report);
     assert_eq!(script.reads.get(), 2);
     assert_eq!(
@@ -285,8 +287,8 @@ async fn a_second_read_that_fails_is_warned_about_and_the_outcome_stays_unknown(
     let plan = plan_of(vec![change("a", "c", &[])]);
     let executor = FakeExecutor::new(SECOND).with_unknown("a", "its answer was lost");
     let script = Script::new(vec![Err("ARM answered 500".into())]);
-    let mut heard = Heard::default();
-    let ran = ran(run(&plan, &executor, &script, &mut heard, &[]).await);
+    let heard = Heard::default();
+    let ran = ran(run(&plan, &executor, &script, &heard, &[]).await);
     assert_eq!(ran.report.unknown.len(), 1);
     assert!(
         heard.lines().contains(
@@ -303,11 +305,11 @@ async fn a_report_that_cannot_be_kept_ends_the_run_before_the_wait() {
     let executor = FakeExecutor::new(SECOND);
     // No read is scripted: the wait must not read.
     let script = Script::new(Vec::new());
-    let mut heard = Heard {
+    let heard = Heard {
         refuse_report: true,
         ..Heard::default()
     };
-    let outcome = run(&plan, &executor, &script, &mut heard, &[]).await;
+    let outcome = run(&plan, &executor, &script, &heard, &[]).await;
     assert_eq!(outcome, Err("cannot write the world back".to_owned()));
     assert_eq!(script.reads.get(), 0);
 }

@@ -1,12 +1,14 @@
 //! The evidence an apply leaves when asked: the record (`--record`) and the rollback manifest
 //! (`--rollback-manifest`). [`Evidence`] keeps the record as the apply goes, knows the files
-//! the apply reads (which neither may be written over), and says when each can be written;
-//! writing them is the caller's.
+//! the apply reads (which neither may be written over), refuses before the first change a file
+//! of the evidence that names one of them, and writes both as every file is written
+//! (`kfollow_files::write`).
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use kfollow_azure::Caller;
+use kfollow_files::WriteError;
 use kfollow_model::{Plan, SavedPlan};
 
 use super::{ApplyRecord, FileDigest, Target};
@@ -23,6 +25,41 @@ pub struct Unwritable {
     /// Why a file cannot be made in its folder.
     #[source]
     pub source: std::io::Error,
+}
+
+/// A file of the evidence that was not written, or would not be.
+#[derive(Debug, thiserror::Error)]
+pub enum NotWritten {
+    /// Before the first change: the record or the rollback manifest names a file this apply
+    /// reads, or the rollback manifest could not be written.
+    #[error("cannot write the {what} `{}`; nothing was changed", path.display())]
+    BeforeChanges {
+        /// `apply record` or `rollback manifest`.
+        what: &'static str,
+        /// Where the user asked for it.
+        path: PathBuf,
+        /// Why it was not written.
+        #[source]
+        source: WriteError,
+    },
+    /// At the end of the apply, the record could not be written.
+    #[error("cannot write the apply record `{}`", path.display())]
+    Record {
+        /// Where the user asked for it.
+        path: PathBuf,
+        /// Why it was not written.
+        #[source]
+        source: WriteError,
+    },
+}
+
+impl NotWritten {
+    /// Why the file was not written.
+    pub fn into_source(self) -> WriteError {
+        match self {
+            NotWritten::BeforeChanges { source, .. } | NotWritten::Record { source, .. } => source,
+        }
+    }
 }
 
 /// How an apply ended, for [`Evidence::close`].
@@ -75,9 +112,27 @@ impl Evidence {
         })
     }
 
-    /// The files the evidence will be written to, with what each is: to check against
-    /// [`Evidence::inputs`] before anything is changed.
-    pub fn outputs(&self) -> Vec<(&Path, &'static str)> {
+    /// Refuses a record or a rollback manifest that names a file this apply reads, whatever
+    /// path names it: called before anything is changed, since it could not be written later.
+    ///
+    /// # Errors
+    ///
+    /// The first file of the evidence that names an input (or whose path cannot be followed).
+    pub fn check_outputs(&self) -> Result<(), NotWritten> {
+        for (path, what) in self.outputs() {
+            kfollow_files::check(path, &self.inputs()).map_err(|source| {
+                NotWritten::BeforeChanges {
+                    what,
+                    path: path.to_owned(),
+                    source,
+                }
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The files the evidence will be written to, with what each is.
+    fn outputs(&self) -> Vec<(&Path, &'static str)> {
         let record = self
             .record
             .as_ref()
@@ -95,7 +150,7 @@ impl Evidence {
     }
 
     /// The files this apply reads, which no evidence may be written over.
-    pub fn inputs(&self) -> Vec<&Path> {
+    fn inputs(&self) -> Vec<&Path> {
         self.inputs.iter().map(PathBuf::as_path).collect()
     }
 
@@ -161,11 +216,27 @@ impl Evidence {
         }
     }
 
-    /// The rollback manifest was written to `path`.
-    pub fn rollback_manifest(&mut self, path: &Path) {
+    /// Writes `text`, the rollback manifest, where it was asked for (nothing when it was not),
+    /// and keeps in the record where it is.
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be written there; nothing is changed yet.
+    pub fn write_rollback_manifest(&mut self, text: &str) -> Result<(), NotWritten> {
+        let Some(path) = self.rollback.clone() else {
+            return Ok(());
+        };
+        kfollow_files::write(&path, text.as_bytes(), &self.inputs()).map_err(|source| {
+            NotWritten::BeforeChanges {
+                what: "rollback manifest",
+                path: path.clone(),
+                source,
+            }
+        })?;
         if let Some(record) = self.record() {
             record.rollback_manifest = Some(path.display().to_string());
         }
+        Ok(())
     }
 
     /// What the apply of `plan` did.
@@ -190,10 +261,16 @@ impl Evidence {
         }
     }
 
-    /// Closes the record with how the apply ended: the file to write and its text, when a
-    /// record is kept. Write it without writing over [`Evidence::inputs`].
-    pub fn close(&mut self, ending: Ending) -> Option<(PathBuf, String)> {
-        let (path, mut record) = self.record.take()?;
+    /// Closes the record, when one is kept, with how the apply ended, and writes it (never
+    /// over a file this apply reads). A second call does nothing.
+    ///
+    /// # Errors
+    ///
+    /// When the record cannot be written.
+    pub fn close(&mut self, ending: Ending) -> Result<(), NotWritten> {
+        let Some((path, mut record)) = self.record.take() else {
+            return Ok(());
+        };
         record.finish(match ending {
             Ending::Ran => None,
             Ending::Failed(error) => Some(error),
@@ -202,7 +279,8 @@ impl Evidence {
                     .to_owned(),
             ),
         });
-        Some((path, record.to_json()))
+        kfollow_files::write(&path, record.to_json().as_bytes(), &self.inputs())
+            .map_err(|source| NotWritten::Record { path, source })
     }
 }
 
@@ -244,8 +322,9 @@ mod tests {
     use super::*;
     use crate::record::RunResult;
 
-    fn record_of(text: &str) -> serde_json::Value {
-        serde_json::from_str(text).unwrap()
+    /// The record written at `path`, as JSON.
+    fn record_at(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
     #[test]
@@ -282,7 +361,9 @@ mod tests {
             [Path::new("world.yaml"), Path::new("kfollow.yaml")]
         );
         assert!(evidence.outputs().is_empty());
-        assert_eq!(evidence.close(Ending::Ran), None);
+        evidence.check_outputs().unwrap();
+        evidence.write_rollback_manifest("version: 1\n").unwrap();
+        evidence.close(Ending::Ran).unwrap();
     }
 
     #[tokio::test]
@@ -312,9 +393,8 @@ mod tests {
         evidence.saved_plan(Path::new("p.json"), &saved, b"{}", None);
         assert_eq!(evidence.inputs(), [Path::new("kfollow.yaml")]);
         evidence.plan(&Plan::default());
-        let (path, text) = evidence.close(Ending::Printed).unwrap();
-        assert_eq!(path, record);
-        let json = record_of(&text);
+        evidence.close(Ending::Printed).unwrap();
+        let json = record_at(&record);
         assert_eq!(json["manifest"]["path"], "kfollow.yaml");
         assert_eq!(
             json["manifest"]["sha256"],
@@ -331,19 +411,21 @@ mod tests {
             json["error"],
             "apply stopped before its first write; the reasons were printed on stderr"
         );
-        assert_eq!(evidence.close(Ending::Ran), None, "closed twice");
+        std::fs::remove_file(&record).unwrap();
+        evidence.close(Ending::Ran).unwrap();
+        assert!(!record.exists(), "closed twice");
     }
 
     #[test]
     fn an_apply_stopped_before_its_plan_is_not_started() {
         let folder = tempfile::tempdir().unwrap();
-        let mut evidence =
-            Evidence::new(Some(&folder.path().join("r.json")), None, "0.1.0").unwrap();
+        let record = folder.path().join("r.json");
+        let mut evidence = Evidence::new(Some(&record), None, "0.1.0").unwrap();
         evidence.manifest("kfollow.yaml", "md5:abc");
-        let (_, text) = evidence
+        evidence
             .close(Ending::Failed("cannot read the live state".into()))
             .unwrap();
-        let json = record_of(&text);
+        let json = record_at(&record);
         assert_eq!(
             json["result"],
             serde_json::to_value(RunResult::NotStarted).unwrap()
@@ -351,5 +433,50 @@ mod tests {
         assert_eq!(json["error"], "cannot read the live state");
         // A digest that is not SHA-256 is not passed off as one.
         assert_eq!(json["manifest"]["sha256"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn the_rollback_manifest_is_written_and_named_in_the_record() {
+        let folder = tempfile::tempdir().unwrap();
+        let (record, rollback) = (folder.path().join("r.json"), folder.path().join("b.yaml"));
+        let mut evidence = Evidence::new(Some(&record), Some(&rollback), "0.1.0").unwrap();
+        evidence.check_outputs().unwrap();
+        evidence.write_rollback_manifest("version: 1\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&rollback).unwrap(), "version: 1\n");
+        evidence.close(Ending::Ran).unwrap();
+        let json = record_at(&record);
+        assert_eq!(json["rollback_manifest"], rollback.display().to_string());
+    }
+
+    #[test]
+    fn evidence_that_names_a_file_the_apply_reads_is_refused_and_not_written() {
+        let folder = tempfile::tempdir().unwrap();
+        let manifest = folder.path().join("kfollow.yaml");
+        std::fs::write(&manifest, "version: 1\n").unwrap();
+        // Another path to the same file.
+        let other = folder.path().join(".").join("kfollow.yaml");
+        for (record, rollback, what) in [
+            (Some(other.as_path()), None, "apply record"),
+            (None, Some(other.as_path()), "rollback manifest"),
+        ] {
+            let mut evidence = Evidence::new(record, rollback, "0.1.0").unwrap();
+            evidence.input(&manifest);
+            let error = evidence.check_outputs().unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "cannot write the {what} `{}`; nothing was changed",
+                    other.display()
+                )
+            );
+            assert!(matches!(error.into_source(), WriteError::Input { .. }));
+            // Written anyway, each is refused as the check said.
+            let written = evidence.write_rollback_manifest("gone: true\n");
+            assert_eq!(written.is_err(), rollback.is_some());
+            let closed = evidence.close(Ending::Ran).err().map(|e| e.to_string());
+            let record_error = format!("cannot write the apply record `{}`", other.display());
+            assert_eq!(closed, record.map(|_| record_error));
+            assert_eq!(std::fs::read_to_string(&manifest).unwrap(), "version: 1\n");
+        }
     }
 }
