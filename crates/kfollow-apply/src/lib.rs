@@ -21,7 +21,8 @@
 //! for follower database settings to show, reading live state through a closure it is given;
 //! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
 //! [`record::ApplyRecord`] is the evidence of an apply (`--record`): who, what, where, when,
-//! and the ids Azure gave each request; [`record::Evidence`] keeps it as an apply goes.
+//! and the ids Azure gave each request; [`record::Evidence`] keeps it as an apply goes and
+//! writes it (and the rollback manifest) through `kfollow-files`.
 //!
 //! What `kfollow apply` does once a plan is approved is [`run_approved`]: the writes, the
 //! second read, the wait for settings, and what Ctrl-C and SIGTERM ([`Interrupts`]) do at each

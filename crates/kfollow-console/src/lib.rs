@@ -14,8 +14,9 @@
 //! Every line but [`Output::print`]'s (already rendered inert) and [`Output::report`]'s goes
 //! through `inert`: a name from a manifest or from Azure cannot move the cursor or hide text.
 //!
-//! [`Progress`] tells apply's events as they happen, with Terraform's "Still attaching..."
-//! lines for long operations.
+//! [`Progress`] tells apply's events as they happen (it is `kfollow-apply`'s `Listener`), with
+//! Terraform's "Still attaching..." lines for long operations, then how the run ended.
+//! [`Output::approve`] asks apply's question, Terraform's: only `yes` approves.
 
 mod progress;
 

@@ -39,17 +39,8 @@ impl Progress {
     /// Tells what came of each change that did not simply succeed, then the summary on
     /// stdout; the "Still …" lines stop.
     pub fn report(&self, report: &ApplyReport) {
-        let output = self.output;
-        for failed in &report.failed {
-            output.error(&format!("{} failed: {}", failed.address, failed.error));
-        }
-        for unknown in &report.unknown {
-            output.warn(&format!("{}: {}", unknown.address, unknown.error));
-        }
-        for skipped in &report.not_attempted {
-            output.message(&format!("{}: {}", skipped.address, skipped.reason));
-        }
-        output.print(&format!("{}\n", report.summary()));
+        self.tell(outcome_lines(report));
+        self.output.print(&format!("{}\n", report.summary()));
         self.stop();
     }
 
@@ -57,10 +48,16 @@ impl Progress {
     /// the "Still …" lines stop.
     pub fn abandoned(&self, abandoned: &Abandoned) {
         self.stop();
-        self.output
-            .error("interrupted again: stopped at once, without waiting for the changes in flight");
-        for line in abandoned.lines(verb) {
-            self.output.message(&line);
+        self.tell(abandoned_lines(abandoned));
+    }
+
+    fn tell(&self, lines: Vec<Line>) {
+        for line in lines {
+            match line {
+                Line::Error(text) => self.output.error(&text),
+                Line::Warning(text) => self.output.warn(&text),
+                Line::Message(text) => self.output.message(&text),
+            }
         }
     }
 
@@ -116,6 +113,44 @@ impl Drop for Progress {
     }
 }
 
+/// A line on stderr of how a run ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// `Error: …`.
+    Error(String),
+    /// `Warning: …`.
+    Warning(String),
+    /// As it is.
+    Message(String),
+}
+
+/// The changes that did not simply succeed: a failure is an error, an unknown outcome a
+/// warning, a change not attempted a message.
+fn outcome_lines(report: &ApplyReport) -> Vec<Line> {
+    let failed = report
+        .failed
+        .iter()
+        .map(|change| Line::Error(format!("{} failed: {}", change.address, change.error)));
+    let unknown = report
+        .unknown
+        .iter()
+        .map(|change| Line::Warning(format!("{}: {}", change.address, change.error)));
+    let not_attempted = report
+        .not_attempted
+        .iter()
+        .map(|change| Line::Message(format!("{}: {}", change.address, change.reason)));
+    failed.chain(unknown).chain(not_attempted).collect()
+}
+
+/// The error of a run stopped at once, then what it left in flight.
+fn abandoned_lines(abandoned: &Abandoned) -> Vec<Line> {
+    let error = "interrupted again: stopped at once, without waiting for the changes in flight";
+    let in_flight = abandoned.lines(verb).into_iter().map(Line::Message);
+    std::iter::once(Line::Error(error.to_owned()))
+        .chain(in_flight)
+        .collect()
+}
+
 /// `attaching`, for "Still attaching...".
 fn verb(action: Action) -> &'static str {
     match action {
@@ -146,5 +181,84 @@ async fn still_running(output: Output, in_flight: InFlight) {
         for line in lines {
             output.progress(Style::Plain, &line);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use kfollow_apply::{Failed, InFlight, NotAttempted, NotAttemptedReason};
+    use kfollow_model::Address;
+
+    use super::*;
+
+    fn address(name: &str) -> Address {
+        Address::Attachment {
+            follower: "f1".into(),
+            name: name.into(),
+        }
+    }
+
+    fn failed(name: &str, error: &str) -> Failed {
+        Failed {
+            address: address(name),
+            action: Action::Attach,
+            completed_operations: 0,
+            operations: 1,
+            error: error.into(),
+            receipts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_report_tells_failures_then_unknown_outcomes_then_changes_not_attempted() {
+        let report = ApplyReport {
+            failed: vec![failed("a", "refused")],
+            unknown: vec![failed("b", "no answer")],
+            not_attempted: vec![NotAttempted {
+                address: address("c"),
+                action: Action::Attach,
+                reason: NotAttemptedReason::Cancelled,
+            }],
+            ..ApplyReport::default()
+        };
+        assert_eq!(
+            outcome_lines(&report),
+            [
+                Line::Error("attachment.f1/a failed: refused".into()),
+                Line::Warning("attachment.f1/b: no answer".into()),
+                Line::Message(
+                    "attachment.f1/c: not attempted because apply was interrupted".into()
+                ),
+            ]
+        );
+        assert_eq!(outcome_lines(&ApplyReport::default()), []);
+    }
+
+    #[test]
+    fn a_run_stopped_at_once_is_an_error_then_what_was_in_flight() {
+        let abandoned = Abandoned {
+            events: Vec::new(),
+            in_flight: vec![InFlight {
+                address: address("a"),
+                action: Action::Detach,
+                elapsed: Duration::from_secs(12),
+            }],
+        };
+        let lines = abandoned_lines(&abandoned);
+        assert_eq!(
+            lines[..3],
+            [
+                Line::Error(
+                    "interrupted again: stopped at once, without waiting for the changes in \
+                     flight"
+                        .into()
+                ),
+                Line::Message("These changes were in flight; their outcome is unknown:".into()),
+                Line::Message("  attachment.f1/a (detaching, for 12s)".into()),
+            ]
+        );
+        assert_eq!(lines.len(), 4);
     }
 }
