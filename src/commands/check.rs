@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use kfollow_render::CheckJsonMeta;
 use miette::{IntoDiagnostic, WrapErr};
 
-use crate::commands::form;
 use crate::connect::connect;
 use crate::pipeline::{self, Failure};
 use kfollow_cli::CheckArgs;
@@ -28,7 +27,8 @@ pub async fn run(args: &CheckArgs, output: Output) -> Result<ExitCode, Failure> 
         kfollow_version: Some(env!("CARGO_PKG_VERSION").to_owned()),
         manifest: Some(manifest.name.clone()),
     };
-    let text = kfollow_render::render_check(&report, form(args.format, output), &meta);
+    let text =
+        kfollow_render::render_check(&report, args.format.form(output.stdout_color()), &meta);
     output.print(&text);
     Ok(if report.ok() {
         ExitCode::SUCCESS

@@ -7,7 +7,6 @@ use kfollow_model::{ClusterId, Observed};
 use kfollow_state::{Clients, ReadWithLeadersError};
 use miette::{Report, miette};
 
-use crate::commands::plural;
 use crate::connect::connect;
 use crate::pipeline::Failure;
 use kfollow_cli::ExportArgs;
@@ -36,11 +35,7 @@ pub async fn run(args: &ExportArgs, output: Output) -> Result<ExitCode, Failure>
         output.warn(&warning.to_string());
     }
     output.print(&exported.text);
-    output.note(&format!(
-        "exported {}, {}",
-        plural(exported.clusters, "cluster", "clusters"),
-        plural(exported.attachments, "attachment", "attachments")
-    ));
+    output.note(&exported.summary());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -15,9 +15,8 @@ mod validate;
 use std::process::ExitCode;
 
 use crate::pipeline::Failure;
-use kfollow_cli::{Cli, Command, Format};
+use kfollow_cli::{Cli, Command};
 use kfollow_console::Output;
-use kfollow_render::Form;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli, output: Output) -> Result<ExitCode, Failure> {
@@ -41,20 +40,4 @@ fn runtime() -> miette::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .into_diagnostic()
-}
-
-/// The form `--format` asks for; text is coloured as stdout is.
-fn form(format: Format, output: Output) -> Form {
-    match format {
-        Format::Text => Form::Text {
-            color: output.stdout_color(),
-        },
-        Format::Markdown => Form::Markdown,
-        Format::Json => Form::Json,
-    }
-}
-
-/// `1 cluster`, `2 clusters`.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use kfollow_model::{ReadSavedPlanError, SavedPlan};
 use miette::{IntoDiagnostic, Report, WrapErr, miette};
 
-use crate::commands::form;
 use crate::connect::connect;
 use crate::pipeline::{self, Failure};
 use kfollow_cli::{Format, PlanArgs};
@@ -39,7 +38,7 @@ pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
         pipeline::write_file(out, text.as_bytes(), &inputs)
             .wrap_err_with(|| format!("cannot save the plan to `{}`", out.display()))?;
     }
-    let form = form(args.format, output);
+    let form = args.format.form(output.stdout_color());
     output.print(&kfollow_render::render_saved_plan(
         &saved,
         form,

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::commands::form;
 use crate::commands::plan::{check_title, read_saved_plan_bytes};
 use crate::pipeline::Failure;
 use kfollow_cli::ShowArgs;
@@ -30,7 +29,7 @@ pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
         .into());
     }
     check_title(args.format, args.title.as_deref())?;
-    let form = form(args.format, output);
+    let form = args.format.form(output.stdout_color());
     output.print(&kfollow_render::render_saved_plan(
         &saved,
         form,

@@ -190,6 +190,17 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// The form the renderers take; `color` colours the text form.
+    pub fn form(self, color: bool) -> kfollow_render::Form {
+        match self {
+            Format::Text => kfollow_render::Form::Text { color },
+            Format::Markdown => kfollow_render::Form::Markdown,
+            Format::Json => kfollow_render::Form::Json,
+        }
+    }
+}
+
 /// `kfollow plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {

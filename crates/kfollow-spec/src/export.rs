@@ -35,6 +35,17 @@ pub struct Exported {
     pub warnings: Vec<String>,
 }
 
+impl Exported {
+    /// The line `kfollow export` ends with: `exported 2 clusters, 3 attachments`.
+    pub fn summary(&self) -> String {
+        format!(
+            "exported {}, {}",
+            crate::plural(self.clusters, "cluster", "clusters"),
+            crate::plural(self.attachments, "attachment", "attachments")
+        )
+    }
+}
+
 /// How [`write`] writes a manifest: `kfollow export`'s way by default.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Options {
@@ -421,6 +432,24 @@ fn non_empty(value: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_counts_in_the_singular_and_the_plural() {
+        let exported = |clusters, attachments| Exported {
+            text: String::new(),
+            clusters,
+            attachments,
+            warnings: Vec::new(),
+        };
+        assert_eq!(
+            exported(1, 0).summary(),
+            "exported 1 cluster, 0 attachments"
+        );
+        assert_eq!(
+            exported(2, 1).summary(),
+            "exported 2 clusters, 1 attachment"
+        );
+    }
 
     fn id(group: &str, name: &str) -> ClusterId {
         ClusterId::new("sub", group, name).unwrap()

@@ -110,8 +110,6 @@ pub fn load_bytes(source_name: &str, bytes: &[u8]) -> Result<Validated, Diagnost
 /// The line `kfollow validate` prints for a valid manifest named `name`:
 /// `kfollow.yaml is valid: 5 clusters, 4 attachments (2 follower databases with settings).`
 pub fn summary(name: &str, desired: &Desired) -> String {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let settings: usize = desired
         .attachments
         .iter()
@@ -123,6 +121,11 @@ pub fn summary(name: &str, desired: &Desired) -> String {
         plural(desired.attachments.len(), "attachment", "attachments"),
         plural(settings, "follower database", "follower databases"),
     )
+}
+
+/// `1 cluster`, `2 clusters`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Parses and validates a manifest. `source_name` is how messages name the file
