@@ -131,15 +131,8 @@ pub fn write_file(path: &Path, contents: &[u8], inputs: &[&Path]) -> miette::Res
     kfollow_files::write(path, contents, inputs).map_err(write_error)
 }
 
-/// Refuses, as [`write_file`] would, a file that names one of `inputs`: for a file written at
-/// the end of a command, checked before the command changes anything.
-pub fn check_file(path: &Path, inputs: &[&Path]) -> miette::Result<()> {
-    kfollow_files::check(path, inputs)
-        .map(drop)
-        .map_err(write_error)
-}
-
-fn write_error(error: kfollow_files::WriteError) -> miette::Report {
+/// Why a file was not written, told as every file kfollow does not write is.
+pub fn write_error(error: kfollow_files::WriteError) -> miette::Report {
     match error {
         kfollow_files::WriteError::Input { .. } => miette!(
             help = "choose another file name",

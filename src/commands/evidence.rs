@@ -7,13 +7,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use kfollow_apply::record::{Ending, Evidence, NotWritten};
-use kfollow_files::WriteError;
 use kfollow_model::{ClusterId, Plan};
 use miette::miette;
 
 use crate::commands::export::read_with_leaders;
 use crate::connect::Connection;
-use crate::pipeline::Failure;
+use crate::pipeline::{self, Failure};
 use kfollow_console::{Output, Style};
 
 /// Closes the record with how the apply ended and writes it. A record that cannot be written
@@ -77,12 +76,5 @@ pub async fn write_rollback_manifest(
 /// A file of the evidence that was not written, told as every file kfollow does not write is.
 pub fn not_written(error: NotWritten) -> miette::Report {
     let message = error.to_string();
-    match error.into_source() {
-        input @ WriteError::Input { .. } => miette!(
-            help = "choose another file name",
-            "{input}; nothing was written"
-        ),
-        io @ WriteError::Io { .. } => miette::Report::from_err(io),
-    }
-    .wrap_err(message)
+    pipeline::write_error(error.into_source()).wrap_err(message)
 }
