@@ -123,10 +123,11 @@ pub fn make_plan(
     })
 }
 
-/// Writes a file the user asked for (a saved plan, and any record a command keeps) the one safe
-/// way: atomically, keeping the mode of the file it replaces, through symlinks, and never over
-/// `inputs`, the files the run reads (its manifest, its emulator world), whatever path names
-/// them. Every file the binary writes goes through here.
+/// Writes a file the user asked for (a saved plan) the one safe way: atomically, keeping the
+/// mode of the file it replaces, through symlinks, and never over `inputs`, the files the run
+/// reads (its manifest, its emulator world), whatever path names them. The evidence of an
+/// apply is written the same way, by `kfollow-apply`'s `Evidence`; both go through
+/// `kfollow-files`.
 pub fn write_file(path: &Path, contents: &[u8], inputs: &[&Path]) -> miette::Result<()> {
     kfollow_files::write(path, contents, inputs).map_err(write_error)
 }

@@ -16,8 +16,8 @@
 //! `kfollow-azure` call per operation); [`fake::FakeExecutor`] is a scripted one for tests.
 //! [`check_fresh`] refuses a saved plan whose live resources changed since it was made, and
 //! [`check_same_plan`] one that is not the plan its desired state and the live state give
-//! (a hand-edited file); saving and loading plans, making the plan again and reading live
-//! state belong elsewhere. After apply, [`settle`] waits
+//! (a hand-edited file); saving and loading plans, and making the plan again, belong
+//! elsewhere. After apply, [`settle`] waits
 //! for follower database settings to show, reading live state through a closure it is given;
 //! [`reread_unknown`] reads the changes with an unknown outcome again through the same closure.
 //! [`record::ApplyRecord`] is the evidence of an apply (`--record`): who, what, where, when,
@@ -29,8 +29,8 @@
 //! step, told through a [`Listener`]. Whether a saved plan may run at all is decided by
 //! [`check_saved`], [`check_live`] and [`check_remade`], each refusal a [`Refusal`].
 //!
-//! Open [`apply`] and [`Executor`] first, then [`run_approved`]. How close the schedule comes to the best possible
-//! makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
+//! Open [`apply`] and [`Executor`] first, then [`run_approved`]. How close the schedule comes to
+//! the best possible makespan is measured by `cargo run --release -p kfollow-apply --example bench_makespan`.
 
 mod admission;
 mod approved;
