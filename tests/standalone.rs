@@ -1,6 +1,7 @@
 //! The repository stands on its own: no file points at material outside it (a local copy of
 //! Microsoft's docs, a design brief, an issue tracker the reader cannot see). Microsoft's docs
-//! are cited by their learn.microsoft.com URL instead.
+//! are cited by their learn.microsoft.com URL instead. And the binary stays glue, within its
+//! line budget.
 
 use std::path::{Path, PathBuf};
 
@@ -64,4 +65,42 @@ fn nothing_points_outside_the_repository() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The binary is glue: parsing is `kfollow-cli`'s, printing `kfollow-console`'s, and formats,
+/// conversions and algorithms belong to the library crate that owns them. A `src/` that grows
+/// past this budget is holding product logic.
+const BINARY_LINE_BUDGET: usize = 1_000;
+
+#[test]
+fn the_binary_stays_glue() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = Vec::new();
+    files(&root.join("src"), &mut all);
+    let mut sizes: Vec<(usize, String)> = all
+        .iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .map(|path| {
+            let lines = std::fs::read_to_string(path).unwrap().lines().count();
+            (
+                lines,
+                path.strip_prefix(root).unwrap().display().to_string(),
+            )
+        })
+        .collect();
+    assert!(sizes.len() > 5, "only {} files found in src/", sizes.len());
+    let total: usize = sizes.iter().map(|(lines, _)| lines).sum();
+    sizes.sort();
+    let largest: Vec<String> = sizes
+        .iter()
+        .rev()
+        .take(5)
+        .map(|(lines, path)| format!("{path}: {lines}"))
+        .collect();
+    assert!(
+        total < BINARY_LINE_BUDGET,
+        "src/ holds {total} lines, over its budget of {BINARY_LINE_BUDGET}: move the logic into \
+         the library crate that owns it (docs/architecture.md says which). Largest:\n  {}",
+        largest.join("\n  ")
+    );
 }
