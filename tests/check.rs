@@ -74,8 +74,13 @@ fn attachment(name: &str, follower: &str, database: &str, extra: &str) -> String
 }
 
 fn workspace(attachments: &str) -> Workspace {
+    with_callers("", attachments)
+}
+
+/// A workspace whose world lets only `callers` (a `callers:` block, or nothing) in.
+fn with_callers(callers: &str, attachments: &str) -> Workspace {
     let ws = Workspace::new();
-    ws.write("world.yaml", &world(""));
+    ws.write("world.yaml", &world(callers));
     ws.write("kfollow.yaml", &manifest(attachments));
     ws
 }
@@ -134,13 +139,8 @@ fn a_stopped_cluster_fails_without_being_asked() {
 
 #[test]
 fn a_caller_the_follower_refuses_fails_and_an_unknown_one_is_an_error() {
-    let ws = Workspace::new();
     let callers = "callers:\n  - name: reader\n    token: reader-token\n    contributorOn: [\"*\"]\n    databaseAdminOn: [leader1]\n";
-    ws.write("world.yaml", &world(callers));
-    ws.write(
-        "kfollow.yaml",
-        &manifest(&attachment("sales", "f1", "Sales", "")),
-    );
+    let ws = with_callers(callers, &attachment("sales", "f1", "Sales", ""));
     let env = [("KFOLLOW_ACCESS_TOKEN", "reader-token")];
     let run = kfollow(ws.path(), &["check", "--emulator", "world.yaml"], &env).expect_code(2);
     assert!(run.stdout.contains("not queryable"), "{}", run.stdout);
@@ -150,6 +150,18 @@ fn a_caller_the_follower_refuses_fails_and_an_unknown_one_is_an_error() {
     let run = kfollow(ws.path(), &["check", "--emulator", "world.yaml"], &env).expect_code(1);
     assert!(run.stderr.contains("401"), "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+/// A check only reads: a database viewer on every cluster may run it, as on Azure, where
+/// `.show tables details` asks a database viewer, not an admin.
+#[test]
+fn a_database_viewer_may_check() {
+    let callers =
+        "callers:\n  - name: auditor\n    token: auditor-token\n    databaseViewerOn: [\"*\"]\n";
+    let ws = with_callers(callers, &attachment("sales", "f1", "Sales", ""));
+    let env = [("KFOLLOW_ACCESS_TOKEN", "auditor-token")];
+    let run = kfollow(ws.path(), &["check", "--emulator", "world.yaml"], &env).expect_code(0);
+    assert!(!run.stdout.contains("not queryable"), "{}", run.stdout);
 }
 
 #[test]

@@ -14,6 +14,9 @@ pub enum Access {
     Contribute,
     /// A Kusto management command: the caller must be a database admin on the cluster.
     DatabaseAdmin,
+    /// A Kusto management command that only reads a database's schema: the caller must be a
+    /// database viewer (or user, or monitor) or a database admin on the cluster.
+    DatabaseViewer,
 }
 
 /// Why a request is refused.
@@ -53,6 +56,9 @@ pub fn authorize(
         (Access::Read, _) | (_, None) => true,
         (Access::Contribute, Some(id)) => covers(&caller.contributor_on, id),
         (Access::DatabaseAdmin, Some(id)) => covers(&caller.database_admin_on, id),
+        (Access::DatabaseViewer, Some(id)) => {
+            covers(&caller.database_viewer_on, id) || covers(&caller.database_admin_on, id)
+        }
     };
     if allowed {
         Ok(())
@@ -89,6 +95,7 @@ mod tests {
                 token: "t-ops".into(),
                 contributor_on: vec!["fcemea".into()],
                 database_admin_on: vec![],
+                database_viewer_on: vec!["fcemea".into()],
             }],
             ..World::default()
         }
@@ -126,6 +133,15 @@ mod tests {
                 Access::DatabaseAdmin
             ),
             Err(Denied::Forbidden("ops".into()))
+        );
+        assert!(
+            authorize(
+                &world,
+                Some("Bearer t-ops"),
+                Some(&emea),
+                Access::DatabaseViewer
+            )
+            .is_ok()
         );
     }
 

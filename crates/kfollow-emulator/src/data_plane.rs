@@ -205,13 +205,10 @@ pub fn handle(
         (["v1", "rest", "auth", "metadata"], &Method::GET) => auth_metadata(),
         (["v1", "rest", "mgmt"], &Method::POST) => {
             let id = state.world.clusters[cluster].id.clone();
-            if let Err(denied) = authorize(
-                &state.world,
-                authorization,
-                Some(&id),
-                Access::DatabaseAdmin,
-            ) {
-                return denied_reply(denied, id.name());
+            // A caller is known before the body is read; what the command may do is decided
+            // once it is read.
+            if let Err(denied) = authorize(&state.world, authorization, Some(&id), Access::Read) {
+                return denied_reply(denied, id.name(), Access::Read);
             }
             let request: MgmtBody = match serde_json::from_slice(body) {
                 Ok(request) => request,
@@ -227,6 +224,10 @@ pub fn handle(
                     );
                 }
             };
+            let access = needed_access(&request.csl);
+            if let Err(denied) = authorize(&state.world, authorization, Some(&id), access) {
+                return denied_reply(denied, id.name(), access);
+            }
             let before = state.world.clone();
             let now = Instant::now();
             let reply = {
@@ -274,6 +275,22 @@ fn await_refresh(state: &mut State, before: &World, cluster: usize, csl: &str, n
         .changed(name, &database, previous, current, now, delay);
 }
 
+/// What a management command asks of its caller: a database viewer for the commands that only
+/// read a database's schema
+/// (<https://learn.microsoft.com/kusto/management/show-table-details-command>,
+/// <https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>),
+/// a database admin for everything else, the follower commands first of all
+/// (<https://learn.microsoft.com/kusto/management/cluster-follower>). A command that does not
+/// parse asks for an admin, the stricter of the two.
+fn needed_access(csl: &str) -> Access {
+    match kusto::parse(csl) {
+        Ok(
+            kusto::Command::ShowTableDetails { .. } | kusto::Command::ShowMaterializedViews { .. },
+        ) => Access::DatabaseViewer,
+        _ => Access::DatabaseAdmin,
+    }
+}
+
 /// Runs a command through the Kusto module: v1 frames, or its status and OneApi body.
 fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Reply {
     match kusto::execute(catalog, database, csl) {
@@ -289,7 +306,11 @@ fn auth_metadata() -> Reply {
     Reply::ok(kusto::auth_metadata())
 }
 
-fn denied_reply(denied: Denied, cluster: &str) -> Reply {
+fn denied_reply(denied: Denied, cluster: &str, access: Access) -> Reply {
+    let role = match access {
+        Access::DatabaseViewer => "a database viewer",
+        _ => "a database admin",
+    };
     let (status, code, message, kind) = match denied {
         Denied::Missing => (
             StatusCode::UNAUTHORIZED,
@@ -308,7 +329,7 @@ fn denied_reply(denied: Denied, cluster: &str) -> Reply {
             "Forbidden",
             format!(
                 "Principal '{caller}' is not authorized to perform operation on cluster \
-                 '{cluster}': it is not a database admin"
+                 '{cluster}': it is not {role}"
             ),
             "Kusto.DataNode.Exceptions.UnauthorizedDatabaseAccessException",
         ),

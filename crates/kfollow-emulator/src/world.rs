@@ -224,6 +224,11 @@ pub struct Caller {
     /// Clusters on which the caller may run Kusto management commands.
     #[serde(default)]
     pub database_admin_on: Vec<String>,
+    /// Clusters on which the caller may run the management commands that only read a
+    /// database's schema (`.show tables details`, `.show materialized-views`): Kusto asks a
+    /// database user, viewer or monitor for those, and a database admin may run them too.
+    #[serde(default)]
+    pub database_viewer_on: Vec<String>,
 }
 
 /// Timings, faults and how faithfully the emulator follows Azure. By default it answers as

@@ -315,6 +315,7 @@ async fn auth_is_required_and_rights_come_from_the_world() {
         token: "reader-token".into(),
         contributor_on: vec!["fcprod".into()],
         database_admin_on: vec![],
+        database_viewer_on: vec![],
     }];
     let env = Env::with(world);
     let none = env.send_as(None, Method::GET, PROD, None).await;

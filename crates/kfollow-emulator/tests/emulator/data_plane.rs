@@ -68,13 +68,14 @@ async fn a_malformed_command_gets_a_one_api_error() {
 }
 
 #[tokio::test]
-async fn management_needs_a_bearer_and_database_admin() {
+async fn management_needs_a_bearer_and_a_database_role() {
     let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
     world.callers = vec![kfollow_emulator::Caller {
         name: "ops".into(),
         token: "ops".into(),
         contributor_on: vec!["*".into()],
         database_admin_on: vec!["fcprod".into()],
+        database_viewer_on: vec!["fcemea".into()],
     }];
     let env = Env::with(world);
     let (status, body) = mgmt(&env, None, "fcemea", ".show databases").await;
@@ -83,8 +84,39 @@ async fn management_needs_a_bearer_and_database_admin() {
     let (status, body) = mgmt(&env, Some("ops"), "fcemea", ".show databases").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "Forbidden");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.ends_with("it is not a database admin"), "{message}");
     let (status, _) = mgmt(&env, Some("ops"), "fcprod", ".show databases").await;
     assert_eq!(status, StatusCode::OK);
+    // A database viewer reads the schema, and changes nothing.
+    for csl in [".show tables details", ".show materialized-views"] {
+        let (status, body) = mgmt(&env, Some("ops"), "fcemea", csl).await;
+        assert_eq!(status, StatusCode::OK, "{csl}: {body}");
+    }
+    for csl in [
+        ".show follower databases",
+        ".alter follower database Sales policy caching hot = 7d",
+    ] {
+        let (status, body) = mgmt(&env, Some("ops"), "fcemea", csl).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{csl}: {body}");
+    }
+    // Neither right reaches a cluster the caller is not given.
+    let mut world = kfollow_emulator::World::from_yaml(WORLD).unwrap();
+    world.callers = vec![kfollow_emulator::Caller {
+        name: "nobody".into(),
+        token: "nobody".into(),
+        contributor_on: vec![],
+        database_admin_on: vec![],
+        database_viewer_on: vec![],
+    }];
+    let env = Env::with(world);
+    let (status, body) = mgmt(&env, Some("nobody"), "fcemea", ".show tables details").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("it is not a database viewer"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
