@@ -48,7 +48,19 @@ pub(crate) fn hanging_apply(
     ws: &Workspace,
     extra: &[&str],
 ) -> (Child, Receiver<String>, Receiver<String>) {
-    ws.write("world.yaml", &hanging_world());
+    let (child, stdout, stderr) = spawn_apply(ws, &hanging_world(), extra);
+    wait_for(&stdout, "attachment.f1/sales: Attaching...");
+    (child, stdout, stderr)
+}
+
+/// `kfollow apply --auto-approve` of the sales attachment, with `extra` arguments, started in
+/// `ws` on `world`, with the lines of its stdout and stderr to come.
+pub(crate) fn spawn_apply(
+    ws: &Workspace,
+    world: &str,
+    extra: &[&str],
+) -> (Child, Receiver<String>, Receiver<String>) {
+    ws.write("world.yaml", world);
     ws.write("kfollow.yaml", &manifest("", SALES));
     let mut args = vec!["apply", "--auto-approve", "--emulator", "world.yaml"];
     args.extend(extra);
@@ -59,7 +71,6 @@ pub(crate) fn hanging_apply(
         .unwrap();
     let stdout = lines(child.stdout.take().unwrap());
     let stderr = lines(child.stderr.take().unwrap());
-    wait_for(&stdout, "attachment.f1/sales: Attaching...");
     (child, stdout, stderr)
 }
 

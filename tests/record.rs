@@ -471,6 +471,40 @@ fn an_apply_stopped_at_once_is_recorded_with_its_change_in_flight_unknown() {
     assert_eq!(record["summary"]["unknown"], 1, "{record:#}");
 }
 
+/// An interrupt before the first write (here while the live state is read) ends the apply at
+/// once, and the record says it did not start; nothing was changed.
+#[cfg(unix)]
+#[test]
+fn an_apply_interrupted_before_its_first_write_is_recorded() {
+    use crate::interrupt::{exit_code, signal, spawn_apply};
+    use crate::support::wait_for;
+
+    let slow_read = "settings:\n  faults:\n    - method: GET\n      path: \"*/attachedDatabaseConfigurations\"\n      respond: delay\n      delayMs: 60000\n";
+    let world = small_world("").replace("settings:\n", slow_read);
+    let message = "interrupted before the first write; nothing was changed";
+    for record in [true, false] {
+        let ws = Workspace::new();
+        let extra: &[&str] = if record {
+            &["-v", "--record", "r.json"]
+        } else {
+            &["-v"]
+        };
+        let (mut child, _stdout, stderr) = spawn_apply(&ws, &world, extra);
+        // The clusters are read first; the attachments' read then hangs.
+        wait_for(&stderr, "clusters/follower1?api-version");
+        signal(&child, "INT");
+        let seen = wait_for(&stderr, message);
+        assert_eq!(exit_code(&mut child), Some(1), "{seen:?}");
+        assert_eq!(ws.path().join("r.json").exists(), record);
+        if record {
+            let record = read_record(&ws, "r.json");
+            assert_eq!(record["result"], "not_started", "{record:#}");
+            assert_eq!(record["error"], message, "{record:#}");
+            assert_eq!(record["changes"], json!([]), "{record:#}");
+        }
+    }
+}
+
 /// The record and the rollback manifest are written at the end or just before the first
 /// write: one that names a file the apply reads is refused before anything is read or changed.
 #[test]

@@ -32,51 +32,28 @@ async fn apply(
     output: Output,
     evidence: &mut Evidence,
 ) -> Result<ExitCode, Failure> {
-    let mut connection = connect(&args.connection, output, output.notices_as_progress())?;
-    let arm = &mut connection.clients.arm;
-    *arm = arm.clone().with_operation_timeout(args.operation_timeout);
-    let target = Target::new(&connection.target, &args.connection.cloud);
-    let caller = connection.clients.arm.caller();
-    evidence
-        .connected(connection.world_file(), target, caller)
-        .await;
-    let (plan, graph, observed, desired) = match &args.plan {
-        Some(path) => saved_plan(path, args.file.as_deref(), &connection, output, evidence).await?,
-        None => {
-            let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
-            evidence.input(file);
-            evidence.check_outputs().map_err(not_written)?;
-            let manifest = pipeline::load_manifest(file, output)?;
-            evidence.manifest(&manifest.name, &manifest.digest);
-            let observed = pipeline::read_state(&manifest.desired, &connection).await?;
-            let (plan, graph) =
-                pipeline::make_plan(&manifest.desired, &observed, &args.targets, output)?;
-            let color = output.stdout_color();
-            output.print(&kfollow_render::render_text(&plan, &TextOptions { color }));
-            evidence.plan(&plan);
-            if plan.is_empty() {
-                return Ok(ExitCode::SUCCESS);
-            }
-            if !args.auto_approve {
-                approve(output)?;
-            }
-            (plan, graph, observed, manifest.desired)
-        }
-    };
-    evidence.plan(&plan);
-    if plan.is_empty() {
-        output.print(&format!("{}\n", kfollow_render::summary_line(&plan)));
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(path) = &args.rollback_manifest {
-        let name = &desired.source_name;
-        write_rollback_manifest(path, &plan, name, &connection, evidence, output).await?;
-    }
-    // From the first write on, Ctrl-C and SIGTERM no longer kill kfollow: the first stops new
-    // changes, the second stops at once and says what was left in flight.
+    // From here on Ctrl-C and SIGTERM no longer end kfollow as they end any program: before the
+    // first write the first one ends the apply (nothing was changed, and a record is kept);
+    // then the first stops new changes and the second stops at once, naming what was in flight.
     let interrupts = Interrupts::listen()
         .into_diagnostic()
         .map_err(|error| error.wrap_err("cannot listen for Ctrl-C; nothing was changed"))?;
+    let prepared = tokio::select! {
+        prepared = prepare(args, output, evidence) => prepared?,
+        () = interrupts.reached(1) => {
+            return Err(miette!("interrupted before the first write; nothing was changed").into());
+        }
+    };
+    let Some(Prepared {
+        connection,
+        plan,
+        graph,
+        observed,
+        desired,
+    }) = prepared
+    else {
+        return Ok(ExitCode::SUCCESS);
+    };
     let progress = Progress::start(output);
     let executor = AzureExecutor::for_observed(&connection.clients, &observed);
     let options = ApplyOptions {
@@ -121,9 +98,75 @@ async fn apply(
     }
 }
 
+/// What the writes need: the plan approved (or the saved plan admitted), its graph, the live
+/// state it was made from and the desired state it is checked against after.
+struct Prepared {
+    connection: Connection,
+    plan: Plan,
+    graph: DependencyGraph,
+    observed: Observed,
+    desired: Desired,
+}
+
+/// Everything before the first write: connect, make the plan (or admit the saved one), show it,
+/// ask, and write the rollback manifest. `None` when there is nothing to do.
+async fn prepare(
+    args: &ApplyArgs,
+    output: Output,
+    evidence: &mut Evidence,
+) -> Result<Option<Prepared>, Failure> {
+    let mut connection = connect(&args.connection, output, output.notices_as_progress())?;
+    let arm = &mut connection.clients.arm;
+    *arm = arm.clone().with_operation_timeout(args.operation_timeout);
+    let target = Target::new(&connection.target, &args.connection.cloud);
+    let caller = connection.clients.arm.caller();
+    evidence
+        .connected(connection.world_file(), target, caller)
+        .await;
+    let (plan, graph, observed, desired) = match &args.plan {
+        Some(path) => saved_plan(path, args.file.as_deref(), &connection, output, evidence).await?,
+        None => {
+            let file = args.file.as_deref().unwrap_or(Path::new(DEFAULT_MANIFEST));
+            evidence.input(file);
+            evidence.check_outputs().map_err(not_written)?;
+            let manifest = pipeline::load_manifest(file, output)?;
+            evidence.manifest(&manifest.name, &manifest.digest);
+            let observed = pipeline::read_state(&manifest.desired, &connection).await?;
+            let (plan, graph) =
+                pipeline::make_plan(&manifest.desired, &observed, &args.targets, output)?;
+            let color = output.stdout_color();
+            output.print(&kfollow_render::render_text(&plan, &TextOptions { color }));
+            evidence.plan(&plan);
+            if plan.is_empty() {
+                return Ok(None);
+            }
+            if !args.auto_approve {
+                approve(output).await?;
+            }
+            (plan, graph, observed, manifest.desired)
+        }
+    };
+    evidence.plan(&plan);
+    if plan.is_empty() {
+        output.print(&format!("{}\n", kfollow_render::summary_line(&plan)));
+        return Ok(None);
+    }
+    if let Some(path) = &args.rollback_manifest {
+        let name = &desired.source_name;
+        write_rollback_manifest(path, &plan, name, &connection, evidence, output).await?;
+    }
+    Ok(Some(Prepared {
+        connection,
+        plan,
+        graph,
+        observed,
+        desired,
+    }))
+}
+
 /// Asks the user, or refuses when nobody can answer.
-fn approve(output: Output) -> Result<(), Failure> {
-    match output.approve().into_diagnostic()? {
+async fn approve(output: Output) -> Result<(), Failure> {
+    match output.approve().await.into_diagnostic()? {
         Approval::Approved => Ok(()),
         Approval::Declined => {
             Err(miette!("apply cancelled: only 'yes' approves; nothing was changed").into())

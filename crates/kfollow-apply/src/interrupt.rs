@@ -3,8 +3,9 @@
 //! changes in flight in an unknown state, which the caller then names.
 //!
 //! Listening replaces the default action of the signals for the rest of the run, so a command
-//! listens only from the moment it writes. [`crate::run_approved`] decides what each interrupt
-//! does; this module only counts them.
+//! that listens must end on an interrupt itself: `kfollow apply` listens from its start, ends
+//! on the first interrupt that comes before its first write, and leaves the rest to
+//! [`crate::run_approved`]. This module only counts them.
 
 use tokio::sync::watch;
 

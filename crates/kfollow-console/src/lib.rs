@@ -249,12 +249,13 @@ impl Output {
     }
 
     /// Asks on stdout whether to perform the plan just shown, when a person can answer on
-    /// stdin, and reads the answer; an approval ends with an empty line.
+    /// stdin, and reads the answer; an approval ends with an empty line. The answer is read on
+    /// a thread of its own: a caller listening for Ctrl-C hears it while the question waits.
     ///
     /// # Errors
     ///
     /// When stdin cannot be read.
-    pub fn approve(self) -> std::io::Result<Approval> {
+    pub async fn approve(self) -> std::io::Result<Approval> {
         if !std::io::stdin().is_terminal() {
             return Ok(Approval::NobodyToAsk);
         }
@@ -262,8 +263,13 @@ impl Output {
             "\nDo you want to perform these actions? Only 'yes' will be accepted to approve.\n  \
              Enter a value: ",
         );
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
+        let (sender, answer) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut answer = String::new();
+            let read = std::io::stdin().read_line(&mut answer).map(|_| answer);
+            let _ = sender.send(read);
+        });
+        let answer = answer.await.map_err(std::io::Error::other)??;
         let approval = Approval::of(answer.trim_end_matches(['\r', '\n']));
         if approval == Approval::Approved {
             write_stdout("\n");
