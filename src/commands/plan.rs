@@ -14,7 +14,6 @@ use kfollow_console::{Output, Style};
 const CHANGES_PRESENT: u8 = 2;
 
 pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
-    check_title(args.format, args.title.as_deref())?;
     let manifest = pipeline::load_manifest(&args.manifest.file, output)?;
     let connection = connect(&args.connection, output, output.notices_on_stderr())?;
     let observed = pipeline::read_state(&manifest.desired, &connection).await?;
@@ -63,21 +62,6 @@ pub async fn run(args: &PlanArgs, output: Output) -> Result<ExitCode, Failure> {
             ExitCode::SUCCESS
         },
     )
-}
-
-/// `--title` heads the markdown form only: refused with another form, before anything is
-/// read, rather than left out without a word.
-pub fn check_title(format: Format, title: Option<&str>) -> miette::Result<()> {
-    if title.is_none() || format == Format::Markdown {
-        return Ok(());
-    }
-    let name = clap::ValueEnum::to_possible_value(&format)
-        .map(|value| value.get_name().to_owned())
-        .unwrap_or_default();
-    Err(miette!(
-        help = "add `--format markdown`, or leave out `--title`",
-        "`--title` is the heading of the markdown form; it does not apply to `--format {name}`"
-    ))
 }
 
 /// Reads a plan saved by `plan --out`, with the file's bytes (for an apply record's SHA-256).

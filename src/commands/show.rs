@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use miette::miette;
 
-use crate::commands::plan::{check_title, read_saved_plan_bytes};
+use crate::commands::plan::read_saved_plan_bytes;
 use crate::pipeline::Failure;
 use kfollow_cli::ShowArgs;
 use kfollow_console::Output;
@@ -28,7 +28,6 @@ pub fn run(args: &ShowArgs, output: Output) -> Result<ExitCode, Failure> {
         )
         .into());
     }
-    check_title(args.format, args.title.as_deref())?;
     let form = args.format.form(output.stdout_color());
     output.print(&kfollow_render::render_saved_plan(
         &saved,

@@ -62,11 +62,46 @@ pub fn command(version: &'static str) -> clap::Command {
     Cli::command().version(version)
 }
 
-/// Parses the process's arguments; an error is clap's, to print (it also carries `--help` and
-/// `--version`).
+/// Parses the process's arguments, and refuses arguments that clash in a way clap's attributes
+/// cannot say; an error is clap's, to print (it also carries `--help` and `--version`).
 pub fn parse(version: &'static str) -> Result<Cli, clap::Error> {
-    let matches = command(version).try_get_matches()?;
-    Cli::from_arg_matches(&matches)
+    let mut command = command(version);
+    let matches = command.try_get_matches_from_mut(std::env::args_os())?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    match cli.clash() {
+        None => Ok(cli),
+        Some((name, clash)) => {
+            // The subcommand's error, so that the usage shown is its own.
+            let kind = clap::error::ErrorKind::ArgumentConflict;
+            Err(match command.find_subcommand_mut(name) {
+                Some(sub) => sub.error(kind, clash),
+                None => command.error(kind, clash),
+            })
+        }
+    }
+}
+
+impl Cli {
+    /// Arguments that clash, with the command they were given to: `--title` heads the markdown
+    /// form only, and is refused with another rather than left out without a word.
+    fn clash(&self) -> Option<(&'static str, String)> {
+        let (name, format, title) = match &self.command {
+            Command::Plan(args) => ("plan", args.format, &args.title),
+            Command::Show(args) => ("show", args.format, &args.title),
+            _ => return None,
+        };
+        if title.is_none() || format == Format::Markdown {
+            return None;
+        }
+        let format = format.to_possible_value()?.get_name().to_owned();
+        Some((
+            name,
+            format!(
+                "`--title` is the heading of the markdown form; it does not apply to `--format \
+                 {format}`\n\n  tip: add `--format markdown`, or leave out `--title`"
+            ),
+        ))
+    }
 }
 
 /// The completion script of `shell`.
@@ -390,6 +425,27 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_title_is_taken_with_the_markdown_form_only() {
+        let clash = |args: &[&str]| {
+            let matches = command().try_get_matches_from(args).unwrap();
+            super::Cli::from_arg_matches(&matches).unwrap().clash()
+        };
+        use clap::FromArgMatches;
+        let (name, message) = clash(&[
+            "kfollow", "show", "p.plan", "--title", "x", "--format", "json",
+        ])
+        .unwrap();
+        assert_eq!(name, "show");
+        assert!(message.starts_with("`--title` is the heading of the markdown form; it does not apply to `--format json`"), "{message}");
+        assert_eq!(
+            clash(&["kfollow", "plan", "--title", "x"]).unwrap().0,
+            "plan"
+        );
+        assert!(clash(&["kfollow", "plan", "--title", "x", "--format", "markdown"]).is_none());
+        assert!(clash(&["kfollow", "show", "p.plan"]).is_none());
     }
 
     #[test]
