@@ -1,5 +1,5 @@
-//! The tables and materialized views a manifest names, against the leader database as
-//! `kfollow-state` read it. A caching override must name an entity that exists there, or the
+//! The tables, external tables, materialized views and functions a manifest names, against
+//! the leader database as `kfollow-state` read it. A caching override must name an entity that exists there, or the
 //! follower command that sets it fails with `EntityNotFound` in the middle of an apply: an
 //! error. A table-level sharing entry that matches nothing is taken by the service (the
 //! entity may come later), so it is a warning. Names are case-sensitive
@@ -95,7 +95,8 @@ fn missing(
 }
 
 /// Warns about every table-level sharing entry of an attachment of one database that matches
-/// no table or view of the leader database (a typo shares nothing, silently).
+/// no entity of its kind in the leader database (a typo shares nothing, silently). A kind
+/// whose entities were not read is not judged.
 pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
     for r in resolved {
         let DatabaseSelection::One(database) = &r.attachment.database else {
@@ -105,53 +106,77 @@ pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'
             continue;
         };
         let sharing = &r.attachment.table_level_sharing;
-        let lists = [
+        let kinds = [
             (
-                "tablesToInclude",
-                &sharing.tables_to_include,
                 "table",
                 &live.tables,
+                [
+                    ("tablesToInclude", &sharing.tables_to_include),
+                    ("tablesToExclude", &sharing.tables_to_exclude),
+                ],
             ),
             (
-                "tablesToExclude",
-                &sharing.tables_to_exclude,
-                "table",
-                &live.tables,
+                "external table",
+                &live.external_tables,
+                [
+                    (
+                        "externalTablesToInclude",
+                        &sharing.external_tables_to_include,
+                    ),
+                    (
+                        "externalTablesToExclude",
+                        &sharing.external_tables_to_exclude,
+                    ),
+                ],
             ),
             (
-                "materializedViewsToInclude",
-                &sharing.materialized_views_to_include,
                 "materialized view",
                 &live.materialized_views,
+                [
+                    (
+                        "materializedViewsToInclude",
+                        &sharing.materialized_views_to_include,
+                    ),
+                    (
+                        "materializedViewsToExclude",
+                        &sharing.materialized_views_to_exclude,
+                    ),
+                ],
             ),
             (
-                "materializedViewsToExclude",
-                &sharing.materialized_views_to_exclude,
-                "materialized view",
-                &live.materialized_views,
+                "function",
+                &live.functions,
+                [
+                    ("functionsToInclude", &sharing.functions_to_include),
+                    ("functionsToExclude", &sharing.functions_to_exclude),
+                ],
             ),
         ];
-        for (list, entries, kind, existing) in lists {
+        for (kind, existing, lists) in kinds {
             let Some(existing) = existing else {
                 continue;
             };
-            for entry in entries {
-                if existing.iter().any(|name| wildcard_match(entry, name)) {
-                    continue;
+            let article = if kind.starts_with('e') { "an" } else { "a" };
+            for (list, entries) in lists {
+                for entry in entries {
+                    if existing.iter().any(|name| wildcard_match(entry, name)) {
+                        continue;
+                    }
+                    let hint = existing
+                        .iter()
+                        .find(|name| wildcard_match(&entry.to_lowercase(), &name.to_lowercase()))
+                        .map_or_else(String::new, |name| format!("; did you mean `{name}`?"));
+                    cx.plan.warnings.push(format!(
+                        "{}: `{list}` entry `{entry}` of attachment `{}` on `{}` matches no \
+                         {kind} of database `{database}` on leader `{}` (names are \
+                         case-sensitive{hint}); it takes effect only once the leader has such \
+                         {article} {kind}",
+                        cx.at(r.attachment.origin),
+                        r.attachment.name,
+                        r.follower.alias,
+                        r.leader.alias,
+                    ));
                 }
-                let hint = existing
-                    .iter()
-                    .find(|name| wildcard_match(&entry.to_lowercase(), &name.to_lowercase()))
-                    .map_or_else(String::new, |name| format!("; did you mean `{name}`?"));
-                cx.plan.warnings.push(format!(
-                    "{}: `{list}` entry `{entry}` of attachment `{}` on `{}` matches no {kind} of \
-                     database `{database}` on leader `{}` (names are case-sensitive{hint}); it \
-                     takes effect only once the leader has such a {kind}",
-                    cx.at(r.attachment.origin),
-                    r.attachment.name,
-                    r.follower.alias,
-                    r.leader.alias,
-                ));
             }
         }
     }

@@ -195,6 +195,14 @@ pub const SHOW_TABLES_DETAILS: &str = ".show tables details";
 /// (<https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>).
 pub const SHOW_MATERIALIZED_VIEWS: &str = ".show materialized-views";
 
+/// `.show external tables`: every external table of the request's database
+/// (<https://learn.microsoft.com/kusto/management/show-external-tables>).
+pub const SHOW_EXTERNAL_TABLES: &str = ".show external tables";
+
+/// `.show functions`: every stored function of the request's database
+/// (<https://learn.microsoft.com/kusto/management/show-function>).
+pub const SHOW_FUNCTIONS: &str = ".show functions";
+
 /// `.show database <db> principals`: every principal of a database, with its display name and
 /// object id (<https://learn.microsoft.com/kusto/management/manage-database-security-roles>).
 pub fn show_database_principals(database: &str) -> String {

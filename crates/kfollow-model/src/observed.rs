@@ -109,15 +109,22 @@ pub struct ObservedCluster {
     pub database_entities: BTreeMap<String, ObservedEntities>,
 }
 
-/// The tables (`.show tables details`) and materialized views (`.show materialized-views`) of
-/// one database; each `None` when it was not read. Names are case-sensitive.
+/// The tables (`.show tables details`), external tables (`.show external tables`),
+/// materialized views (`.show materialized-views`) and functions (`.show functions`) of one
+/// database; each `None` when it was not read. Names are case-sensitive.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObservedEntities {
     /// The table names.
     pub tables: Option<BTreeSet<String>>,
+    /// The external table names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_tables: Option<BTreeSet<String>>,
     /// The materialized view names.
     pub materialized_views: Option<BTreeSet<String>>,
+    /// The stored function names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<BTreeSet<String>>,
 }
 
 impl ObservedCluster {

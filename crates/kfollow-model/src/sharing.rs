@@ -82,6 +82,24 @@ impl TableLevelSharing {
             view,
         )
     }
+
+    /// True when an external table of this name is shared.
+    pub fn shares_external_table(&self, table: &str) -> bool {
+        shares(
+            &self.external_tables_to_include,
+            &self.external_tables_to_exclude,
+            table,
+        )
+    }
+
+    /// True when a stored function of this name is shared.
+    pub fn shares_function(&self, function: &str) -> bool {
+        shares(
+            &self.functions_to_include,
+            &self.functions_to_exclude,
+            function,
+        )
+    }
 }
 
 fn shares(include: &[String], exclude: &[String], name: &str) -> bool {
@@ -140,5 +158,19 @@ mod tests {
         assert!(!sharing.shares_table("LogsDebug"));
         assert!(!sharing.shares_table("Customers"));
         assert!(TableLevelSharing::default().shares_table("Customers"));
+    }
+
+    #[test]
+    fn sharing_decides_external_tables_and_functions_by_their_own_lists() {
+        let sharing = TableLevelSharing {
+            external_tables_to_exclude: vec!["*".into()],
+            functions_to_include: vec!["Report*".into()],
+            ..TableLevelSharing::default()
+        };
+        assert!(!sharing.shares_external_table("Archive"));
+        assert!(sharing.shares_function("ReportLiquidity"));
+        assert!(!sharing.shares_function("ScoreCustomer"));
+        // The table lists say nothing of external tables or functions.
+        assert!(sharing.shares_table("Archive"));
     }
 }

@@ -1,13 +1,15 @@
-//! The tables and materialized views of the leader databases a manifest names entities of
-//! (caching overrides, table-level sharing), so that `kfollow-diff` can refuse an override of
-//! an entity the leader lacks before apply meets `EntityNotFound` half-way, and warn about a
-//! sharing entry that matches nothing.
+//! The tables, external tables, materialized views and functions of the leader databases a
+//! manifest names entities of (caching overrides, table-level sharing), so that `kfollow-diff`
+//! can refuse an override of an entity the leader lacks before apply meets `EntityNotFound`
+//! half-way, and warn about a sharing entry that matches nothing.
 //!
 //! Per such leader database, on the leader cluster's management endpoint with the database as
-//! `db`: `.show tables details` when the manifest names tables of it, `.show materialized-views`
-//! when it names views. At most two calls per leader database, however many tables the manifest
-//! names; none for a manifest that names no table or view, and none for a leader that is not
-//! running (its management endpoint does not answer; `kfollow-diff` reports it stopped).
+//! `db`, concurrently: `.show tables details` when the manifest names tables of it,
+//! `.show external tables` when it names external tables, `.show materialized-views` when it
+//! names views, `.show functions` when it names functions. At most four calls per leader
+//! database, however many entities the manifest names; none for a manifest that names none,
+//! and none for a leader that is not running (its management endpoint does not answer;
+//! `kfollow-diff` reports it stopped).
 //!
 //! [`parse_show_tables_details`] and [`read_tables_details`] give every table of a database with
 //! its details (extents, rows, creation times), for any caller that needs more than the names.
@@ -23,7 +25,7 @@ use kfollow_model::{
 
 use crate::{Clients, StateError};
 
-/// Why the tables or views of a database could not be read.
+/// Why the entities of a database could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum EntitiesError {
     /// The command failed.
@@ -98,11 +100,40 @@ pub fn parse_show_tables_details(answer: &V1Response) -> Result<Vec<TableDetails
 ///
 /// [`EntitiesError::MissingColumn`] when the answer has no `Name` column.
 pub fn parse_show_materialized_views(answer: &V1Response) -> Result<Vec<String>, EntitiesError> {
-    require(answer, kql::SHOW_MATERIALIZED_VIEWS, "Name")?;
+    names(answer, kql::SHOW_MATERIALIZED_VIEWS, "Name")
+}
+
+/// Reads the external table names of `.show external tables`, its `TableName` column
+/// (<https://learn.microsoft.com/kusto/management/show-external-tables>, "Returns").
+///
+/// # Errors
+///
+/// [`EntitiesError::MissingColumn`] when the answer has no `TableName` column.
+pub fn parse_show_external_tables(answer: &V1Response) -> Result<Vec<String>, EntitiesError> {
+    names(answer, kql::SHOW_EXTERNAL_TABLES, "TableName")
+}
+
+/// Reads the function names of `.show functions`, its `Name` column
+/// (<https://learn.microsoft.com/kusto/management/show-function>, "Returns").
+///
+/// # Errors
+///
+/// [`EntitiesError::MissingColumn`] when the answer has no `Name` column.
+pub fn parse_show_functions(answer: &V1Response) -> Result<Vec<String>, EntitiesError> {
+    names(answer, kql::SHOW_FUNCTIONS, "Name")
+}
+
+/// The values of the string column `column` of `command`'s answer, one per row.
+fn names(
+    answer: &V1Response,
+    command: &'static str,
+    column: &'static str,
+) -> Result<Vec<String>, EntitiesError> {
+    require(answer, command, column)?;
     Ok(answer
         .rows()
         .iter()
-        .filter_map(|row| row.str("Name").map(str::to_owned))
+        .filter_map(|row| row.str(column).map(str::to_owned))
         .collect())
 }
 
@@ -155,7 +186,9 @@ fn require(
 #[derive(Debug, Default, Clone, Copy)]
 struct Wanted {
     tables: bool,
+    external_tables: bool,
     materialized_views: bool,
+    functions: bool,
 }
 
 impl Wanted {
@@ -170,16 +203,35 @@ impl Wanted {
         }
         if matches!(attachment.database, DatabaseSelection::One(_)) {
             let sharing = &attachment.table_level_sharing;
-            wanted.tables |=
-                !sharing.tables_to_include.is_empty() || !sharing.tables_to_exclude.is_empty();
-            wanted.materialized_views |= !sharing.materialized_views_to_include.is_empty()
-                || !sharing.materialized_views_to_exclude.is_empty();
+            let named = |include: &Vec<String>, exclude: &Vec<String>| {
+                !include.is_empty() || !exclude.is_empty()
+            };
+            wanted.tables |= named(&sharing.tables_to_include, &sharing.tables_to_exclude);
+            wanted.external_tables |= named(
+                &sharing.external_tables_to_include,
+                &sharing.external_tables_to_exclude,
+            );
+            wanted.materialized_views |= named(
+                &sharing.materialized_views_to_include,
+                &sharing.materialized_views_to_exclude,
+            );
+            wanted.functions |= named(&sharing.functions_to_include, &sharing.functions_to_exclude);
         }
         wanted
     }
 
     fn any(self) -> bool {
-        self.tables || self.materialized_views
+        self.tables || self.external_tables || self.materialized_views || self.functions
+    }
+
+    /// What either asks for.
+    fn or(self, other: Wanted) -> Wanted {
+        Wanted {
+            tables: self.tables || other.tables,
+            external_tables: self.external_tables || other.external_tables,
+            materialized_views: self.materialized_views || other.materialized_views,
+            functions: self.functions || other.functions,
+        }
     }
 }
 
@@ -223,15 +275,14 @@ fn wanted(
             let entry = all
                 .entry((leader.id.clone(), found.name.to_ascii_lowercase()))
                 .or_insert_with(|| (leader.alias.clone(), found.name.clone(), Wanted::default()));
-            entry.2.tables |= what.tables;
-            entry.2.materialized_views |= what.materialized_views;
+            entry.2 = entry.2.or(what);
         }
     }
     all
 }
 
-/// Reads the entities of every leader database the manifest names tables or views of, into
-/// the leader's `database_entities`.
+/// Reads the entities of every leader database the manifest names entities of, into the
+/// leader's `database_entities`.
 pub(crate) async fn read(
     desired: &Desired,
     observed: &mut Observed,
@@ -277,20 +328,38 @@ async fn read_database(
         let rows = read_tables_details(kusto, uri, database).await?;
         Ok(Some(rows.into_iter().map(|t| t.name).collect()))
     };
-    let materialized_views = async {
-        if !wanted.materialized_views {
+    // The other three answer names only, each read by its own parser.
+    let read_names = |wanted: bool, command, parse: Parse| async move {
+        if !wanted {
             return Ok(None);
         }
-        let answer = send(kusto, uri, database, kql::SHOW_MATERIALIZED_VIEWS).await?;
-        let views = parse_show_materialized_views(&answer)?;
-        Ok(Some(views.into_iter().collect::<BTreeSet<_>>()))
+        let answer = send(kusto, uri, database, command).await?;
+        Ok(Some(parse(&answer)?.into_iter().collect::<BTreeSet<_>>()))
     };
-    let (tables, materialized_views) = futures::try_join!(tables, materialized_views)?;
+    let (tables, external_tables, materialized_views, functions) = futures::try_join!(
+        tables,
+        read_names(
+            wanted.external_tables,
+            kql::SHOW_EXTERNAL_TABLES,
+            parse_show_external_tables
+        ),
+        read_names(
+            wanted.materialized_views,
+            kql::SHOW_MATERIALIZED_VIEWS,
+            parse_show_materialized_views
+        ),
+        read_names(wanted.functions, kql::SHOW_FUNCTIONS, parse_show_functions),
+    )?;
     Ok(ObservedEntities {
         tables,
+        external_tables,
         materialized_views,
+        functions,
     })
 }
+
+/// A parser of an answer that lists names.
+type Parse = fn(&V1Response) -> Result<Vec<String>, EntitiesError>;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -354,6 +423,61 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn external_tables_and_functions_are_read_by_their_name_columns() {
+        // The columns of the docs' "Returns" tables, in order.
+        let external = answer(
+            &[
+                "TableName",
+                "TableType",
+                "Folder",
+                "DocString",
+                "Properties",
+            ],
+            json!([
+                ["LedgerArchive2019", "Blob", "ExternalTables", "Docs", "{}"],
+                ["Archive-2020", "Delta", "", "", "{}"]
+            ]),
+        );
+        assert_eq!(
+            parse_show_external_tables(&external).unwrap(),
+            ["LedgerArchive2019", "Archive-2020"]
+        );
+        let functions = answer(
+            &["Name", "Parameters", "Body", "Folder", "DocString"],
+            json!([
+                [
+                    "ReportLiquidity",
+                    "()",
+                    "{ Ledger | take 100 }",
+                    "Reports",
+                    ""
+                ],
+                ["ScoreCustomer", "(id: string)", "{ 1 }", "", "Demo"]
+            ]),
+        );
+        assert_eq!(
+            parse_show_functions(&functions).unwrap(),
+            ["ReportLiquidity", "ScoreCustomer"]
+        );
+        // Each by its own column: a function list has no `TableName`, an external table
+        // list no `Name`.
+        assert!(matches!(
+            parse_show_external_tables(&functions),
+            Err(EntitiesError::MissingColumn {
+                command: ".show external tables",
+                column: "TableName",
+            })
+        ));
+        assert!(matches!(
+            parse_show_functions(&external),
+            Err(EntitiesError::MissingColumn {
+                command: ".show functions",
+                column: "Name",
+            })
+        ));
     }
 
     #[test]

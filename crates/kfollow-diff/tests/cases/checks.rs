@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kfollow_model::{
     DatabaseKind, FollowerDatabaseName, ObservedDatabase, ObservedEntities, SourceLocation,
@@ -194,14 +194,18 @@ fn an_attachment_may_keep_its_own_name_and_all_databases_are_checked() {
     );
 }
 
+fn names(list: &[&str]) -> Option<BTreeSet<String>> {
+    Some(list.iter().map(|n| (*n).to_owned()).collect())
+}
+
 /// `prod`'s `Sales` as `.show tables details` and `.show materialized-views` answered.
 fn sales_entities(world: &mut World, tables: &[&str], views: &[&str]) {
-    let names = |list: &[&str]| Some(list.iter().map(|n| (*n).to_owned()).collect());
     world.live("prod").database_entities.insert(
         "Sales".into(),
         ObservedEntities {
             tables: names(tables),
             materialized_views: names(views),
+            ..ObservedEntities::default()
         },
     );
 }
@@ -347,4 +351,46 @@ fn sharing_entries_that_match_nothing_on_the_leader_are_warnings() {
     // Kinds that were not read are not judged.
     world.live("prod").database_entities.clear();
     assert!(world.plan().warnings.is_empty());
+}
+
+#[test]
+fn external_table_and_function_entries_that_match_nothing_are_warnings() {
+    let mut world = World::new();
+    let sharing = &mut world
+        .attach("sales", "emea", "prod", "Sales")
+        .table_level_sharing;
+    sharing.external_tables_to_include = vec!["Archive*".into(), "Archiv".into()];
+    sharing.external_tables_to_exclude = vec!["archive2019".into()];
+    sharing.functions_to_include = vec!["Report*".into(), "Scoring".into()];
+    sharing.functions_to_exclude = vec!["*".into()];
+    world.live("prod").database_entities.insert(
+        "Sales".into(),
+        ObservedEntities {
+            external_tables: names(&["Archive2019"]),
+            functions: names(&["ReportLiquidity", "ScoreCustomer"]),
+            ..ObservedEntities::default()
+        },
+    );
+    assert_eq!(
+        world.plan().warnings,
+        [
+            "kfollow.yaml:20:5: `externalTablesToInclude` entry `Archiv` of attachment `sales` \
+             on `emea` matches no external table of database `Sales` on leader `prod` (names \
+             are case-sensitive); it takes effect only once the leader has such an external \
+             table",
+            "kfollow.yaml:20:5: `externalTablesToExclude` entry `archive2019` of attachment \
+             `sales` on `emea` matches no external table of database `Sales` on leader `prod` \
+             (names are case-sensitive; did you mean `Archive2019`?); it takes effect only once \
+             the leader has such an external table",
+            "kfollow.yaml:20:5: `functionsToInclude` entry `Scoring` of attachment `sales` on \
+             `emea` matches no function of database `Sales` on leader `prod` (names are \
+             case-sensitive); it takes effect only once the leader has such a function",
+        ]
+    );
+    // Everything matching: no warning.
+    let sharing = &mut world.desired.attachments[0].table_level_sharing;
+    sharing.external_tables_to_include = vec!["Archive*".into()];
+    sharing.external_tables_to_exclude.clear();
+    sharing.functions_to_include = vec!["Report*".into(), "ScoreCustomer".into()];
+    assert_eq!(world.plan().warnings, Vec::<String>::new());
 }
