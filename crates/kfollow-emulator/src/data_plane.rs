@@ -72,7 +72,9 @@ impl Catalog for ClusterCatalog<'_> {
                 follower: None,
                 principals: roles(&d.principals),
                 tables: entities(&d.tables, &|_| true, last_data(d)),
+                external_tables: d.external_tables.clone(),
                 materialized_views: entities(&d.materialized_views, &|_| true, last_data(d)),
+                functions: d.functions.clone(),
                 hot_cache_period: d.hot_cache_period,
             })
             .collect();
@@ -88,6 +90,17 @@ impl Catalog for ClusterCatalog<'_> {
                 .databases
                 .iter()
                 .find(|d| d.name == follower.leader_database);
+            let shared = |names: &[String], shares: &dyn Fn(&str) -> bool| -> Vec<String> {
+                names.iter().filter(|name| shares(name)).cloned().collect()
+            };
+            let (external_tables, functions) = leader_database
+                .map(|d| {
+                    (
+                        shared(&d.external_tables, &|t| sharing.shares_external_table(t)),
+                        shared(&d.functions, &|f| sharing.shares_function(f)),
+                    )
+                })
+                .unwrap_or_default();
             let (tables, materialized_views) = leader_database
                 .map(|d| {
                     let synced = self
@@ -115,7 +128,9 @@ impl Catalog for ClusterCatalog<'_> {
                     leader_database: follower.leader_database.clone(),
                 }),
                 tables,
+                external_tables,
                 materialized_views,
+                functions,
                 hot_cache_period: leader_database.and_then(|d| d.hot_cache_period),
             });
         }
@@ -278,14 +293,19 @@ fn await_refresh(state: &mut State, before: &World, cluster: usize, csl: &str, n
 /// What a management command asks of its caller: a database viewer for the commands that only
 /// read a database's schema
 /// (<https://learn.microsoft.com/kusto/management/show-table-details-command>,
-/// <https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>),
-/// a database admin for everything else, the follower commands first of all
-/// (<https://learn.microsoft.com/kusto/management/cluster-follower>). A command that does not
-/// parse asks for an admin, the stricter of the two.
+/// <https://learn.microsoft.com/kusto/management/show-external-tables>,
+/// <https://learn.microsoft.com/kusto/management/materialized-views/materialized-view-show-command>,
+/// <https://learn.microsoft.com/kusto/management/show-function>: each asks at least a database
+/// user, viewer or monitor), a database admin for everything else, the follower commands first
+/// of all (<https://learn.microsoft.com/kusto/management/cluster-follower>). A command that
+/// does not parse asks for an admin, the stricter of the two.
 fn needed_access(csl: &str) -> Access {
     match kusto::parse(csl) {
         Ok(
-            kusto::Command::ShowTableDetails { .. } | kusto::Command::ShowMaterializedViews { .. },
+            kusto::Command::ShowTableDetails { .. }
+            | kusto::Command::ShowExternalTables { .. }
+            | kusto::Command::ShowMaterializedViews { .. }
+            | kusto::Command::ShowFunctions { .. },
         ) => Access::DatabaseViewer,
         _ => Access::DatabaseAdmin,
     }

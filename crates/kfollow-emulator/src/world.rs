@@ -225,8 +225,9 @@ pub struct Caller {
     #[serde(default)]
     pub database_admin_on: Vec<String>,
     /// Clusters on which the caller may run the management commands that only read a
-    /// database's schema (`.show tables details`, `.show materialized-views`): Kusto asks a
-    /// database user, viewer or monitor for those, and a database admin may run them too.
+    /// database's schema (`.show tables details`, `.show external tables`,
+    /// `.show materialized-views`, `.show functions`): Kusto asks a database user, viewer or
+    /// monitor for those, and a database admin may run them too.
     #[serde(default)]
     pub database_viewer_on: Vec<String>,
 }

@@ -35,6 +35,18 @@ pub enum Command {
         /// The view named; `None` for every view.
         views: Option<Vec<String>>,
     },
+    /// `.show external tables`, `.show external table T`: the external tables of the
+    /// request's database (<https://learn.microsoft.com/kusto/management/show-external-tables>).
+    ShowExternalTables {
+        /// The external table named; `None` for every external table.
+        tables: Option<Vec<String>>,
+    },
+    /// `.show functions`, `.show function F`: the stored functions of the request's database
+    /// (<https://learn.microsoft.com/kusto/management/show-function>).
+    ShowFunctions {
+        /// The function named; `None` for every function.
+        functions: Option<Vec<String>>,
+    },
     /// `.show follower database X`, `.show follower databases`, `.show follower databases (X, …)`.
     ShowFollowerDatabases {
         /// The databases named; `None` for every follower database.
@@ -119,6 +131,8 @@ impl Command {
             | Command::ShowDatabasePrincipals { .. }
             | Command::ShowTableDetails { .. }
             | Command::ShowMaterializedViews { .. }
+            | Command::ShowExternalTables { .. }
+            | Command::ShowFunctions { .. }
             | Command::ShowFollowerDatabases { .. } => None,
             Command::AlterFollowerCaching { database, .. }
             | Command::DeleteFollowerCaching { database, .. }

@@ -28,7 +28,7 @@ const DEFAULT_DATABASE: &str = "NetDefaultDB";
 /// the emulator does not know (and for a malformed timespan), `General_BadRequest` for a
 /// malformed principal or a follower command on a read-write database,
 /// `BadRequest_EntityNotFound` for an unknown database (the command's or the request's `db`),
-/// table or materialized view. A failed command changes nothing.
+/// table, external table, materialized view or function. A failed command changes nothing.
 pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<Value, KustoError> {
     let command = parse(csl).map_err(|e| KustoError::from_parse(&e, csl, database))?;
     let views = catalog.databases();
@@ -113,6 +113,24 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
             )?;
             Ok(frames::materialized_views(&found))
         }
+        Command::ShowExternalTables { tables } => {
+            let view = context().and_then(find)?;
+            let kind = "ExternalTable";
+            let found = named(
+                &view.external_tables,
+                tables.as_deref(),
+                kind,
+                csl,
+                database,
+            )?;
+            Ok(frames::external_tables(&found))
+        }
+        Command::ShowFunctions { functions } => {
+            let view = context().and_then(find)?;
+            let kind = "Function";
+            let found = named(&view.functions, functions.as_deref(), kind, csl, database)?;
+            Ok(frames::functions(&found))
+        }
         change => {
             let name = change.follower_database().unwrap_or_default();
             let view = find(name)?;
@@ -184,13 +202,13 @@ fn dedupe(mut rows: Vec<PrincipalRow>) -> Vec<PrincipalRow> {
 
 /// The entities named, in the order named (each must exist: names are case-sensitive), or
 /// every one.
-fn named<'v>(
-    entities: &'v [EntityView],
+fn named<'v, E: Named>(
+    entities: &'v [E],
     names: Option<&[String]>,
     kind: &str,
     csl: &str,
     database: &str,
-) -> Result<Vec<&'v EntityView>, KustoError> {
+) -> Result<Vec<&'v E>, KustoError> {
     let Some(names) = names else {
         return Ok(entities.iter().collect());
     };
@@ -199,10 +217,28 @@ fn named<'v>(
         .map(|name| {
             entities
                 .iter()
-                .find(|e| &e.name == name)
+                .find(|e| e.name() == name)
                 .ok_or_else(|| KustoError::not_found(kind, name, csl, database))
         })
         .collect()
+}
+
+/// An entity of a database, known by its name: a table or view ([`EntityView`]), or an
+/// external table or function (its name alone).
+trait Named {
+    fn name(&self) -> &str;
+}
+
+impl Named for EntityView {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for String {
+    fn name(&self) -> &str {
+        self
+    }
 }
 
 /// A table's effective hot period: a follower database's override of the table, else its
@@ -324,6 +360,8 @@ fn apply(command: &Command, settings: &mut FollowerSettings) {
         | Command::ShowDatabasePrincipals { .. }
         | Command::ShowTableDetails { .. }
         | Command::ShowMaterializedViews { .. }
+        | Command::ShowExternalTables { .. }
+        | Command::ShowFunctions { .. }
         | Command::ShowFollowerDatabases { .. } => {}
     }
 }

@@ -1,7 +1,8 @@
 //! The answers: v1 result frames (<https://learn.microsoft.com/kusto/api/rest/response>, "JSON
 //! encoding of a sequence of tables") for `.show follower database`, `.show databases`, `.show
-//! database … principals`, `.show tables details` and `.show materialized-views`, and the JSON
-//! the service serialises into their string columns.
+//! database … principals`, `.show tables details`, `.show external tables`,
+//! `.show materialized-views` and `.show functions`, and the JSON the service serialises into
+//! their string columns.
 
 use serde_json::{Map, Value, json};
 
@@ -359,6 +360,63 @@ pub(crate) fn materialized_views(views: &[&EntityView]) -> Value {
         })
         .collect();
     single_table(&MATERIALIZED_VIEW_COLUMNS, rows)
+}
+
+/// The columns of `.show external tables`, in the order of
+/// <https://learn.microsoft.com/kusto/management/show-external-tables>, "Returns".
+const EXTERNAL_TABLE_COLUMNS: [(&str, ColumnKind); 5] = [
+    ("TableName", ColumnKind::String),
+    ("TableType", ColumnKind::String),
+    ("Folder", ColumnKind::String),
+    ("DocString", ColumnKind::String),
+    ("Properties", ColumnKind::String),
+];
+
+/// `.show external tables`: one row per external table. The world names external tables
+/// without their definition: each is a `Blob` table (the type of the doc's example) with no
+/// folder, no doc string and no properties (`{}`).
+pub(crate) fn external_tables(tables: &[&String]) -> Value {
+    let rows = tables
+        .iter()
+        .map(|name| {
+            vec![
+                Value::from(name.as_str()),
+                Value::from("Blob"),
+                Value::from(""),
+                Value::from(""),
+                Value::from("{}"),
+            ]
+        })
+        .collect();
+    single_table(&EXTERNAL_TABLE_COLUMNS, rows)
+}
+
+/// The columns of `.show functions`, in the order of
+/// <https://learn.microsoft.com/kusto/management/show-function>, "Returns".
+const FUNCTION_COLUMNS: [(&str, ColumnKind); 5] = [
+    ("Name", ColumnKind::String),
+    ("Parameters", ColumnKind::String),
+    ("Body", ColumnKind::String),
+    ("Folder", ColumnKind::String),
+    ("DocString", ColumnKind::String),
+];
+
+/// `.show functions`: one row per stored function. The world names functions without their
+/// definition: each takes no parameters (`()`), and its body, folder and doc string are empty.
+pub(crate) fn functions(functions: &[&String]) -> Value {
+    let rows = functions
+        .iter()
+        .map(|name| {
+            vec![
+                Value::from(name.as_str()),
+                Value::from("()"),
+                Value::from(""),
+                Value::from(""),
+                Value::from(""),
+            ]
+        })
+        .collect();
+    single_table(&FUNCTION_COLUMNS, rows)
 }
 
 /// The id `.show databases` gives a database. A follower database lives in its leader's

@@ -88,8 +88,12 @@ pub struct DatabaseView {
     /// The tables the database holds; a follower database's are those of its leader
     /// database that table-level sharing shares.
     pub tables: Vec<EntityView>,
+    /// The external table names, shared by their own lists as the tables are.
+    pub external_tables: Vec<String>,
     /// The materialized views, shared as the tables are.
     pub materialized_views: Vec<EntityView>,
+    /// The stored function names, shared by their own lists as the tables are.
+    pub functions: Vec<String>,
     /// The hot period of the database's caching policy (ARM `hotCachePeriod`), a follower
     /// database's leader database's; `None` when it has none.
     pub hot_cache_period: Option<Timespan>,

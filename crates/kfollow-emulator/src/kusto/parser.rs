@@ -1,7 +1,8 @@
 //! A recursive-descent parser for the follower commands of
 //! <https://learn.microsoft.com/kusto/management/cluster-follower>, `.show databases`
 //! (<https://learn.microsoft.com/kusto/management/show-databases>), `.show database …
-//! principals`, `.show tables details` and `.show materialized-views`.
+//! principals`, `.show tables details`, `.show external tables`, `.show materialized-views` and
+//! `.show functions`.
 //!
 //! Keywords are matched ignoring case. Names are bare words or the quoted forms of
 //! <https://learn.microsoft.com/kusto/query/schema-entities/entity-names> (`['my-table']`,
@@ -191,7 +192,8 @@ impl Parser<'_> {
                 format!(
                     "the emulator does not know the command `.{verb} {}`; it knows the \
                      follower commands, `.show databases`, `.show database … principals`, \
-                     `.show tables details` and `.show materialized-views`",
+                     `.show tables details`, `.show external tables`, \
+                     `.show materialized-views` and `.show functions`",
                     self.peek().map_or("", |t| &self.text[t.start..t.end])
                 ),
             )),
@@ -240,6 +242,34 @@ impl Parser<'_> {
         if self.eat_keyword("materialized-views") {
             return Ok(Command::ShowMaterializedViews { views: None });
         }
+        if self.eat_keyword("external") {
+            if self.eat_keyword("table") {
+                let table = self.name("an external table name")?;
+                return Ok(Command::ShowExternalTables {
+                    tables: Some(vec![table]),
+                });
+            }
+            if self.eat_keyword("tables") {
+                return Ok(Command::ShowExternalTables { tables: None });
+            }
+            return Err(self.error("`table` or `tables` after `.show external`"));
+        }
+        if self.eat_keyword("function") {
+            let function = self.name("a function name")?;
+            if self.is_keyword("with") {
+                return Err(ParseError::syntax(
+                    self.text,
+                    self.offset(),
+                    "the emulator answers `.show function` without `with` properties".to_owned(),
+                ));
+            }
+            return Ok(Command::ShowFunctions {
+                functions: Some(vec![function]),
+            });
+        }
+        if self.eat_keyword("functions") {
+            return Ok(Command::ShowFunctions { functions: None });
+        }
         // `.show cluster databases` and `.show databases` are equivalent (show-databases.md).
         self.eat_keyword("cluster");
         if self.eat_keyword("databases") {
@@ -256,8 +286,8 @@ impl Parser<'_> {
             return Ok(Command::ShowDatabases { databases });
         }
         Err(self.error(
-            "`follower`, `database`, `databases`, `table`, `tables` or `materialized-views` \
-             after `.show`",
+            "`follower`, `database`, `databases`, `table`, `tables`, `external`, \
+             `materialized-views` or `functions` after `.show`",
         ))
     }
 

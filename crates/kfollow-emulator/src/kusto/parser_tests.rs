@@ -60,6 +60,45 @@ fn show_tables_details_and_materialized_views_forms() {
 }
 
 #[test]
+fn show_external_tables_and_functions_forms() {
+    assert_eq!(
+        ok(".show external tables"),
+        Command::ShowExternalTables { tables: None }
+    );
+    assert_eq!(
+        ok(".Show EXTERNAL table ['Archive-2019']"),
+        Command::ShowExternalTables {
+            tables: Some(names(&["Archive-2019"]))
+        }
+    );
+    assert_eq!(
+        ok(".show functions"),
+        Command::ShowFunctions { functions: None }
+    );
+    assert_eq!(
+        ok(".show function ReportDaily"),
+        Command::ShowFunctions {
+            functions: Some(names(&["ReportDaily"]))
+        }
+    );
+    for csl in [
+        ".show external",
+        ".show external table",
+        ".show external tables (T1)",
+        ".show functions F",
+        ".show function",
+        ".show function F with (ShowObfuscatedStrings = true)",
+    ] {
+        assert_eq!(err(csl).kind, ParseErrorKind::Syntax, "{csl}");
+    }
+    assert!(
+        err(".show function F with (Builtin = true)")
+            .message
+            .contains("without `with` properties")
+    );
+}
+
+#[test]
 fn show_follower_database_forms() {
     assert_eq!(
         ok(".show follower database MyDb"),

@@ -89,7 +89,12 @@ async fn management_needs_a_bearer_and_a_database_role() {
     let (status, _) = mgmt(&env, Some("ops"), "fcprod", ".show databases").await;
     assert_eq!(status, StatusCode::OK);
     // A database viewer reads the schema, and changes nothing.
-    for csl in [".show tables details", ".show materialized-views"] {
+    for csl in [
+        ".show tables details",
+        ".show external tables",
+        ".show materialized-views",
+        ".show functions",
+    ] {
         let (status, body) = mgmt(&env, Some("ops"), "fcemea", csl).await;
         assert_eq!(status, StatusCode::OK, "{csl}: {body}");
     }
@@ -110,13 +115,19 @@ async fn management_needs_a_bearer_and_a_database_role() {
         database_viewer_on: vec![],
     }];
     let env = Env::with(world);
-    let (status, body) = mgmt(&env, Some("nobody"), "fcemea", ".show tables details").await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let message = body["error"]["message"].as_str().unwrap();
-    assert!(
-        message.ends_with("it is not a database viewer"),
-        "{message}"
-    );
+    for csl in [
+        ".show tables details",
+        ".show external tables",
+        ".show functions",
+    ] {
+        let (status, body) = mgmt(&env, Some("nobody"), "fcemea", csl).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{csl}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.ends_with("it is not a database viewer"),
+            "{message}"
+        );
+    }
 }
 
 #[tokio::test]

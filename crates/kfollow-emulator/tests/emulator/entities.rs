@@ -1,6 +1,7 @@
-//! `.show tables details` and `.show materialized-views` on a database: the documented
-//! columns in order, the world's tables and views (a follower database's as its sharing lets
-//! it see them), each table's newest extent made when the world was loaded.
+//! `.show tables details`, `.show external tables`, `.show materialized-views` and
+//! `.show functions` on a database: the documented columns in order, the world's entities (a
+//! follower database's as its sharing lets it see them), each table's newest extent made when
+//! the world was loaded.
 
 use std::time::{Duration, SystemTime};
 
@@ -205,4 +206,113 @@ async fn show_materialized_views_has_the_doc_columns() {
     assert!(column(&frame, "Name").is_empty());
     let (status, _) = mgmt(&env, "fcprod", "Sales", ".show materialized-view Hourly").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// [`WORLD`] with external tables and functions in fcprod's `Sales`, and fcemea's `sales`
+/// sharing some of them.
+fn world_with_external_tables_and_functions() -> String {
+    let world = WORLD
+        .replacen(
+            "        materializedViews: [DailySales]\n",
+            "        materializedViews: [DailySales]\n        \
+             externalTables: [Archive2019, ArchiveLive]\n        \
+             functions: [ReportDaily, ReportWeekly, ScoreCustomer]\n",
+            1,
+        )
+        .replacen(
+            "          tablesToInclude: [Orders, \"Logs*\"]\n",
+            "          tablesToInclude: [Orders, \"Logs*\"]\n          \
+             externalTablesToExclude: [Archive2019]\n          \
+             functionsToInclude: [\"Report*\"]\n",
+            1,
+        );
+    assert!(world.contains("ArchiveLive") && world.contains("functionsToInclude"));
+    world
+}
+
+fn column_names(frame: &Value) -> Vec<String> {
+    columns(frame).into_iter().map(|(n, _, _)| n).collect()
+}
+
+#[tokio::test]
+async fn show_external_tables_and_functions_have_the_doc_columns() {
+    let env = Env::new(&world_with_external_tables_and_functions());
+    let (status, frame) = mgmt(&env, "fcprod", "Sales", ".show external tables").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    assert_eq!(
+        column_names(&frame),
+        [
+            "TableName",
+            "TableType",
+            "Folder",
+            "DocString",
+            "Properties"
+        ]
+    );
+    assert!(
+        columns(&frame)
+            .iter()
+            .all(|(_, data, column)| data == "String" && column == "string")
+    );
+    assert_eq!(column(&frame, "TableName"), ["Archive2019", "ArchiveLive"]);
+    assert_eq!(column(&frame, "Properties"), ["{}", "{}"]);
+
+    let (status, frame) = mgmt(&env, "fcprod", "Sales", ".show functions").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    assert_eq!(
+        column_names(&frame),
+        ["Name", "Parameters", "Body", "Folder", "DocString"]
+    );
+    assert_eq!(
+        column(&frame, "Name"),
+        ["ReportDaily", "ReportWeekly", "ScoreCustomer"]
+    );
+    // A database without any answers no rows, with the same columns.
+    let (status, frame) = mgmt(&env, "fcprod", "Logs", ".show functions").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    assert!(column(&frame, "Name").is_empty());
+}
+
+#[tokio::test]
+async fn a_follower_database_shows_the_external_tables_and_functions_its_sharing_lets_it_see() {
+    let env = Env::new(&world_with_external_tables_and_functions());
+    let (_, frame) = mgmt(&env, "fcemea", "Sales", ".show external tables").await;
+    assert_eq!(column(&frame, "TableName"), ["ArchiveLive"]);
+    let (_, frame) = mgmt(&env, "fcemea", "Sales", ".show functions").await;
+    assert_eq!(column(&frame, "Name"), ["ReportDaily", "ReportWeekly"]);
+    let (status, frame) = mgmt(&env, "fcemea", "Sales", ".show function ScoreCustomer").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{frame}");
+    assert_eq!(frame["error"]["code"], "BadRequest_EntityNotFound");
+}
+
+#[tokio::test]
+async fn a_named_external_table_or_function_must_exist_and_a_database_is_needed() {
+    let env = Env::new(&world_with_external_tables_and_functions());
+    let (status, frame) = mgmt(&env, "fcprod", "Sales", ".show external table ArchiveLive").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    assert_eq!(column(&frame, "TableName"), ["ArchiveLive"]);
+    let (status, frame) = mgmt(&env, "fcprod", "Sales", ".show function ReportDaily").await;
+    assert_eq!(status, StatusCode::OK, "{frame}");
+    assert_eq!(column(&frame, "Name"), ["ReportDaily"]);
+    for (csl, kind) in [
+        (
+            ".show external table archivelive",
+            "'archivelive' of kind 'ExternalTable'",
+        ),
+        (
+            ".show function reportDaily",
+            "'reportDaily' of kind 'Function'",
+        ),
+    ] {
+        let (status, frame) = mgmt(&env, "fcprod", "Sales", csl).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{csl}: {frame}");
+        assert_eq!(frame["error"]["code"], "BadRequest_EntityNotFound");
+        let message = frame["error"]["@message"].as_str().unwrap();
+        assert!(message.contains(kind), "{message}");
+    }
+    for csl in [".show external tables", ".show functions"] {
+        let (status, frame) = mgmt(&env, "fcprod", "", csl).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{csl}: {frame}");
+        assert_eq!(frame["error"]["code"], "General_BadRequest");
+    }
 }
