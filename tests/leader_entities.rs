@@ -1,7 +1,8 @@
 //! Caching overrides name tables and materialized views of the leader database: the plan
 //! checks they exist there (with `.show tables details` and `.show materialized-views` on
 //! the leader, only for the databases whose settings name some), so apply never meets
-//! `EntityNotFound` half-way.
+//! `EntityNotFound` half-way. Table-level sharing entries that match nothing there are
+//! warnings, for all four kinds (`.show external tables` and `.show functions` too).
 
 use crate::support::{Standalone, cluster_id, manifest, small_world, writes};
 
@@ -134,7 +135,15 @@ fn entity_reads(env: &Standalone) -> Vec<String> {
         .iter()
         .filter(|r| r.path.starts_with("/kusto/leader1"))
         .filter_map(|r| r.csl.clone())
-        .filter(|csl| csl.contains("tables details") || csl.contains("materialized-views"))
+        .filter(|csl| {
+            [
+                ".show tables details",
+                ".show external tables",
+                ".show materialized-views",
+                ".show functions",
+            ]
+            .contains(&csl.as_str())
+        })
         .collect();
     reads.sort();
     reads
@@ -199,4 +208,79 @@ fn sharing_entries_that_match_nothing_are_warned_about() {
         entity_reads(&env),
         [".show materialized-views", ".show tables details"]
     );
+}
+
+#[test]
+fn external_table_and_function_entries_are_checked_against_the_leader() {
+    let world = small_world("").replacen(
+        "        materializedViews: [DailySales]\n",
+        "        materializedViews: [DailySales]\n        externalTables: [Archive2019]\n        \
+         functions: [ReportDaily, ScoreCustomer]\n",
+        1,
+    );
+    let sales = |sharing: &str| {
+        manifest(
+            "",
+            &format!(
+                "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    \
+                 tableLevelSharing:\n{sharing}"
+            ),
+        )
+    };
+    let env = Standalone::start(&world);
+    // `Archiv` and `reportDaily` match nothing (names are case-sensitive).
+    env.workspace.write(
+        "kfollow.yaml",
+        &sales(
+            "      externalTablesToInclude: [Archiv, \"Archive*\"]\n      \
+             functionsToInclude: [reportDaily, \"Score*\"]\n",
+        ),
+    );
+    let run = env.run(&["plan"], &[]).expect_code(0);
+    for warning in [
+        "kfollow.yaml:12:5: `externalTablesToInclude` entry `Archiv` of attachment `sales` on \
+         `f1` matches no external table of database `Sales` on leader `lead` (names are \
+         case-sensitive); it takes effect only once the leader has such an external table",
+        "kfollow.yaml:12:5: `functionsToInclude` entry `reportDaily` of attachment `sales` on \
+         `f1` matches no function of database `Sales` on leader `lead` (names are \
+         case-sensitive; did you mean `ReportDaily`?); it takes effect only once the leader \
+         has such a function",
+    ] {
+        assert!(run.output().contains(warning), "{}", run.output());
+    }
+    assert_eq!(
+        run.output().matches("matches no").count(),
+        2,
+        "{}",
+        run.output()
+    );
+    assert_eq!(
+        entity_reads(&env),
+        [".show external tables", ".show functions"]
+    );
+
+    // Entries that match: no warning.
+    let env = Standalone::start(&world);
+    env.workspace.write(
+        "kfollow.yaml",
+        &sales(
+            "      externalTablesToExclude: [Archive2019]\n      \
+             functionsToInclude: [ReportDaily, \"Score*\"]\n      \
+             functionsToExclude: [ScoreCustomer]\n",
+        ),
+    );
+    let run = env.run(&["plan"], &[]).expect_code(0);
+    assert!(!run.output().contains("matches no"), "{}", run.output());
+    assert_eq!(
+        entity_reads(&env),
+        [".show external tables", ".show functions"]
+    );
+
+    // A manifest that names neither asks neither.
+    let env = Standalone::start(&world);
+    env.workspace
+        .write("kfollow.yaml", &sales("      tablesToInclude: [Orders]\n"));
+    let run = env.run(&["plan"], &[]).expect_code(0);
+    assert!(!run.output().contains("matches no"), "{}", run.output());
+    assert_eq!(entity_reads(&env), [".show tables details"]);
 }
