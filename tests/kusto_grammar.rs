@@ -21,15 +21,16 @@ fn the_fixture_holds_every_documented_syntax_and_example() {
     let (_, examples) = read_fixture();
     // 2 `.show`, database caching alter/delete, `.add`, `.drop`, 2 modification kinds,
     // prefetch-extents, 4 table/view alters, 4 table/view deletes; `.show database …
-    // principals` of the security roles page; `.show tables details` and
-    // `.show materialized-views` of their pages.
+    // principals` of the security roles page; `.show tables details`,
+    // `.show materialized-views`, both `.show external table(s)` and `.show functions` of
+    // their pages.
     assert_eq!(
         grammar.syntaxes.len(),
-        20,
+        23,
         "{:?}",
         grammar.syntaxes.iter().map(|s| &s.text).collect::<Vec<_>>()
     );
-    assert_eq!(examples.len(), 20, "{examples:?}");
+    assert_eq!(examples.len(), 22, "{examples:?}");
     for example in &examples {
         if let Err(error) = grammar.check(example) {
             panic!("the doc's own example: {error}");
@@ -129,10 +130,16 @@ fn the_matcher_refuses_what_the_doc_does_not_allow() {
 const KNOWN_UNDOCUMENTED: &[&str] = &[];
 
 /// Documented syntaxes kfollow never sends, and why.
-const NOT_SENT: &[(&str, &str)] = &[(
-    "`.show` `follower` `database` *DatabaseName*",
-    "settings are read for all follower databases of a cluster at once, with the list form",
-)];
+const NOT_SENT: &[(&str, &str)] = &[
+    (
+        "`.show` `follower` `database` *DatabaseName*",
+        "settings are read for all follower databases of a cluster at once, with the list form",
+    ),
+    (
+        "`.show` `external` `table` *TableName*",
+        "a leader database's external tables are read all at once, to match wildcards",
+    ),
+];
 
 /// The leader's databases: names that need quoting (`Web-Events`, `web-logs`, `Daily-Totals`)
 /// and keyword-like ones (`where`, and `table`, `none`, `replace` of the grammar itself).
@@ -174,10 +181,13 @@ fn principals(per_role: &[&str]) -> String {
     out
 }
 
-/// The manifest of one stage: `sales` settings, and a fixed `web-logs` attachment.
+/// The manifest of one stage: `sales` settings (its table-level sharing names external tables
+/// and functions, so the plan reads them of the leader), and a fixed `web-logs` attachment.
 fn stage(sales: &str) -> String {
     let attachments = format!(
         "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    \
+         tableLevelSharing:\n      externalTablesToExclude: [\"*\"]\n      \
+         functionsToInclude: [\"Report*\"]\n    \
          followerDatabase:\n{sales}  - name: weblogs\n    follower: f1\n    leader: lead\n    \
          databaseName: web-logs\n    followerDatabase:\n      hotCachePeriod: 1d\n      \
          tables: {{ Hits: {{ hotCachePeriod: 2h }} }}\n"
