@@ -8,7 +8,8 @@
 //! checks that need live state (clusters running, leader database read-write, same region,
 //! follower database name free, the tables and views of caching overrides on the leader) and
 //! returns every failure at once as [`DiffErrors`]; a table-level sharing entry that matches
-//! nothing on the leader is a warning.
+//! nothing of its kind on the leader (table, external table, materialized view, function) is
+//! a warning.
 //!
 //! [`freshness_verdict`] is the verdict of `kfollow check`: what was read of each follower
 //! database in, within budget or not (with the reasons) out.

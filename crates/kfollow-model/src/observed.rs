@@ -102,9 +102,9 @@ pub struct ObservedCluster {
     /// Follower database settings (`.show follower databases`), by follower database name;
     /// `None` when they were not read.
     pub follower_settings: Option<BTreeMap<String, ObservedFollowerSettings>>,
-    /// The tables and materialized views of this cluster's databases whose entities the
-    /// manifest names (caching overrides, table-level sharing), by database name as ARM lists
-    /// it; only those databases of a running leader are read.
+    /// The tables, external tables, materialized views and functions of this cluster's
+    /// databases whose entities the manifest names (caching overrides, table-level sharing),
+    /// by database name as ARM lists it; only those databases of a running leader are read.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub database_entities: BTreeMap<String, ObservedEntities>,
 }

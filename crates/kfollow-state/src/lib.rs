@@ -7,8 +7,9 @@
 //! follower database whose principals the manifest manages and that holds a principal without
 //! kfollow's notes, one `.show database <db> principals` (see [`principals`]); then per leader
 //! database whose tables or views the manifest names (caching overrides, table-level
-//! sharing), `.show tables details` and `.show materialized-views` on the leader's management
-//! endpoint (see [`leader_entities`]). The number of calls depends on the number of clusters,
+//! sharing), `.show tables details` and `.show materialized-views`, and whose external tables
+//! or functions its table-level sharing names, `.show external tables` and `.show functions`,
+//! on the leader's management endpoint (see [`leader_entities`]). The number of calls depends on the number of clusters,
 //! of those follower databases and of those leader databases, never on the number of
 //! attachments or tables. [`read_clusters`] reads clusters named by id instead, and
 //! [`read_with_leaders`] those and the leaders they follow, for `kfollow export`;
@@ -98,12 +99,13 @@ pub enum StateError {
         #[source]
         source: KustoError,
     },
-    /// `.show tables details` or `.show materialized-views` on a leader database failed or
-    /// answered something kfollow cannot read.
+    /// `.show tables details`, `.show external tables`, `.show materialized-views` or
+    /// `.show functions` on a leader database failed or answered something kfollow cannot
+    /// read.
     #[error(
-        "could not read the tables and materialized views of database `{database}` on leader \
-         `{alias}`, which the manifest names; reading them needs at least the viewer role on \
-         that database"
+        "could not read the tables, external tables, materialized views or functions of \
+         database `{database}` on leader `{alias}` that the manifest names; reading them needs \
+         at least the viewer role on that database"
     )]
     LeaderEntities {
         /// The manifest alias of the leader.

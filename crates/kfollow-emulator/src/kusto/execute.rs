@@ -43,7 +43,7 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
     if !is_default {
         find(database)?;
     }
-    // The database a command about tables and views runs in: the request's own.
+    // The database a command about a database's entities runs in: the request's own.
     let context = || -> Result<&str, KustoError> {
         if is_default {
             Err(KustoError::no_database(csl, database))
