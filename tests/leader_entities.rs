@@ -180,18 +180,33 @@ fn each_leader_database_is_read_once_in_its_own_database() {
     );
 }
 
+/// The manifest of `sales` with the `tableLevelSharing` lists `lists` (indented under it).
+fn sales_sharing(lists: &str) -> String {
+    manifest(
+        "",
+        &format!(
+            "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    \
+             tableLevelSharing:\n{lists}"
+        ),
+    )
+}
+
+/// How many sharing warnings a run printed, and the entity reads it made.
+fn warned_and_read(env: &Standalone, run: &crate::support::Run) -> (usize, Vec<String>) {
+    (
+        run.output().matches("matches no").count(),
+        entity_reads(env),
+    )
+}
+
 #[test]
 fn sharing_entries_that_match_nothing_are_warned_about() {
-    let sharing = "    tableLevelSharing:\n      tablesToInclude: [Orders, \"Logs*\", Ordrs]\n      \
-                   materializedViewsToInclude: [DailySales]\n";
     let env = Standalone::start(&small_world(""));
     env.workspace.write(
         "kfollow.yaml",
-        &manifest(
-            "",
-            &format!(
-                "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n{sharing}"
-            ),
+        &sales_sharing(
+            "      tablesToInclude: [Orders, \"Logs*\", Ordrs]\n      \
+             materializedViewsToInclude: [DailySales]\n",
         ),
     );
     let run = env.run(&["plan"], &[]).expect_code(0);
@@ -199,14 +214,16 @@ fn sharing_entries_that_match_nothing_are_warned_about() {
                    `f1` matches no table of database `Sales` on leader `lead`";
     assert!(run.output().contains(warning), "{}", run.output());
     assert_eq!(
-        run.output().matches("matches no").count(),
-        1,
+        warned_and_read(&env, &run),
+        (
+            1,
+            vec![
+                ".show materialized-views".to_owned(),
+                ".show tables details".to_owned()
+            ]
+        ),
         "{}",
         run.output()
-    );
-    assert_eq!(
-        entity_reads(&env),
-        [".show materialized-views", ".show tables details"]
     );
 }
 
@@ -218,20 +235,11 @@ fn external_table_and_function_entries_are_checked_against_the_leader() {
          functions: [ReportDaily, ScoreCustomer]\n",
         1,
     );
-    let sales = |sharing: &str| {
-        manifest(
-            "",
-            &format!(
-                "  - name: sales\n    follower: f1\n    leader: lead\n    databaseName: Sales\n    \
-                 tableLevelSharing:\n{sharing}"
-            ),
-        )
-    };
     let env = Standalone::start(&world);
     // `Archiv` and `reportDaily` match nothing (names are case-sensitive).
     env.workspace.write(
         "kfollow.yaml",
-        &sales(
+        &sales_sharing(
             "      externalTablesToInclude: [Archiv, \"Archive*\"]\n      \
              functionsToInclude: [reportDaily, \"Score*\"]\n",
         ),
@@ -248,39 +256,41 @@ fn external_table_and_function_entries_are_checked_against_the_leader() {
     ] {
         assert!(run.output().contains(warning), "{}", run.output());
     }
+    let both = vec![
+        ".show external tables".to_owned(),
+        ".show functions".to_owned(),
+    ];
     assert_eq!(
-        run.output().matches("matches no").count(),
-        2,
+        warned_and_read(&env, &run),
+        (2, both.clone()),
         "{}",
         run.output()
-    );
-    assert_eq!(
-        entity_reads(&env),
-        [".show external tables", ".show functions"]
     );
 
     // Entries that match: no warning.
     let env = Standalone::start(&world);
     env.workspace.write(
         "kfollow.yaml",
-        &sales(
+        &sales_sharing(
             "      externalTablesToExclude: [Archive2019]\n      \
              functionsToInclude: [ReportDaily, \"Score*\"]\n      \
              functionsToExclude: [ScoreCustomer]\n",
         ),
     );
     let run = env.run(&["plan"], &[]).expect_code(0);
-    assert!(!run.output().contains("matches no"), "{}", run.output());
-    assert_eq!(
-        entity_reads(&env),
-        [".show external tables", ".show functions"]
-    );
+    assert_eq!(warned_and_read(&env, &run), (0, both), "{}", run.output());
 
     // A manifest that names neither asks neither.
     let env = Standalone::start(&world);
-    env.workspace
-        .write("kfollow.yaml", &sales("      tablesToInclude: [Orders]\n"));
+    env.workspace.write(
+        "kfollow.yaml",
+        &sales_sharing("      tablesToInclude: [Orders]\n"),
+    );
     let run = env.run(&["plan"], &[]).expect_code(0);
-    assert!(!run.output().contains("matches no"), "{}", run.output());
-    assert_eq!(entity_reads(&env), [".show tables details"]);
+    assert_eq!(
+        warned_and_read(&env, &run),
+        (0, vec![".show tables details".to_owned()]),
+        "{}",
+        run.output()
+    );
 }

@@ -106,59 +106,20 @@ pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'
             continue;
         };
         let sharing = &r.attachment.table_level_sharing;
+        // `lists()` gives each kind's include and exclude lists, kind by kind in this order.
         let kinds = [
-            (
-                "table",
-                &live.tables,
-                [
-                    ("tablesToInclude", &sharing.tables_to_include),
-                    ("tablesToExclude", &sharing.tables_to_exclude),
-                ],
-            ),
-            (
-                "external table",
-                &live.external_tables,
-                [
-                    (
-                        "externalTablesToInclude",
-                        &sharing.external_tables_to_include,
-                    ),
-                    (
-                        "externalTablesToExclude",
-                        &sharing.external_tables_to_exclude,
-                    ),
-                ],
-            ),
-            (
-                "materialized view",
-                &live.materialized_views,
-                [
-                    (
-                        "materializedViewsToInclude",
-                        &sharing.materialized_views_to_include,
-                    ),
-                    (
-                        "materializedViewsToExclude",
-                        &sharing.materialized_views_to_exclude,
-                    ),
-                ],
-            ),
-            (
-                "function",
-                &live.functions,
-                [
-                    ("functionsToInclude", &sharing.functions_to_include),
-                    ("functionsToExclude", &sharing.functions_to_exclude),
-                ],
-            ),
+            ("table", &live.tables),
+            ("external table", &live.external_tables),
+            ("materialized view", &live.materialized_views),
+            ("function", &live.functions),
         ];
-        for (kind, existing, lists) in kinds {
+        for ((kind, existing), lists) in kinds.into_iter().zip(sharing.lists().chunks(2)) {
             let Some(existing) = existing else {
                 continue;
             };
             let article = if kind.starts_with('e') { "an" } else { "a" };
             for (list, entries) in lists {
-                for entry in entries {
+                for entry in *entries {
                     if existing.iter().any(|name| wildcard_match(entry, name)) {
                         continue;
                     }

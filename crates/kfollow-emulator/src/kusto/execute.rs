@@ -58,6 +58,12 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
             Some(names) => names.iter().map(|name| find(name)).collect(),
         }
     };
+    // The external tables or functions of the request's database: every one, or those named.
+    let names_in_context =
+        |entities: fn(&DatabaseView) -> &Vec<String>, names: &Option<Vec<String>>, kind: &str| {
+            let view = context().and_then(find)?;
+            named(entities(view), names.as_deref(), kind, csl, database)
+        };
     match &command {
         Command::ShowDatabases { databases } => {
             Ok(frames::databases(&select(databases)?, database))
@@ -114,21 +120,11 @@ pub fn execute(catalog: &mut dyn Catalog, database: &str, csl: &str) -> Result<V
             Ok(frames::materialized_views(&found))
         }
         Command::ShowExternalTables { tables } => {
-            let view = context().and_then(find)?;
-            let kind = "ExternalTable";
-            let found = named(
-                &view.external_tables,
-                tables.as_deref(),
-                kind,
-                csl,
-                database,
-            )?;
+            let found = names_in_context(|v| &v.external_tables, tables, "ExternalTable")?;
             Ok(frames::external_tables(&found))
         }
         Command::ShowFunctions { functions } => {
-            let view = context().and_then(find)?;
-            let kind = "Function";
-            let found = named(&view.functions, functions.as_deref(), kind, csl, database)?;
+            let found = names_in_context(|v| &v.functions, functions, "Function")?;
             Ok(frames::functions(&found))
         }
         change => {

@@ -376,19 +376,7 @@ const EXTERNAL_TABLE_COLUMNS: [(&str, ColumnKind); 5] = [
 /// without their definition: each is a `Blob` table (the type of the doc's example) with no
 /// folder, no doc string and no properties (`{}`).
 pub(crate) fn external_tables(tables: &[&String]) -> Value {
-    let rows = tables
-        .iter()
-        .map(|name| {
-            vec![
-                Value::from(name.as_str()),
-                Value::from("Blob"),
-                Value::from(""),
-                Value::from(""),
-                Value::from("{}"),
-            ]
-        })
-        .collect();
-    single_table(&EXTERNAL_TABLE_COLUMNS, rows)
+    by_name(&EXTERNAL_TABLE_COLUMNS, tables, ["Blob", "", "", "{}"])
 }
 
 /// The columns of `.show functions`, in the order of
@@ -404,19 +392,22 @@ const FUNCTION_COLUMNS: [(&str, ColumnKind); 5] = [
 /// `.show functions`: one row per stored function. The world names functions without their
 /// definition: each takes no parameters (`()`), and its body, folder and doc string are empty.
 pub(crate) fn functions(functions: &[&String]) -> Value {
-    let rows = functions
+    by_name(&FUNCTION_COLUMNS, functions, ["()", "", "", ""])
+}
+
+/// One row per name: the name, then the same `rest` in every row (the world knows only the
+/// names).
+fn by_name(columns: &[(&str, ColumnKind); 5], names: &[&String], rest: [&str; 4]) -> Value {
+    let rows = names
         .iter()
         .map(|name| {
-            vec![
-                Value::from(name.as_str()),
-                Value::from("()"),
-                Value::from(""),
-                Value::from(""),
-                Value::from(""),
-            ]
+            std::iter::once(name.as_str())
+                .chain(rest)
+                .map(Value::from)
+                .collect()
         })
         .collect();
-    single_table(&FUNCTION_COLUMNS, rows)
+    single_table(columns, rows)
 }
 
 /// The id `.show databases` gives a database. A follower database lives in its leader's
