@@ -94,6 +94,42 @@ fn existing_tables_and_views_plan_and_apply() {
         .expect_code(0);
 }
 
+/// A caller who may not read the leader database's schema cannot plan caching overrides of its
+/// tables: the plan fails with what it could not read and the role it needs, and changes
+/// nothing. Given the viewer role on the leader, the same caller plans.
+#[test]
+fn a_leader_whose_schema_the_caller_may_not_read_fails_the_plan_with_the_role_it_needs() {
+    let existing = "      tables:\n        Orders: { hotCachePeriod: 30d }\n";
+    let caller = |leader: &str| {
+        format!(
+            "callers:\n  - name: planner\n    token: planner-token\n    contributorOn: [\"*\"]\n    databaseAdminOn: [follower1]\n    databaseViewerOn: [{leader}]\n"
+        )
+    };
+    let token = [("KFOLLOW_ACCESS_TOKEN", "planner-token")];
+    let env = Standalone::start(&(small_world("") + &caller("")));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(existing)));
+    let run = env.run(&["plan"], &token).expect_code(1);
+    for expected in [
+        "cannot read the live state; nothing was changed",
+        "could not read the tables, external tables, materialized views or functions of database `Sales` on leader `lead` that the manifest names; reading them needs at least the viewer role on that database",
+        "403 `Forbidden`",
+        "it is not a database viewer",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "no `{expected}` in\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+
+    let env = Standalone::start(&(small_world("") + &caller("leader1")));
+    env.workspace
+        .write("kfollow.yaml", &manifest("", &sales_with(existing)));
+    env.run(&["plan"], &token).expect_code(0);
+}
+
 /// The small world with the leader in `state`.
 fn leader_in_state(state: &str) -> String {
     let leader = format!(
