@@ -246,7 +246,8 @@ fn sharing_entries_that_match_nothing_are_warned_about() {
         ),
     );
     let run = env.run(&["plan"], &[]).expect_code(0);
-    let warning = "kfollow.yaml:12:5: `tablesToInclude` entry `Ordrs` of attachment `sales` on \
+    // At the entry itself: line and column of `Ordrs` in its list.
+    let warning = "kfollow.yaml:17:42: `tablesToInclude` entry `Ordrs` of attachment `sales` on \
                    `f1` matches no table of database `Sales` on leader `lead`";
     assert!(run.output().contains(warning), "{}", run.output());
     assert_eq!(
@@ -282,10 +283,10 @@ fn external_table_and_function_entries_are_checked_against_the_leader() {
     );
     let run = env.run(&["plan"], &[]).expect_code(0);
     for warning in [
-        "kfollow.yaml:12:5: `externalTablesToInclude` entry `Archiv` of attachment `sales` on \
+        "kfollow.yaml:17:33: `externalTablesToInclude` entry `Archiv` of attachment `sales` on \
          `f1` matches no external table of database `Sales` on leader `lead` (names are \
          case-sensitive); it takes effect only once the leader has such an external table",
-        "kfollow.yaml:12:5: `functionsToInclude` entry `reportDaily` of attachment `sales` on \
+        "kfollow.yaml:18:28: `functionsToInclude` entry `reportDaily` of attachment `sales` on \
          `f1` matches no function of database `Sales` on leader `lead` (names are \
          case-sensitive; did you mean `ReportDaily`?); it takes effect only once the leader \
          has such a function",

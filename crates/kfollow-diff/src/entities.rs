@@ -113,13 +113,15 @@ pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'
             ("materialized view", &live.materialized_views),
             ("function", &live.functions),
         ];
-        for ((kind, existing), lists) in kinds.into_iter().zip(sharing.lists().chunks(2)) {
+        for (k, ((kind, existing), lists)) in
+            kinds.into_iter().zip(sharing.lists().chunks(2)).enumerate()
+        {
             let Some(existing) = existing else {
                 continue;
             };
             let article = if kind.starts_with('e') { "an" } else { "a" };
-            for (list, entries) in lists {
-                for entry in *entries {
+            for (j, (list, entries)) in lists.iter().enumerate() {
+                for (e, entry) in entries.iter().enumerate() {
                     if existing.iter().any(|name| wildcard_match(entry, name)) {
                         continue;
                     }
@@ -132,7 +134,7 @@ pub(crate) fn sharing_entries_match(cx: &mut Context<'_>, resolved: &[Resolved<'
                          {kind} of database `{database}` on leader `{}` (names are \
                          case-sensitive{hint}); it takes effect only once the leader has such \
                          {article} {kind}",
-                        cx.at(r.attachment.origin),
+                        cx.at(r.attachment.sharing_origin(2 * k + j, e)),
                         r.attachment.name,
                         r.follower.alias,
                         r.leader.alias,

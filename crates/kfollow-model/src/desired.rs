@@ -148,6 +148,24 @@ pub struct DesiredAttachment {
     pub freshness: Option<Timespan>,
     /// Where the attachment is declared.
     pub origin: SourceLocation,
+    /// Where each table-level sharing entry is written, for messages about one entry: a list
+    /// per list of [`TableLevelSharing::lists`](crate::sharing::TableLevelSharing::lists), in
+    /// that order, a location per entry. Empty for an attachment not read from a manifest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sharing_origins: Vec<Vec<SourceLocation>>,
+}
+
+impl DesiredAttachment {
+    /// Where entry `entry` of sharing list `list` (as numbered by
+    /// [`TableLevelSharing::lists`](crate::sharing::TableLevelSharing::lists)) is written, or
+    /// where the attachment is when that is not known.
+    pub fn sharing_origin(&self, list: usize, entry: usize) -> SourceLocation {
+        self.sharing_origins
+            .get(list)
+            .and_then(|entries| entries.get(entry))
+            .copied()
+            .unwrap_or(self.origin)
+    }
 }
 
 /// A single setting the manifest may manage, set to a value, or explicitly want absent.
@@ -264,6 +282,29 @@ impl Desired {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sharing_entry_is_found_where_it_is_written_else_at_its_attachment() {
+        let at = |line| SourceLocation { line, column: 3 };
+        let attachment = DesiredAttachment {
+            name: "sales".into(),
+            follower: "f1".into(),
+            leader: "lead".into(),
+            database: DatabaseSelection::One("Sales".into()),
+            follower_database_name: FollowerDatabaseName::Same,
+            default_principals_modification_kind: PrincipalsModificationKind::default(),
+            table_level_sharing: crate::sharing::TableLevelSharing::default(),
+            follower_databases: BTreeMap::new(),
+            protect: false,
+            freshness: None,
+            origin: at(9),
+            sharing_origins: vec![vec![at(12), at(13)], vec![], vec![at(15)]],
+        };
+        assert_eq!(attachment.sharing_origin(0, 1), at(13));
+        assert_eq!(attachment.sharing_origin(2, 0), at(15));
+        assert_eq!(attachment.sharing_origin(1, 0), at(9));
+        assert_eq!(attachment.sharing_origin(7, 0), at(9));
+    }
 
     #[test]
     fn managed_hot_cache_keeps_its_three_meanings_through_json() {

@@ -438,6 +438,7 @@ mod tests {
             protect: true,
             freshness: Some(crate::Timespan::parse("4m").unwrap()),
             origin: crate::SourceLocation { line: 9, column: 5 },
+            sharing_origins: Vec::new(),
         });
         let back = SavedPlan::from_json(&saved.to_json().unwrap()).unwrap();
         assert_eq!(back, saved);
@@ -463,6 +464,7 @@ mod tests {
             protect: false,
             freshness: None,
             origin: crate::SourceLocation { line: 9, column: 5 },
+            sharing_origins: Vec::new(),
         });
         assert!(!saved.holds(&desired));
     }

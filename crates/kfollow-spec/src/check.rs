@@ -287,7 +287,7 @@ fn attachment(
     }
     let database = database(sink, spec);
     let follower_database_name = follower_database_name(sink, spec, database.as_ref());
-    let table_level_sharing = spec
+    let (table_level_sharing, sharing_origins) = spec
         .table_level_sharing
         .as_ref()
         .map(|sharing| self::sharing(sink, spec, database.as_ref(), sharing))
@@ -340,6 +340,7 @@ fn attachment(
             protect: spec.protect.as_ref().is_some_and(|p| p.value),
             freshness: spec.freshness.as_ref().map(|f| f.value),
             origin: location_of(spec.pos),
+            sharing_origins,
         },
     })
 }
@@ -432,12 +433,13 @@ fn follower_database_name(
     }
 }
 
+/// The sharing lists, and where each entry is written (see `DesiredAttachment::sharing_origins`).
 fn sharing(
     sink: &mut Sink,
     spec: &AttachmentSpec,
     database: Option<&DatabaseSelection>,
     sharing: &SharingSpec,
-) -> TableLevelSharing {
+) -> (TableLevelSharing, Vec<Vec<SourceLocation>>) {
     if database == Some(&DatabaseSelection::All) {
         sink.error(
             "kfollow::all-databases",
@@ -459,6 +461,7 @@ fn sharing(
         &sharing.functions_to_exclude,
     ];
     let mut values: Vec<Vec<String>> = Vec::with_capacity(8);
+    let mut origins: Vec<Vec<SourceLocation>> = Vec::with_capacity(8);
     let mut count = 0;
     for list in lists {
         let list = list.as_deref().unwrap_or_default();
@@ -484,10 +487,11 @@ fn sharing(
             }
         }
         values.push(list.iter().map(|e| e.value.clone()).collect());
+        origins.push(list.iter().map(|e| location_of(e.pos)).collect());
     }
     let mut values = values.into_iter();
     let mut next = || values.next().unwrap_or_default();
-    TableLevelSharing {
+    let lists = TableLevelSharing {
         tables_to_include: next(),
         tables_to_exclude: next(),
         external_tables_to_include: next(),
@@ -496,5 +500,6 @@ fn sharing(
         materialized_views_to_exclude: next(),
         functions_to_include: next(),
         functions_to_exclude: next(),
-    }
+    };
+    (lists, origins)
 }

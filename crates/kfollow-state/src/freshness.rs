@@ -334,6 +334,7 @@ mod tests {
             protect: false,
             freshness: None,
             origin: SourceLocation::default(),
+            sharing_origins: Vec::new(),
         }
     }
 

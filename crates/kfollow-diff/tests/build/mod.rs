@@ -127,6 +127,7 @@ impl World {
             protect: false,
             freshness: None,
             origin: SourceLocation { line, column: 5 },
+            sharing_origins: Vec::new(),
         });
         self.desired.attachments.last_mut().unwrap()
     }

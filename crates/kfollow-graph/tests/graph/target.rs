@@ -43,6 +43,7 @@ fn desired() -> Desired {
             protect: false,
             freshness: None,
             origin: SourceLocation::default(),
+            sharing_origins: Vec::new(),
         }],
         ..Desired::default()
     }
