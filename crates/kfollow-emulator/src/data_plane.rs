@@ -239,7 +239,10 @@ pub fn handle(
                     );
                 }
             };
-            let access = needed_access(&request.csl);
+            // Parsed once here for what the route decides (the right it needs, the refresh it
+            // waits for); a command that does not parse is refused by `execute`, with its error.
+            let command = kusto::parse(&request.csl).ok();
+            let access = needed_access(command.as_ref());
             if let Err(denied) = authorize(&state.world, authorization, Some(&id), access) {
                 return denied_reply(denied, id.name(), access);
             }
@@ -258,7 +261,7 @@ pub fn handle(
             };
             if state.world != before {
                 state.revision += 1;
-                await_refresh(state, &before, cluster, &request.csl, now);
+                await_refresh(state, &before, cluster, command.as_ref(), now);
             }
             reply
         }
@@ -267,14 +270,20 @@ pub fn handle(
 }
 
 /// Holds back from `.show` the change a command just made, until the next schema refresh.
-fn await_refresh(state: &mut State, before: &World, cluster: usize, csl: &str, now: Instant) {
+fn await_refresh(
+    state: &mut State,
+    before: &World,
+    cluster: usize,
+    command: Option<&kusto::Command>,
+    now: Instant,
+) {
     let delay = Duration::from_millis(state.world.settings.schema_refresh_ms);
     if delay.is_zero() {
         return;
     }
-    let Some(database) = kusto::parse(csl)
-        .ok()
-        .and_then(|command| command.follower_database().map(str::to_owned))
+    let Some(database) = command
+        .and_then(kusto::Command::follower_database)
+        .map(str::to_owned)
     else {
         return;
     };
@@ -298,10 +307,10 @@ fn await_refresh(state: &mut State, before: &World, cluster: usize, csl: &str, n
 /// <https://learn.microsoft.com/kusto/management/show-function>: each asks at least a database
 /// user, viewer or monitor), a database admin for everything else, the follower commands first
 /// of all (<https://learn.microsoft.com/kusto/management/cluster-follower>). A command that
-/// does not parse asks for an admin, the stricter of the two.
-fn needed_access(csl: &str) -> Access {
-    match kusto::parse(csl) {
-        Ok(
+/// does not parse (`None`) asks for an admin, the stricter of the two.
+fn needed_access(command: Option<&kusto::Command>) -> Access {
+    match command {
+        Some(
             kusto::Command::ShowTableDetails { .. }
             | kusto::Command::ShowExternalTables { .. }
             | kusto::Command::ShowMaterializedViews { .. }
